@@ -1,0 +1,156 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import type { CircuitInstance } from "../circuit/instances.ts";
+import { BUILD_DIR, CIRCUITS_DIR, REPO_ROOT } from "../paths.ts";
+import { ArtifactError } from "./errors.ts";
+import { contentHash, filesUnder, writeFileAtomic } from "./files.ts";
+
+const require = createRequire(import.meta.url);
+const CIRCOM_CLI = require.resolve("circom2/cli.js");
+const CIRCOM_VERSION = (require("circom2/package.json") as { version: string }).version;
+const CIRCOMLIB_VERSION = (require("circomlib/package.json") as { version: string }).version;
+const NODE_MODULES = resolve(REPO_ROOT, "node_modules");
+const FLAGS = ["--r1cs", "--wasm", "--sym", "--O2"];
+
+export interface CompiledCircuit {
+  readonly dir: string;
+  readonly key: string;
+  readonly r1cs: string;
+  readonly wasm: string;
+  readonly sym: string;
+  readonly constraints: number;
+  readonly wires: number;
+  readonly compileSeconds: number;
+  readonly cached: boolean;
+}
+
+interface CompileManifest {
+  key: string;
+  instance: string;
+  constraints: number;
+  wires: number;
+  compileSeconds: number;
+  compiler: string;
+  circomlib: string;
+  flags: string[];
+}
+
+export type Log = (message: string) => void;
+
+export function mainSource(instance: CircuitInstance): string {
+  return [
+    "pragma circom 2.1.0;",
+    'include "batch.circom";',
+    `component main {public [inputHash]} = Batch(${instance.ops}, ${instance.arities.length}, [${instance.arities.join(", ")}]);`,
+    "",
+  ].join("\n");
+}
+
+/** The cache key: circuit sources, instance parameters, compiler and circomlib versions, flags. */
+export function compileKey(instance: CircuitInstance): string {
+  return contentHash(CIRCUITS_DIR, filesUnder(CIRCUITS_DIR, ".circom"), [
+    mainSource(instance),
+    `circom2@${CIRCOM_VERSION}`,
+    `circomlib@${CIRCOMLIB_VERSION}`,
+    ...FLAGS,
+  ]);
+}
+
+export function circuitDir(instance: CircuitInstance): string {
+  return join(BUILD_DIR, instance.name, `circuit-${compileKey(instance).slice(0, 12)}`);
+}
+
+/** The compiled circuit if it is built and current, else undefined. */
+export function compiledCircuit(instance: CircuitInstance): CompiledCircuit | undefined {
+  const dir = circuitDir(instance);
+  const manifestPath = join(dir, "compile.json");
+  if (!existsSync(manifestPath)) return undefined;
+  const m = JSON.parse(readFileSync(manifestPath, "utf8")) as CompileManifest;
+  if (m.key !== compileKey(instance)) return undefined;
+  return { ...paths(dir), key: m.key, constraints: m.constraints, wires: m.wires, compileSeconds: m.compileSeconds, cached: true };
+}
+
+/** Compiles the instance with circom (WASM build, --O2) unless a current build is cached. */
+export async function compileCircuit(
+  instance: CircuitInstance,
+  opts: { force?: boolean; log?: Log } = {},
+): Promise<CompiledCircuit> {
+  const log = opts.log ?? (() => {});
+  const cached = opts.force === true ? undefined : compiledCircuit(instance);
+  if (cached !== undefined) {
+    log(`${instance.name}: circuit cached (${cached.constraints} constraints)`);
+    return cached;
+  }
+  const key = compileKey(instance);
+  const dir = circuitDir(instance);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  writeFileSync(join(tmp, "main.circom"), mainSource(instance));
+
+  log(`${instance.name}: compiling with circom ${CIRCOM_VERSION} (WASM) --O2 ...`);
+  const started = performance.now();
+  const output = await runCircom([join(tmp, "main.circom"), ...FLAGS, "-o", tmp, "-l", CIRCUITS_DIR, "-l", NODE_MODULES], log);
+  const compileSeconds = (performance.now() - started) / 1000;
+  const constraints = matchNumber(output, /non-linear constraints: (\d+)/) + matchNumber(output, /(?<!non-)linear constraints: (\d+)/);
+  const wires = matchNumber(output, /wires: (\d+)/);
+  const manifest: CompileManifest = {
+    key,
+    instance: instance.name,
+    constraints,
+    wires,
+    compileSeconds,
+    compiler: `circom2@${CIRCOM_VERSION}`,
+    circomlib: `circomlib@${CIRCOMLIB_VERSION}`,
+    flags: FLAGS,
+  };
+  writeFileAtomic(join(tmp, "compile.json"), JSON.stringify(manifest, null, 2));
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  log(`${instance.name}: compiled in ${compileSeconds.toFixed(1)} s: ${constraints} constraints, ${wires} wires`);
+  return { ...paths(dir), key, constraints, wires, compileSeconds, cached: false };
+}
+
+function paths(dir: string) {
+  return {
+    dir,
+    r1cs: join(dir, "main.r1cs"),
+    wasm: join(dir, "main_js", "main.wasm"),
+    sym: join(dir, "main.sym"),
+  };
+}
+
+function runCircom(args: string[], log: Log): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CIRCOM_CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      output += text;
+      for (const line of text.split("\n")) {
+        // circom prints colour codes; keep the progress lines readable.
+        const clean = line.replace(/\x1b\[[0-9;]*m/g, "").trim();
+        if (/^(template instances|non-linear constraints|wires)/.test(clean)) log(`  circom: ${clean}`);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("error", (err) => reject(new ArtifactError("COMPILE_FAILED", `could not start circom: ${err.message}`, { cause: err })));
+    child.on("close", (code) => {
+      const clean = output.replace(/\x1b\[[0-9;]*m/g, "");
+      if (code === 0 && clean.includes("Everything went okay")) resolvePromise(clean);
+      else {
+        const firstError = clean.split("\n").find((l) => /error/i.test(l)) ?? `exit code ${code}`;
+        reject(new ArtifactError("COMPILE_FAILED", `circom failed: ${firstError.trim()}`));
+      }
+    });
+  });
+}
+
+function matchNumber(text: string, re: RegExp): number {
+  const m = re.exec(text);
+  if (m === null || m[1] === undefined) throw new ArtifactError("COMPILE_FAILED", `circom output lacks ${re.source}`);
+  return Number(m[1]);
+}

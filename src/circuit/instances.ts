@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { CIRCUITS_DIR } from "../paths.ts";
+import { RollupError } from "../state/errors.ts";
+import { recordLayout, type RecordLayout } from "../tx/layout.ts";
+
+export type InstanceRole = "test" | "demo" | "bench";
+
+export interface CircuitInstance {
+  readonly name: string;
+  readonly ops: number;
+  /** Tree arity of each level, bottom-up. */
+  readonly arities: readonly number[];
+  readonly role: InstanceRole;
+  readonly accounts: number;
+  readonly layout: RecordLayout;
+}
+
+export function instanceName(ops: number, arities: readonly number[]): string {
+  return `batch_n${ops}_d${arities.length}_a${arities.join("")}`;
+}
+
+export function loadInstances(file = resolve(CIRCUITS_DIR, "instances.json")): CircuitInstance[] {
+  const parsed = JSON.parse(readFileSync(file, "utf8")) as { instances?: unknown };
+  if (!Array.isArray(parsed.instances)) throw new RollupError("MALFORMED", `${file}: no "instances" list`);
+  return parsed.instances.map((raw: unknown) => toInstance(raw, file));
+}
+
+export function findInstance(name: string): CircuitInstance {
+  const all = loadInstances();
+  const found = all.find((i) => i.name === name);
+  if (found === undefined) {
+    throw new RollupError("MALFORMED", `unknown instance "${name}" (known: ${all.map((i) => i.name).join(", ")})`);
+  }
+  return found;
+}
+
+export function instanceByRole(role: InstanceRole): CircuitInstance {
+  const found = loadInstances().find((i) => i.role === role);
+  if (found === undefined) throw new RollupError("MALFORMED", `no ${role} instance in circuits/instances.json`);
+  return found;
+}
+
+function toInstance(raw: unknown, file: string): CircuitInstance {
+  const r = raw as { ops?: unknown; arities?: unknown; role?: unknown };
+  const ops = r.ops;
+  const arities = r.arities;
+  const role = r.role;
+  if (typeof ops !== "number" || !Number.isInteger(ops) || ops < 1) {
+    throw new RollupError("MALFORMED", `${file}: "ops" must be a positive integer`);
+  }
+  if (!Array.isArray(arities) || arities.length === 0 || !arities.every((a) => a === 2 || a === 4 || a === 8)) {
+    throw new RollupError("MALFORMED", `${file}: "arities" must be a non-empty list of 2, 4 or 8`);
+  }
+  if (role !== "test" && role !== "demo" && role !== "bench") {
+    throw new RollupError("MALFORMED", `${file}: "role" must be test, demo or bench`);
+  }
+  const ar = arities as number[];
+  return {
+    name: instanceName(ops, ar),
+    ops,
+    arities: ar,
+    role,
+    accounts: ar.reduce((p, a) => p * a, 1),
+    layout: recordLayout(ar),
+  };
+}

@@ -1,0 +1,142 @@
+import { hashChain } from "../crypto/poseidon.ts";
+import { CHUNK_BYTES, type RecordLayout } from "../tx/layout.ts";
+import { bytesToBigint, encodeRecord, type Operation } from "../tx/operation.ts";
+import { RollupError } from "./errors.ts";
+import type { RollupState } from "./rollup-state.ts";
+import { applyOperation, extendL1Chain, type L1Message, type RollupContext, type SlotWitness } from "./transition.ts";
+
+/** The circuit's full input (circuits/batch.circom): one public input, the rest private. */
+export interface BatchInputs {
+  inputHash: bigint;
+  rollupId: bigint;
+  oldRoot: bigint;
+  kind: bigint[];
+  from: bigint[];
+  to: bigint[];
+  amountMantissa: bigint[];
+  amountExponent: bigint[];
+  l1x: bigint[];
+  l1y: bigint[];
+  sigR8x: bigint[];
+  sigR8y: bigint[];
+  sigS: bigint[];
+  senderAx: bigint[];
+  senderAy: bigint[];
+  senderBalance: bigint[];
+  senderNonce: bigint[];
+  senderPath: bigint[][];
+  receiverEmpty: bigint[];
+  receiverAx: bigint[];
+  receiverAy: bigint[];
+  receiverBalance: bigint[];
+  receiverNonce: bigint[];
+  receiverPath: bigint[][];
+}
+
+export interface BuiltBatch {
+  readonly state: RollupState;
+  readonly inputs: BatchInputs;
+  readonly oldRoot: bigint;
+  readonly newRoot: bigint;
+  /** Root after each slot, padding included. */
+  readonly intermediateRoots: bigint[];
+  /** The records posted to L1, capacity · recordBytes bytes. */
+  readonly records: Uint8Array;
+  readonly l1Messages: L1Message[];
+  readonly l1Acc: bigint;
+  readonly inputHash: bigint;
+}
+
+/**
+ * Applies `ops` (padded with no-ops to `capacity`) to a copy of `state` and returns the new state with
+ * everything the prover and the L1 need. The given state is never changed; an invalid operation throws.
+ */
+export function buildBatch(
+  state: RollupState,
+  ops: readonly Operation[],
+  capacity: number,
+  ctx: RollupContext,
+): BuiltBatch {
+  if (ops.length > capacity) {
+    throw new RollupError("BATCH_FULL", `${ops.length} operations do not fit a batch of ${capacity}`);
+  }
+  const next = state.clone();
+  const oldRoot = next.root;
+  const padded: Operation[] = [...ops, ...Array.from({ length: capacity - ops.length }, () => ({ kind: "noop" }) as const)];
+  const witnesses: SlotWitness[] = [];
+  const intermediateRoots: bigint[] = [];
+  const l1Messages: L1Message[] = [];
+  let l1Acc = 0n;
+  for (const op of padded) {
+    const applied = applyOperation(next, op, ctx);
+    witnesses.push(applied.witness);
+    intermediateRoots.push(applied.rootAfter);
+    if (applied.l1Message !== undefined) {
+      l1Messages.push(applied.l1Message);
+      l1Acc = extendL1Chain(l1Acc, applied.l1Message);
+    }
+  }
+  const records = concatBytes(padded.map((op) => encodeRecord(op, ctx.layout)));
+  const newRoot = next.root;
+  const inputHash = batchInputHash(ctx.rollupId, oldRoot, newRoot, l1Acc, records);
+  const column = <K extends keyof SlotWitness>(key: K): SlotWitness[K][] => witnesses.map((w) => w[key]);
+  return {
+    state: next,
+    oldRoot,
+    newRoot,
+    intermediateRoots,
+    records,
+    l1Messages,
+    l1Acc,
+    inputHash,
+    inputs: {
+      inputHash,
+      rollupId: BigInt(ctx.rollupId),
+      oldRoot,
+      kind: column("kind"),
+      from: column("from"),
+      to: column("to"),
+      amountMantissa: column("amountMantissa"),
+      amountExponent: column("amountExponent"),
+      l1x: column("l1x"),
+      l1y: column("l1y"),
+      sigR8x: column("sigR8x"),
+      sigR8y: column("sigR8y"),
+      sigS: column("sigS"),
+      senderAx: column("senderAx"),
+      senderAy: column("senderAy"),
+      senderBalance: column("senderBalance"),
+      senderNonce: column("senderNonce"),
+      senderPath: column("senderPath"),
+      receiverEmpty: column("receiverEmpty"),
+      receiverAx: column("receiverAx"),
+      receiverAy: column("receiverAy"),
+      receiverBalance: column("receiverBalance"),
+      receiverNonce: column("receiverNonce"),
+      receiverPath: column("receiverPath"),
+    },
+  };
+}
+
+/** The one public input: HashChain(rollupId, oldRoot, newRoot, l1Acc, 31-byte chunks of the records). */
+export function batchInputHash(
+  rollupId: number,
+  oldRoot: bigint,
+  newRoot: bigint,
+  l1Acc: bigint,
+  records: Uint8Array,
+): bigint {
+  const chunks: bigint[] = [];
+  for (let i = 0; i < records.length; i += CHUNK_BYTES) chunks.push(bytesToBigint(records.subarray(i, i + CHUNK_BYTES)));
+  return hashChain([BigInt(rollupId), oldRoot, newRoot, l1Acc, ...chunks]);
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

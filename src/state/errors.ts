@@ -1,0 +1,23 @@
+/** Stable codes for every rule the reference model (and so the circuit) enforces. Tests assert on these. */
+export type RollupErrorCode =
+  | "BAD_SIGNATURE"
+  | "BAD_NONCE"
+  | "INSUFFICIENT_BALANCE"
+  | "BALANCE_OVERFLOW"
+  | "UNKNOWN_ACCOUNT"
+  | "ACCOUNT_EXISTS"
+  | "PUBLIC_KEY_MISMATCH"
+  | "AMOUNT_OUT_OF_RANGE"
+  | "BATCH_FULL"
+  | "MALFORMED";
+
+export class RollupError extends Error {
+  override readonly name = "RollupError";
+  constructor(
+    readonly code: RollupErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./amount.ts";
+export * from "./layout.ts";
+export * from "./operation.ts";
