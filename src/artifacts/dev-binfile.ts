@@ -99,7 +99,7 @@ export class BinFileWriter {
 
   static async create(path: string, magic: string, version: number, nSections: number): Promise<BinFileWriter> {
     const tmpPath = `${path}.tmp`;
-    const fh = await open(tmpPath, "w");
+    const fh = await open(tmpPath, "w+");
     const w = new BinFileWriter(fh, tmpPath, path);
     const head = new Uint8Array(12);
     head.set(new TextEncoder().encode(magic), 0);
@@ -108,6 +108,24 @@ export class BinFileWriter {
     view.setUint32(8, nSections, true);
     await w.raw(head);
     return w;
+  }
+
+  /** Current write offset (bytes from the start of the file). */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** Reads back bytes already written (e.g. to hash a finished section). */
+  async readBack(offset: number, length: number): Promise<Uint8Array> {
+    if (offset + length > this.pos) throw new Error("readBack beyond written data");
+    const buf = new Uint8Array(length);
+    let off = 0;
+    while (off < length) {
+      const { bytesRead } = await this.fh.read(buf, off, length - off, offset + off);
+      if (bytesRead === 0) throw new Error("unexpected end of file");
+      off += bytesRead;
+    }
+    return buf;
   }
 
   /** Milliseconds spent inside file writes. */

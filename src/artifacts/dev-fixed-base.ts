@@ -81,7 +81,7 @@ function buildTable(g, w) {
 // Affine accumulators updated with batched affine additions: per window,
 // all the slopes' denominators (xQ - xP) of a batch share one field inversion
 // (Montgomery's trick), ~2x cheaper than Jacobian mixed additions.
-function run(g, scalars, enc) {
+function run(g, scalars) {
   const G = GROUPS[g], n8 = G.n8, sA = n8 * 2;
   const { w, nW, E, pTable } = tables[g];
   const F = G.f;
@@ -91,13 +91,11 @@ function run(g, scalars, enc) {
   const n = scalars.byteLength >>> 5;
   const words = new Uint32Array(scalars.buffer, scalars.byteOffset, n * 8);
   const out = new Uint8Array(n * sA);
-  const outU = enc ? new Uint8Array(n * sA) : null;
-  const outC = enc ? new Uint8Array(n * n8) : null;
   const B = Math.min(n, 4096);
   const mark = heap;
   const pAcc = alloc(B * sA), pDx = alloc(B * n8), pPref = alloc(B * n8);
   const pInv = alloc(n8), pTi = alloc(n8), pLam = alloc(n8), pX3 = alloc(n8), pT = alloc(n8);
-  const pJ = alloc(n8 * 3), pEnc = alloc(B * sA);
+  const pJ = alloc(n8 * 3);
   setFree(B, n8);
   const act = new Int32Array(B), qs = new Int32Array(B), isZero = new Uint8Array(B);
   const mask = E;
@@ -169,16 +167,10 @@ function run(g, scalars, enc) {
       }
     }
     out.set(u8.subarray(pAcc, pAcc + nb * sA), b0 * sA);
-    if (enc) {
-      ex[G.p + "_batchLEMtoU"](pAcc, nb, pEnc);
-      outU.set(u8.subarray(pEnc, pEnc + nb * sA), b0 * sA);
-      ex[G.p + "_batchLEMtoC"](pAcc, nb, pEnc);
-      outC.set(u8.subarray(pEnc, pEnc + nb * n8), b0 * n8);
-    }
   }
   heap = mark;
   u32[0] = heap;
-  return { out, outU, outC };
+  return out;
 }
 
 parentPort.on("message", (msg) => {
@@ -190,38 +182,26 @@ parentPort.on("message", (msg) => {
       tableMs = performance.now() - t;
     }
     const t = performance.now();
-    const { out, outU, outC } = run(msg.g, msg.scalars, msg.enc);
-    const transfer = outU ? [out.buffer, outU.buffer, outC.buffer] : [out.buffer];
-    parentPort.postMessage({ id: msg.id, out, outU, outC, ms: performance.now() - t, tableMs }, transfer);
+    const out = run(msg.g, msg.scalars);
+    parentPort.postMessage({ id: msg.id, out, ms: performance.now() - t, tableMs }, [out.buffer]);
   } catch (e) {
     parentPort.postMessage({ id: msg.id, error: String((e && e.stack) || e) });
   }
 });
 `;
 
-/** Points of one multiplication batch: affine LEM, and optionally the
- * uncompressed / compressed encodings snarkjs hashes (batchLEMtoU/C). */
-export interface EncodedPoints {
-  lem: Uint8Array;
-  u: Uint8Array;
-  c: Uint8Array;
-}
-
 interface Job {
   id: number;
   g: 0 | 1;
-  enc: boolean;
   scalars: Uint8Array;
   work: number;
-  resolve: (res: WorkerReply) => void;
+  resolve: (out: Uint8Array) => void;
   reject: (err: Error) => void;
 }
 
 interface WorkerReply {
   id: number;
   out?: Uint8Array;
-  outU?: Uint8Array | null;
-  outC?: Uint8Array | null;
   ms?: number;
   tableMs?: number;
   error?: string;
@@ -329,12 +309,21 @@ export class FixedBaseEngine {
    * Calls may overlap; all chunks share one FIFO over the worker pool.
    */
   async mul(group: Group, scalars: Uint8Array): Promise<Uint8Array> {
-    return (await this.run(group, scalars, false)).lem;
-  }
-
-  /** Like mul, also returning the uncompressed and compressed encodings. */
-  async mulEncoded(group: Group, scalars: Uint8Array): Promise<EncodedPoints> {
-    return this.run(group, scalars, true);
+    if (this.closed) throw new Error("FixedBaseEngine is closed");
+    const n = scalars.byteLength / 32;
+    if (!Number.isInteger(n)) throw new Error("scalars must be 32-byte words");
+    const size = POINT_SIZE[group];
+    const out = new Uint8Array(n * size);
+    const chunk = group === "G1" ? 8192 : 2048;
+    const parts: Promise<void>[] = [];
+    for (let start = 0; start < n; start += chunk) {
+      const end = Math.min(n, start + chunk);
+      // Copy so the worker gets an aligned, transferable buffer of its own.
+      const slice = scalars.slice(start * 32, end * 32);
+      parts.push(this.submit(group, slice).then((pts) => out.set(pts, start * size)));
+    }
+    await Promise.all(parts);
+    return out;
   }
 
   async close(): Promise<void> {
@@ -345,43 +334,13 @@ export class FixedBaseEngine {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private async run(group: Group, scalars: Uint8Array, enc: boolean): Promise<EncodedPoints> {
-    if (this.closed) throw new Error("FixedBaseEngine is closed");
-    const n = scalars.byteLength / 32;
-    if (!Number.isInteger(n)) throw new Error("scalars must be 32-byte words");
-    const size = POINT_SIZE[group];
-    const res: EncodedPoints = {
-      lem: new Uint8Array(n * size),
-      u: new Uint8Array(enc ? n * size : 0),
-      c: new Uint8Array(enc ? (n * size) / 2 : 0),
-    };
-    const chunk = group === "G1" ? 8192 : 2048;
-    const parts: Promise<void>[] = [];
-    for (let start = 0; start < n; start += chunk) {
-      const end = Math.min(n, start + chunk);
-      // Copy so the worker gets an aligned, transferable buffer of its own.
-      const slice = scalars.slice(start * 32, end * 32);
-      parts.push(
-        this.submit(group, slice, enc).then((reply) => {
-          res.lem.set(reply.out as Uint8Array, start * size);
-          if (enc) {
-            res.u.set(reply.outU as Uint8Array, start * size);
-            res.c.set(reply.outC as Uint8Array, (start * size) / 2);
-          }
-        }),
-      );
-    }
-    await Promise.all(parts);
-    return res;
-  }
-
-  private submit(group: Group, scalars: Uint8Array, enc: boolean): Promise<WorkerReply> {
+  private submit(group: Group, scalars: Uint8Array): Promise<Uint8Array> {
     const n = scalars.byteLength / 32;
     const work = group === "G1" ? n : n * G2_WORK_FACTOR;
     this.queuedWork += work;
     this.stats.points[group] += n;
-    return new Promise<WorkerReply>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, g: group === "G1" ? 0 : 1, enc, scalars, work, resolve, reject });
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, g: group === "G1" ? 0 : 1, scalars, work, resolve, reject });
       this.pump();
     });
   }
@@ -392,7 +351,7 @@ export class FixedBaseEngine {
       const job = this.queue.shift() as Job;
       this.running.set(worker, job);
       const w = job.g === 0 ? this.windows.G1 : this.windows.G2;
-      const msg = { id: job.id, g: job.g, w, enc: job.enc, scalars: job.scalars };
+      const msg = { id: job.id, g: job.g, w, scalars: job.scalars };
       worker.postMessage(msg, [job.scalars.buffer as ArrayBuffer]);
     }
   }
@@ -409,7 +368,7 @@ export class FixedBaseEngine {
         this.stats.tableMs += reply.tableMs ?? 0;
         this.doneWork += job.work;
         this.onProgress?.(this.doneWork, this.queuedWork);
-        job.resolve(reply);
+        job.resolve(reply.out);
       }
     }
     if (!this.closed) this.pump();

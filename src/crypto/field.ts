@@ -4,3 +4,9 @@ export const FIELD_MODULUS = 218882428718392752222464057452572750885483644004160
 export function isFieldElement(value: bigint): boolean {
   return value >= 0n && value < FIELD_MODULUS;
 }
+
+/** Reduces any integer (a negative one too) into the field, as circuit inputs are. */
+export function toField(value: bigint): bigint {
+  const r = value % FIELD_MODULUS;
+  return r < 0n ? r + FIELD_MODULUS : r;
+}

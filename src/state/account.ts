@@ -1,4 +1,5 @@
 import type { PublicKey } from "../crypto/eddsa.ts";
+import { toField } from "../crypto/field.ts";
 import { poseidon } from "../crypto/poseidon.ts";
 
 export interface Account {
@@ -9,5 +10,5 @@ export interface Account {
 
 /** leaf = Poseidon(Ax, Ay, balance, nonce); an empty leaf is 0. */
 export function leafHash(account: Account): bigint {
-  return poseidon([account.publicKey.x, account.publicKey.y, account.balance, account.nonce]);
+  return poseidon([account.publicKey.x, account.publicKey.y, toField(account.balance), account.nonce]);
 }

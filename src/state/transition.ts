@@ -11,6 +11,12 @@ import { detachedPath } from "./tree.ts";
 export interface RollupContext {
   readonly layout: RecordLayout;
   readonly rollupId: number;
+  /**
+   * A dishonest prover: apply the arithmetic without checking any rule (signature, nonce, balance,
+   * overflow, account existence, public key). Its witnesses are what the circuit must reject; the
+   * negative tests and the malicious sequencer use it.
+   */
+  readonly unchecked?: boolean;
 }
 
 /** One slot's private circuit inputs (circuits/operation.circom), produced only here. */
@@ -69,14 +75,17 @@ export function applyOperation(state: RollupState, op: Operation, ctx: RollupCon
       };
 
     case "transfer": {
-      const sender = requireAccount(state, op.from);
-      const receiver = requireAccount(state, op.to);
+      const sender = requireAccount(state, op.from, ctx);
+      const receiver = state.account(checkedIndex(state, op.to));
+      if (receiver === undefined && ctx.unchecked !== true) {
+        throw new RollupError("UNKNOWN_ACCOUNT", `account ${op.to} does not exist`);
+      }
       packAmount(op.amount);
       checkSigned(sender, op, ctx);
       const senderAfter = { ...sender, balance: sender.balance - op.amount, nonce: sender.nonce + 1n };
       // A transfer to oneself: debit, then credit the same (already debited) leaf.
-      const receiverBefore = op.from === op.to ? senderAfter : receiver;
-      if (receiverBefore.balance + op.amount > MAX_BALANCE) {
+      const receiverBefore = op.from === op.to ? senderAfter : (receiver ?? NO_ACCOUNT);
+      if (receiverBefore.balance + op.amount > MAX_BALANCE && ctx.unchecked !== true) {
         throw new RollupError("BALANCE_OVERFLOW", `account ${op.to} would exceed the 64-bit balance range`);
       }
       const senderPath = state.tree.path(op.from);
@@ -87,7 +96,7 @@ export function applyOperation(state: RollupState, op: Operation, ctx: RollupCon
         witness: slotWitness(
           1n, op.from, op.to, op.amount, { x: 0n, y: 0n }, signatureInputs(op.signature),
           { account: sender, path: senderPath },
-          { account: receiverBefore, path: receiverPath, empty: false },
+          { account: receiverBefore, path: receiverPath, empty: receiver === undefined && op.from !== op.to },
         ),
         rootAfter: state.root,
       };
@@ -96,11 +105,12 @@ export function applyOperation(state: RollupState, op: Operation, ctx: RollupCon
     case "deposit": {
       packAmount(op.amount);
       const existing = state.account(checkedIndex(state, op.to));
-      if (existing !== undefined && (existing.publicKey.x !== op.publicKey.x || existing.publicKey.y !== op.publicKey.y)) {
+      const otherKey = existing !== undefined && (existing.publicKey.x !== op.publicKey.x || existing.publicKey.y !== op.publicKey.y);
+      if (otherKey && ctx.unchecked !== true) {
         throw new RollupError("PUBLIC_KEY_MISMATCH", `account ${op.to} belongs to another public key`);
       }
       const before = existing ?? { publicKey: op.publicKey, balance: 0n, nonce: 0n };
-      if (before.balance + op.amount > MAX_BALANCE) {
+      if (before.balance + op.amount > MAX_BALANCE && ctx.unchecked !== true) {
         throw new RollupError("BALANCE_OVERFLOW", `account ${op.to} would exceed the 64-bit balance range`);
       }
       const receiverPath = state.tree.path(op.to);
@@ -117,7 +127,7 @@ export function applyOperation(state: RollupState, op: Operation, ctx: RollupCon
     }
 
     case "withdraw": {
-      const sender = requireAccount(state, op.from);
+      const sender = requireAccount(state, op.from, ctx);
       if (op.recipient < 0n || op.recipient > MAX_L1_ADDRESS) {
         throw new RollupError("MALFORMED", "withdrawal recipient is not a 160-bit L1 address");
       }
@@ -144,6 +154,7 @@ function checkSigned(
   op: Extract<Operation, { kind: "transfer" | "withdraw" }>,
   ctx: RollupContext,
 ): void {
+  if (ctx.unchecked === true) return;
   if (op.nonce !== sender.nonce) {
     throw new RollupError("BAD_NONCE", `nonce ${op.nonce} does not match the account's nonce ${sender.nonce}`);
   }
@@ -162,8 +173,9 @@ function checkedIndex(state: RollupState, index: number): number {
   return index;
 }
 
-function requireAccount(state: RollupState, index: number): Account {
+function requireAccount(state: RollupState, index: number, ctx: RollupContext): Account {
   const account = state.account(checkedIndex(state, index));
+  if (account === undefined && ctx.unchecked === true) return NO_ACCOUNT;
   if (account === undefined) throw new RollupError("UNKNOWN_ACCOUNT", `account ${index} does not exist`);
   return account;
 }

@@ -19,6 +19,9 @@ declare module "ffjavascript" {
     toRprUncompressed(buff: Uint8Array, offset: number, p: PointBuffer): void;
     toRprLEM(buff: Uint8Array, offset: number, p: PointBuffer): void;
     toObject(p: PointBuffer): bigint[] | bigint[][];
+    /** Affine LEM points -> uncompressed / compressed big-endian encodings. */
+    batchLEMtoU(points: Uint8Array): Promise<Uint8Array>;
+    batchLEMtoC(points: Uint8Array): Promise<Uint8Array>;
   }
 
   export interface WasmThreadManager {
@@ -61,7 +64,14 @@ declare module "snarkjs" {
     publicSignals: string[];
   }
 
+  /** fastfile's in-memory file, accepted wherever snarkjs takes a file name. */
+  export interface MemFile {
+    type: "mem";
+    data: Uint8Array;
+  }
+
   interface ProofSystem {
+    prove(zkeyFile: string | MemFile, witnessFile: string | MemFile, logger?: Logger): Promise<ProofResult>;
     fullProve(input: CircuitInput, wasmFile: string, zkeyFile: string, logger?: Logger): Promise<ProofResult>;
     verify(vk: JsonObject, publicSignals: string[], proof: JsonObject, logger?: Logger): Promise<boolean>;
   }
@@ -77,6 +87,7 @@ declare module "snarkjs" {
     newZKey(r1csFile: string, ptauFile: string, zkeyFile: string, logger?: Logger): Promise<unknown>;
     exportVerificationKey(zkeyFile: string, logger?: Logger): Promise<JsonObject>;
     verifyFromR1cs(r1csFile: string, ptauFile: string, zkeyFile: string, logger?: Logger): Promise<boolean>;
+    contribute(oldZkey: string, newZkey: string, name: string, entropy: string, logger?: Logger): Promise<Uint8Array>;
   };
   export const powersOfTau: {
     newAccumulator(curve: unknown, power: number, ptauFile: string, logger?: Logger): Promise<Uint8Array>;
