@@ -106,6 +106,8 @@ export async function compileCircuit(
     circomlib: `circomlib@${CIRCOMLIB_VERSION}`,
     flags: FLAGS,
   };
+  // circom's generated witness_calculator.js is CommonJS; this repo's package.json says "module".
+  writeFileSync(join(tmp, "main_js", "package.json"), '{ "type": "commonjs" }\n');
   writeFileAtomic(join(tmp, "compile.json"), JSON.stringify(manifest, null, 2));
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);

@@ -16,8 +16,16 @@ export interface CircuitInstance {
   readonly layout: RecordLayout;
 }
 
+/** batch_n<ops>_d<levels>_a<arity>, mixed trees as runs bottom-up: batch_n16_d6_a4x2-8x4. */
 export function instanceName(ops: number, arities: readonly number[]): string {
-  return `batch_n${ops}_d${arities.length}_a${arities.join("")}`;
+  const runs: [number, number][] = [];
+  for (const a of arities) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[0] === a) last[1]++;
+    else runs.push([a, 1]);
+  }
+  const shape = runs.length === 1 ? String(arities[0]) : runs.map(([a, k]) => `${a}x${k}`).join("-");
+  return `batch_n${ops}_d${arities.length}_a${shape}`;
 }
 
 export function loadInstances(file = resolve(CIRCUITS_DIR, "instances.json")): CircuitInstance[] {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { BatchInputs } from "../state/batch.ts";
+import { CircuitError } from "./errors.ts";
 
 interface WitnessCalculator {
   calculateWitness(input: Record<string, unknown>, sanityCheck: boolean): Promise<bigint[]>;
@@ -31,13 +32,32 @@ export function witnessCalculator(wasmPath: string): Promise<WitnessCalculator> 
  */
 export async function calculateWitness(wasmPath: string, inputs: BatchInputs): Promise<bigint[]> {
   const calc = await witnessCalculator(wasmPath);
-  return calc.calculateWitness(inputs as unknown as Record<string, unknown>, true);
+  return withCircuitErrors(() => calc.calculateWitness(signalMap(inputs), true));
 }
 
 /** The same witness in snarkjs's .wtns binary format. */
 export async function calculateWitnessBin(wasmPath: string, inputs: BatchInputs): Promise<Uint8Array> {
   const calc = await witnessCalculator(wasmPath);
-  return calc.calculateWTNSBin(inputs as unknown as Record<string, unknown>, true);
+  return withCircuitErrors(() => calc.calculateWTNSBin(signalMap(inputs), true));
+}
+
+/** The circuit's input signals by name: the BatchInputs fields, as circom's calculator takes them. */
+function signalMap(inputs: BatchInputs): Record<string, unknown> {
+  return { ...inputs };
+}
+
+async function withCircuitErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    // circom's runtime reports a failed === or <== as "Assert Failed" with the template and line.
+    if (message.includes("Assert Failed")) {
+      const where = /Error in template (\S+) line: (\d+)/.exec(message);
+      throw new CircuitError("CONSTRAINT_FAILED", `circuit rejects the batch${where ? ` (${where[1]} line ${where[2]})` : ""}`, { cause: err });
+    }
+    throw new CircuitError("BAD_INPUT", `witness calculation failed: ${message.split("\n")[0]}`, { cause: err });
+  }
 }
 
 /** Witness index of every named signal, from circom's .sym file ("main.op[0].rootOut" -> 123). */

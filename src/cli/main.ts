@@ -1,0 +1,51 @@
+import { ArtifactError } from "../artifacts/errors.ts";
+import { RollupError } from "../state/errors.ts";
+import { circuitsCommand, CIRCUITS_HELP } from "./commands/circuits.ts";
+import { setupCommand, SETUP_HELP } from "./commands/setup.ts";
+import { CliError } from "./errors.ts";
+
+const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; help: string }> = {
+  circuits: { run: circuitsCommand, help: CIRCUITS_HELP },
+  setup: { run: setupCommand, help: SETUP_HELP },
+};
+
+const USAGE = `zkr — zk-rollup lab
+
+Commands:
+${Object.values(COMMANDS).map((c) => c.help).join("\n\n")}
+
+zkr help             this text`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    console.log(USAGE);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) throw new CliError(`unknown command "${name}" (zkr help lists them)`);
+  if (rest.includes("--help")) {
+    console.log(command.help);
+    return 0;
+  }
+  await command.run(rest);
+  return 0;
+}
+
+/** Exit codes: 0 ok, 1 failed (e.g. invalid proof, failed build), 2 bad input or usage. */
+function exitCodeOf(err: unknown): number {
+  if (err instanceof CliError) return 2;
+  if (err instanceof RollupError) return 2;
+  if (err instanceof ArtifactError) return err.code === "BAD_PTAU" || err.code === "PTAU_TOO_SMALL" ? 2 : 1;
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`zkr: ${message.split("\n")[0]}`);
+    if (process.env["ZKR_DEBUG"] !== undefined && err instanceof Error) console.error(err.stack);
+    process.exit(exitCodeOf(err));
+  },
+);

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["tests/**/*.test.ts"],
+    // Builds the test instance's circuit and development keys once (a clean clone has no build/).
+    globalSetup: ["tests/global-setup.ts"],
+    // Separate processes: snarkjs curve workers and circom witness wasm stay per file.
+    pool: "forks",
+    testTimeout: 120_000,
+    hookTimeout: 600_000,
+  },
+});
