@@ -115,6 +115,23 @@ export async function compileCircuit(
   return { ...paths(dir), key, constraints, wires, compileSeconds, cached: false };
 }
 
+/**
+ * Compiles a circuit snippet (a `component main` and what it needs) into a temp folder and
+ * returns its constraint count: how the per-part breakdown and the pinned counts are measured.
+ */
+export async function countConstraints(source: string): Promise<number> {
+  const key = contentHash(CIRCUITS_DIR, filesUnder(CIRCUITS_DIR, ".circom"), [source, `circom2@${CIRCOM_VERSION}`, `circomlib@${CIRCOMLIB_VERSION}`]);
+  const dir = join(BUILD_DIR, "parts", key.slice(0, 16));
+  const cached = join(dir, "constraints.txt");
+  if (existsSync(cached)) return Number(readFileSync(cached, "utf8"));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "main.circom"), `pragma circom 2.1.0;\n${source}\n`);
+  const output = await runCircom([join(dir, "main.circom"), "--r1cs", "--O2", "-o", dir, "-l", CIRCUITS_DIR, "-l", NODE_MODULES], () => {});
+  const n = matchNumber(output, /non-linear constraints: (\d+)/) + matchNumber(output, /(?<!non-)linear constraints: (\d+)/);
+  writeFileAtomic(cached, String(n));
+  return n;
+}
+
 function paths(dir: string) {
   return {
     dir,

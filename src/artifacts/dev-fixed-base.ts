@@ -56,26 +56,58 @@ function alloc(bytes) {
 // batchToAffine(n) takes n*n8 bytes of scratch above u32[0], and its batchInverse (n+1)*n8 more.
 function setFree(n, n8) { ensure(heap + (2 * n + 2) * n8 + 4096); u32[0] = heap; }
 
-function buildTable(g, w) {
+function tableOf(g, w) {
+  if (!tables[g] || tables[g].w !== w) {
+    const nW = Math.ceil(${SCALAR_BITS} / w), E = (1 << w) - 1;
+    tables[g] = { w, nW, E, pTable: alloc(nW * E * GROUPS[g].n8 * 2) };
+  }
+  return tables[g];
+}
+
+// Builds the table windows j = part, part + parts, ... (window j holds
+// d * 2^(w*j) * G for d = 1..E) and publishes them in the shared buffer.
+function buildWindows(g, w, part, parts, sab) {
   const G = GROUPS[g], sA = G.n8 * 2, sJ = G.n8 * 3;
-  const nW = Math.ceil(${SCALAR_BITS} / w), E = (1 << w) - 1;
-  const addMixed = ex[G.p + "_addMixed"];
-  const pTable = alloc(nW * E * sA);
+  const { nW, E, pTable } = tableOf(g, w);
+  const addMixed = ex[G.p + "_addMixed"], double = ex[G.p + "_double"];
   const mark = heap;
-  const pBase = alloc(sA), pNext = alloc(sJ), pTmp = alloc(E * sJ);
+  const pBase = alloc(sA), pJ = alloc(sJ), pTmp = alloc(E * sJ);
   setFree(E, G.n8);
-  ex[G.p + "_toAffine"](G.pGen, pBase);
-  for (let j = 0; j < nW; j++) {
-    // pTmp[d-1] = d * base, base = 2^(w*j) * G
+  const shared = new Uint8Array(sab);
+  for (let j = part; j < nW; j += parts) {
+    ex[G.p + "_copy"](G.pGen, pJ);
+    for (let k = 0; k < w * j; k++) double(pJ, pJ);
+    ex[G.p + "_toAffine"](pJ, pBase);
     ex[G.p + "_toJacobian"](pBase, pTmp);
     for (let d = 1; d < E; d++) addMixed(pTmp + (d - 1) * sJ, pBase, pTmp + d * sJ);
-    addMixed(pTmp + (E - 1) * sJ, pBase, pNext);
-    ex[G.p + "_batchToAffine"](pTmp, E, pTable + j * E * sA);
-    ex[G.p + "_toAffine"](pNext, pBase);
+    const pWin = pTable + j * E * sA;
+    ex[G.p + "_batchToAffine"](pTmp, E, pWin);
+    shared.set(u8.subarray(pWin, pWin + E * sA), j * E * sA);
   }
   heap = mark;
   u32[0] = heap;
-  tables[g] = { w, nW, E, pTable };
+}
+
+// Cooperative table build: build our share, then wait (on a shared counter,
+// without a round trip through the main thread) until every worker has
+// published its share, and copy the whole table into our wasm memory.
+function buildSharedTable(g, w, part, parts, sab, sync) {
+  const state = new Int32Array(sync); // [0]: shares published, [1]: a builder failed
+  try {
+    buildWindows(g, w, part, parts, sab);
+  } catch (e) {
+    Atomics.store(state, 1, 1);
+    Atomics.notify(state, 0);
+    throw e;
+  }
+  Atomics.add(state, 0, 1);
+  Atomics.notify(state, 0);
+  for (let seen = Atomics.load(state, 0); seen < parts; seen = Atomics.load(state, 0)) {
+    if (Atomics.load(state, 1)) throw new Error("another worker failed to build its table share");
+    Atomics.wait(state, 0, seen, 1000);
+  }
+  const { pTable } = tableOf(g, w);
+  u8.set(new Uint8Array(sab), pTable);
 }
 
 // Affine accumulators updated with batched affine additions: per window,
@@ -175,15 +207,14 @@ function run(g, scalars) {
 
 parentPort.on("message", (msg) => {
   try {
-    let tableMs = 0;
-    if (!tables[msg.g] || tables[msg.g].w !== msg.w) {
-      const t = performance.now();
-      buildTable(msg.g, msg.w);
-      tableMs = performance.now() - t;
-    }
     const t = performance.now();
-    const out = run(msg.g, msg.scalars);
-    parentPort.postMessage({ id: msg.id, out, ms: performance.now() - t, tableMs }, [out.buffer]);
+    if (msg.type === "mul") {
+      const out = run(msg.g, msg.scalars);
+      parentPort.postMessage({ id: msg.id, out, ms: performance.now() - t }, [out.buffer]);
+    } else {
+      buildSharedTable(msg.g, msg.w, msg.part, msg.parts, msg.sab, msg.sync);
+      parentPort.postMessage({ id: msg.id, ms: performance.now() - t });
+    }
   } catch (e) {
     parentPort.postMessage({ id: msg.id, error: String((e && e.stack) || e) });
   }
@@ -191,7 +222,6 @@ parentPort.on("message", (msg) => {
 `;
 
 interface Job {
-  id: number;
   g: 0 | 1;
   scalars: Uint8Array;
   work: number;
@@ -203,8 +233,13 @@ interface WorkerReply {
   id: number;
   out?: Uint8Array;
   ms?: number;
-  tableMs?: number;
   error?: string;
+}
+
+interface PendingCall {
+  worker: Worker;
+  resolve: (reply: WorkerReply) => void;
+  reject: (err: Error) => void;
 }
 
 export interface FixedBaseStats {
@@ -230,13 +265,18 @@ export interface FixedBaseOptions {
 
 /** Relative cost of one comb-table entry vs. one batched-affine addition. */
 const TABLE_COST = 2.5;
+/** Jobs posted ahead to each worker, so it never waits on a busy main thread. */
+const PREFETCH = 2;
 
-/** Best comb window for m points per worker: minimise windows * (m + table cost). */
-function pickWindow(m: number, maxW: number): number {
+/**
+ * Best comb window: minimise windows * (points per worker + table entries per
+ * worker), the table being built cooperatively by all workers.
+ */
+function pickWindow(points: number, threads: number, maxW: number): number {
   let best = 4;
   let bestCost = Infinity;
   for (let w = 4; w <= maxW; w++) {
-    const cost = Math.ceil(SCALAR_BITS / w) * (m + TABLE_COST * (1 << w));
+    const cost = Math.ceil(SCALAR_BITS / w) * ((points + TABLE_COST * (1 << w)) / threads);
     if (cost < bestCost) {
       bestCost = cost;
       best = w;
@@ -247,9 +287,10 @@ function pickWindow(m: number, maxW: number): number {
 
 export class FixedBaseEngine {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
+  private readonly inflight = new Map<Worker, number>();
+  private readonly calls = new Map<number, PendingCall>();
   private readonly queue: Job[] = [];
-  private readonly running = new Map<Worker, Job>();
+  private readonly tablePosted: [boolean, boolean] = [false, false];
   private nextId = 0;
   private doneWork = 0;
   private queuedWork = 0;
@@ -273,10 +314,10 @@ export class FixedBaseEngine {
     };
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { code, pG1gen, pG2gen } });
-      worker.on("message", (reply: WorkerReply) => this.onReply(worker, reply));
+      worker.on("message", (reply: WorkerReply) => this.onReply(reply));
       worker.on("error", (err: Error) => this.onWorkerError(worker, err));
       this.workers.push(worker);
-      this.idle.push(worker);
+      this.inflight.set(worker, 0);
     }
   }
 
@@ -288,8 +329,8 @@ export class FixedBaseEngine {
     const { pG1gen, pG2gen } = curve.tm;
     if (!opts.curve) await curve.terminate();
     const windows: Record<Group, number> = {
-      G1: pickWindow(Math.ceil(opts.g1Points / threads), 16),
-      G2: pickWindow(Math.ceil(opts.g2Points / threads), 15),
+      G1: pickWindow(opts.g1Points, threads, 16),
+      G2: pickWindow(opts.g2Points, threads, 15),
     };
     return new FixedBaseEngine(code, pG1gen, pG2gen, threads, windows, opts.onProgress);
   }
@@ -315,14 +356,14 @@ export class FixedBaseEngine {
     const size = POINT_SIZE[group];
     const out = new Uint8Array(n * size);
     const chunk = group === "G1" ? 8192 : 2048;
-    const parts: Promise<void>[] = [];
+    const slices: [number, Uint8Array][] = [];
     for (let start = 0; start < n; start += chunk) {
-      const end = Math.min(n, start + chunk);
-      // Copy so the worker gets an aligned, transferable buffer of its own.
-      const slice = scalars.slice(start * 32, end * 32);
-      parts.push(this.submit(group, slice).then((pts) => out.set(pts, start * size)));
+      slices.push([start, scalars.slice(start * 32, Math.min(n, start + chunk) * 32)]);
     }
-    await Promise.all(parts);
+    this.ensureTable(group);
+    await Promise.all(
+      slices.map(([start, slice]) => this.submit(group, slice).then((pts) => out.set(pts, start * size))),
+    );
     return out;
   }
 
@@ -331,7 +372,38 @@ export class FixedBaseEngine {
     this.closed = true;
     const err = new Error("FixedBaseEngine closed");
     for (const job of this.queue.splice(0)) job.reject(err);
+    for (const call of this.calls.values()) call.reject(err);
+    this.calls.clear();
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** Builds the comb table for `group` once: each worker computes a share of
+   * the windows into a SharedArrayBuffer, then every worker loads all of it.
+   * Mul jobs posted afterwards queue behind this message in each worker. */
+  private ensureTable(group: Group): void {
+    const g = group === "G1" ? 0 : 1;
+    if (this.tablePosted[g]) return;
+    this.tablePosted[g] = true;
+    const w = this.windows[group];
+    const sab = new SharedArrayBuffer(Math.ceil(SCALAR_BITS / w) * (2 ** w - 1) * POINT_SIZE[group]);
+    const sync = new SharedArrayBuffer(8);
+    const parts = this.workers.length;
+    this.workers.forEach((worker, part) => {
+      this.call(worker, { type: "table", g, w, part, parts, sab, sync }).then(
+        (r) => {
+          this.stats.tableMs += r.ms ?? 0;
+        },
+        () => undefined, // the queued mul jobs of this group fail and report it
+      );
+    });
+  }
+
+  private call(worker: Worker, msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+    const id = this.nextId++;
+    return new Promise<WorkerReply>((resolve, reject) => {
+      this.calls.set(id, { worker, resolve, reject });
+      worker.postMessage({ ...msg, id }, transfer);
+    });
   }
 
   private submit(group: Group, scalars: Uint8Array): Promise<Uint8Array> {
@@ -340,48 +412,54 @@ export class FixedBaseEngine {
     this.queuedWork += work;
     this.stats.points[group] += n;
     return new Promise<Uint8Array>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, g: group === "G1" ? 0 : 1, scalars, work, resolve, reject });
+      this.queue.push({ g: group === "G1" ? 0 : 1, scalars, work, resolve, reject });
       this.pump();
     });
   }
 
   private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const worker = this.idle.pop() as Worker;
-      const job = this.queue.shift() as Job;
-      this.running.set(worker, job);
-      const w = job.g === 0 ? this.windows.G1 : this.windows.G2;
-      const msg = { id: job.id, g: job.g, w, scalars: job.scalars };
-      worker.postMessage(msg, [job.scalars.buffer as ArrayBuffer]);
+    for (const worker of this.workers) {
+      while (!this.closed && this.queue.length > 0 && (this.inflight.get(worker) ?? 0) < PREFETCH) {
+        const job = this.queue.shift() as Job;
+        this.inflight.set(worker, (this.inflight.get(worker) ?? 0) + 1);
+        const msg = { type: "mul", g: job.g, scalars: job.scalars };
+        this.call(worker, msg, [job.scalars.buffer as ArrayBuffer]).then(
+          (reply) => {
+            this.inflight.set(worker, (this.inflight.get(worker) ?? 1) - 1);
+            this.stats.busyMs[job.g === 0 ? "G1" : "G2"] += reply.ms ?? 0;
+            this.doneWork += job.work;
+            this.onProgress?.(this.doneWork, this.queuedWork);
+            job.resolve(reply.out as Uint8Array);
+            this.pump();
+          },
+          (err: Error) => {
+            this.inflight.set(worker, (this.inflight.get(worker) ?? 1) - 1);
+            job.reject(err);
+            this.pump();
+          },
+        );
+      }
     }
   }
 
-  private onReply(worker: Worker, reply: WorkerReply): void {
-    const job = this.running.get(worker);
-    this.running.delete(worker);
-    this.idle.push(worker);
-    if (job) {
-      if (reply.error !== undefined || !reply.out) {
-        job.reject(new Error(`fixed-base worker failed: ${reply.error ?? "no output"}`));
-      } else {
-        this.stats.busyMs[job.g === 0 ? "G1" : "G2"] += reply.ms ?? 0;
-        this.stats.tableMs += reply.tableMs ?? 0;
-        this.doneWork += job.work;
-        this.onProgress?.(this.doneWork, this.queuedWork);
-        job.resolve(reply.out);
-      }
-    }
-    if (!this.closed) this.pump();
+  private onReply(reply: WorkerReply): void {
+    const call = this.calls.get(reply.id);
+    if (!call) return;
+    this.calls.delete(reply.id);
+    if (reply.error !== undefined) call.reject(new Error(`fixed-base worker failed: ${reply.error}`));
+    else call.resolve(reply);
   }
 
   private onWorkerError(worker: Worker, err: Error): void {
-    this.running.get(worker)?.reject(err);
-    this.running.delete(worker);
     // A crashed worker is not reused; if none is left, fail whatever is queued.
-    for (const list of [this.workers, this.idle]) {
-      const i = list.indexOf(worker);
-      if (i >= 0) list.splice(i, 1);
+    for (const [id, call] of this.calls) {
+      if (call.worker === worker) {
+        this.calls.delete(id);
+        call.reject(err);
+      }
     }
+    const i = this.workers.indexOf(worker);
+    if (i >= 0) this.workers.splice(i, 1);
     if (this.workers.length === 0) for (const job of this.queue.splice(0)) job.reject(err);
   }
 }

@@ -17,7 +17,7 @@
 // where a_j = sum_c A[c][j] L_c(tau) over the size-n domain (and likewise b, c).
 
 import { createHash } from "node:crypto";
-import { buildBn128, ChaCha, type BnCurve } from "ffjavascript";
+import { buildBn128, type BnCurve } from "ffjavascript";
 import {
   FQ,
   FR,
@@ -33,6 +33,18 @@ import {
 } from "./dev-field.ts";
 import { FixedBaseEngine, G2_WORK_FACTOR, type Group } from "./dev-fixed-base.ts";
 import { BinFileWriter, bigIntToBytesLE, readR1cs, u32le, type R1cs } from "./dev-binfile.ts";
+import {
+  Stopwatch,
+  decileLogger,
+  hashToG2,
+  lem,
+  makeTimings,
+  nameParams,
+  uncompressed,
+  type DevSetupTimings,
+} from "./dev-common.ts";
+
+export type { DevSetupTimings } from "./dev-common.ts";
 
 export interface Groth16ToxicWaste {
   tau: bigint;
@@ -40,24 +52,6 @@ export interface Groth16ToxicWaste {
   beta: bigint;
   gamma: bigint;
   delta: bigint;
-}
-
-export interface DevSetupTimings {
-  /** Reading/parsing the input. */
-  readMs: number;
-  /** Main-thread field arithmetic (Lagrange evaluations, linear combinations, packing). */
-  scalarsMs: number;
-  /** Comb-table precomputation, wall-clock equivalent (worker time / threads). */
-  tablesMs: number;
-  /** Fixed-base multiplications, wall-clock equivalent (worker time / threads). */
-  g1MulMs: number;
-  g2MulMs: number;
-  /** Time spent in file writes. */
-  writeMs: number;
-  totalMs: number;
-  threads: number;
-  g1Points: number;
-  g2Points: number;
 }
 
 export interface DevGroth16Result {
@@ -78,6 +72,8 @@ export interface DevGroth16Options {
 
 /** Name stored in the zkey's contribution record (snarkjs shows it; max 64 bytes). */
 export const DEV_ZKEY_CONTRIBUTION_NAME = "INSECURE dev setup: toxic waste known, NOT for production";
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** snarkjs misc.log2: index of the highest set bit (0 for 0). */
 function snarkLog2(v: number): number {
@@ -130,30 +126,17 @@ export async function writeGroth16ZkeyFromSecrets(opts: {
 
   const g1Total = 3 + (nPublic + 1) + domainSize + (nVars - nPublic - 1) + 2 * nVars;
   const g2Total = 3 + nVars;
-  const totalWork = g1Total + G2_WORK_FACTOR * g2Total;
-  let lastDecile = 0;
   const curve = await buildBn128(true);
   const engine = await FixedBaseEngine.create({
     g1Points: g1Total,
     g2Points: g2Total,
     curve,
-    onProgress: (done) => {
-      const decile = Math.floor((10 * done) / totalWork);
-      if (decile > lastDecile) {
-        lastDecile = decile;
-        log(`dev groth16: curve points ${Math.min(100, decile * 10)}%`);
-      }
-    },
+    onProgress: decileLogger("dev groth16", g1Total + G2_WORK_FACTOR * g2Total, log),
   });
   const out = await BinFileWriter.create(opts.zkeyPath, "zkey", 1, 10);
   try {
-    let scalarsMs = 0;
-    const timed = <T>(f: () => T): T => {
-      const t = performance.now();
-      const r = f();
-      scalarsMs += performance.now() - t;
-      return r;
-    };
+    const scalarTime = new Stopwatch();
+    const timed = <T>(f: () => T): T => scalarTime.time(f);
     const submit = (g: Group, scalars: readonly bigint[]): Promise<Uint8Array> =>
       engine.mul(g, timed(() => packScalars(scalars)));
 
@@ -167,7 +150,8 @@ export async function writeGroth16ZkeyFromSecrets(opts: {
     // coset on which snarkjs's prover evaluates A*B - C (see groth16_prove.js).
     const hPoints = submit("G1", timed(() => lagrangeAt(tau, cirPower + 1, 1, domainSize, 2, deltaInv)));
 
-    const { coefs, a, b, c } = timed(() => processConstraints(r1cs, tau, cirPower, nPublic));
+    await yieldToEventLoop();
+    const { coefs, a, b, c } = await processConstraints(r1cs, tau, cirPower, nPublic, scalarTime);
 
     const ic: bigint[] = new Array<bigint>(nPublic + 1);
     const cPriv: bigint[] = new Array<bigint>(nVars - nPublic - 1);
@@ -183,7 +167,7 @@ export async function writeGroth16ZkeyFromSecrets(opts: {
     const aPoints = submit("G1", a);
     const b1Points = submit("G1", b);
     const b2Points = submit("G2", b);
-    log(`dev groth16: scalars ready (${(scalarsMs / 1000).toFixed(2)} s), computing points`);
+    log(`dev groth16: scalars ready (${(scalarTime.ms / 1000).toFixed(2)} s), computing points`);
 
     // Section 1: protocol id.
     await out.writeSection(1, [u32le(1)]);
@@ -235,20 +219,13 @@ export async function writeGroth16ZkeyFromSecrets(opts: {
     await out.writeSection(10, [csHash, u32le(1), contribution]);
     await out.commit();
 
-    const stats = engine.getStats();
     const totalMs = performance.now() - tStart;
-    const timings: DevSetupTimings = {
+    const timings: DevSetupTimings = makeTimings(engine.getStats(), {
       readMs,
-      scalarsMs,
-      tablesMs: stats.tableMs / stats.threads,
-      g1MulMs: stats.busyMs.G1 / stats.threads,
-      g2MulMs: stats.busyMs.G2 / stats.threads,
+      scalarsMs: scalarTime.ms,
       writeMs: out.writeTimeMs,
       totalMs,
-      threads: stats.threads,
-      g1Points: stats.points.G1,
-      g2Points: stats.points.G2,
-    };
+    });
     log(`dev groth16: wrote ${opts.zkeyPath} in ${(totalMs / 1000).toFixed(2)} s`);
     return { domainSize, nVars, nPublic, nConstraints, seconds: totalMs / 1000, timings };
   } catch (err) {
@@ -266,16 +243,17 @@ export async function writeGroth16ZkeyFromSecrets(opts: {
  * multiplication by a standard-form witness yields coef*w in Montgomery form)
  * and the QAP evaluations a_j, b_j, c_j at tau.
  */
-function processConstraints(
+async function processConstraints(
   r1cs: R1cs,
   tau: bigint,
   cirPower: number,
   nPublic: number,
-): { coefs: Uint8Array; a: bigint[]; b: bigint[]; c: bigint[] } {
+  sw: Stopwatch,
+): Promise<{ coefs: Uint8Array; a: bigint[]; b: bigint[]; c: bigint[] }> {
   const { view, nConstraints, nWires } = r1cs;
   const end = r1cs.constraints.offset + r1cs.constraints.size;
 
-  // Pass 1: count A and B terms to size the coefficient section exactly.
+  // Pass 1: count A and B terms to size the coefficient section exactly (cheap).
   let nCoefs = nPublic + 1;
   let p = r1cs.constraints.offset;
   for (let ci = 0; ci < nConstraints; ci++) {
@@ -288,7 +266,8 @@ function processConstraints(
   if (p !== end) throw new Error("r1cs constraints section has unexpected size");
 
   // L_c(tau) for every row actually used (constraints + public-input rows).
-  const L = lagrangeAt(tau, cirPower, 0, nConstraints + nPublic + 1);
+  const L = sw.time(() => lagrangeAt(tau, cirPower, 0, nConstraints + nPublic + 1));
+  await yieldToEventLoop();
 
   const acc: [bigint[], bigint[], bigint[]] = [
     new Array<bigint>(nWires).fill(0n),
@@ -314,22 +293,29 @@ function processConstraints(
   };
 
   p = r1cs.constraints.offset;
-  for (let ci = 0; ci < nConstraints; ci++) {
-    const lc = L[ci] as bigint;
-    for (let m = 0; m < 3; m++) {
-      const n = view.getUint32(p, true);
-      p += 4;
-      const am = acc[m as 0 | 1 | 2];
-      for (let k = 0; k < n; k++) {
-        const s = view.getUint32(p, true);
-        const v = readScalar32(view, p + 4);
-        p += 36;
-        if (s >= nWires) throw new Error(`r1cs references wire ${s} >= ${nWires}`);
-        // Unreduced accumulation: bigint addition is cheap, reduce once at the end.
-        am[s] = (am[s] as bigint) + (v === 1n ? lc : v * lc);
-        if (m < 2) writeCoef(m, ci, s, v);
+  const processRows = (from: number, to: number): void => {
+    for (let ci = from; ci < to; ci++) {
+      const lc = L[ci] as bigint;
+      for (let m = 0; m < 3; m++) {
+        const n = view.getUint32(p, true);
+        p += 4;
+        const am = acc[m as 0 | 1 | 2];
+        for (let k = 0; k < n; k++) {
+          const s = view.getUint32(p, true);
+          const v = readScalar32(view, p + 4);
+          p += 36;
+          if (s >= nWires) throw new Error(`r1cs references wire ${s} >= ${nWires}`);
+          // Unreduced accumulation: bigint addition is cheap, reduce once at the end.
+          am[s] = (am[s] as bigint) + (v === 1n ? lc : v * lc);
+          if (m < 2) writeCoef(m, ci, s, v);
+        }
       }
     }
+  };
+  // In slices, yielding so the worker pool keeps being fed meanwhile.
+  for (let from = 0; from < nConstraints; from += 16384) {
+    sw.time(() => processRows(from, Math.min(nConstraints, from + 16384)));
+    await yieldToEventLoop();
   }
   // zkey_new.js: A[nConstraints + s][s] = 1 for s = 0..nPublic, so that the
   // public inputs are linearly independent in the QAP.
@@ -338,9 +324,11 @@ function processConstraints(
     writeCoef(0, nConstraints + s, s, 1n);
   }
   if (cp !== coefs.byteLength) throw new Error("internal: coefficient count mismatch");
-  for (const arr of acc) {
-    for (let j = 0; j < nWires; j++) arr[j] = (arr[j] as bigint) % FR;
-  }
+  sw.time(() => {
+    for (const arr of acc) {
+      for (let j = 0; j < nWires; j++) arr[j] = (arr[j] as bigint) % FR;
+    }
+  });
   return { coefs, a: acc[0], b: acc[1], c: acc[2] };
 }
 
@@ -359,24 +347,20 @@ function devContribution(
   const { G1, G2 } = curve;
   const g1s = G1.toAffine(G1.timesScalar(G1.g, s));
   const g1sx = G1.toAffine(G1.timesScalar(g1s, delta));
-  const u1 = new Uint8Array(64);
-  const u2 = new Uint8Array(64);
-  G1.toRprUncompressed(u1, 0, g1s);
-  G1.toRprUncompressed(u2, 0, g1sx);
-  const transcript = createHash("blake2b512").update(csHash).update(u1).update(u2).digest();
-  // keypair.js hashToG2: ChaCha seeded with the first 8 big-endian u32 of the transcript.
-  const tv = new DataView(transcript.buffer, transcript.byteOffset, transcript.byteLength);
-  const seed = Array.from({ length: 8 }, (_, i) => tv.getUint32(i * 4));
-  const g2sp = G2.fromRng(new ChaCha(seed));
-  const g2spx = G2.toAffine(G2.timesScalar(g2sp, delta));
-
-  const name = new TextEncoder().encode(DEV_ZKEY_CONTRIBUTION_NAME).subarray(0, 64);
-  const params = new Uint8Array([1, name.byteLength, ...name]);
-  const lem1 = new Uint8Array(64);
-  const lem2 = new Uint8Array(64);
-  const lem3 = new Uint8Array(128);
-  G1.toRprLEM(lem1, 0, g1s);
-  G1.toRprLEM(lem2, 0, g1sx);
-  G2.toRprLEM(lem3, 0, g2spx);
-  return Buffer.concat([delta1, lem1, lem2, lem3, transcript, u32le(0, params.byteLength), params]);
+  const transcript = createHash("blake2b512")
+    .update(csHash)
+    .update(uncompressed(curve, "G1", g1s))
+    .update(uncompressed(curve, "G1", g1sx))
+    .digest();
+  const g2spx = G2.toAffine(G2.timesScalar(hashToG2(curve, transcript), delta));
+  const params = nameParams(DEV_ZKEY_CONTRIBUTION_NAME);
+  return Buffer.concat([
+    delta1,
+    lem(curve, "G1", g1s),
+    lem(curve, "G1", g1sx),
+    lem(curve, "G2", g2spx),
+    transcript,
+    u32le(0, params.byteLength),
+    params,
+  ]);
 }

@@ -14,7 +14,7 @@
 
 import { createHash } from "node:crypto";
 import { blake2b } from "@noble/hashes/blake2.js";
-import { buildBn128, ChaCha, type BnCurve, type PointBuffer } from "ffjavascript";
+import { buildBn128, type BnCurve, type PointBuffer } from "ffjavascript";
 import {
   FQ,
   FR,
@@ -31,7 +31,16 @@ import {
 } from "./dev-field.ts";
 import { FixedBaseEngine, G2_WORK_FACTOR, POINT_SIZE, type Group } from "./dev-fixed-base.ts";
 import { BinFileWriter, bigIntToBytesLE, u32le } from "./dev-binfile.ts";
-import type { DevSetupTimings } from "./dev-groth16.ts";
+import {
+  Stopwatch,
+  decileLogger,
+  hashToG2,
+  lem,
+  makeTimings,
+  nameParams,
+  uncompressed,
+  type DevSetupTimings,
+} from "./dev-common.ts";
 
 export interface PtauToxicWaste {
   tau: bigint;
@@ -96,30 +105,16 @@ export async function writePtauFromSecrets(opts: {
   const N = 2 ** power;
   const g1Total = 12 * N - 4;
   const g2Total = 3 * N;
-  const totalWork = g1Total + G2_WORK_FACTOR * g2Total;
-  let lastDecile = 0;
-
   const curve = await buildBn128(true);
   const engine = await FixedBaseEngine.create({
     g1Points: g1Total,
     g2Points: g2Total,
     curve,
-    onProgress: (done) => {
-      const decile = Math.floor((10 * done) / totalWork);
-      if (decile > lastDecile) {
-        lastDecile = decile;
-        log(`dev ptau: curve points ${Math.min(100, decile * 10)}%`);
-      }
-    },
+    onProgress: decileLogger("dev ptau", g1Total + G2_WORK_FACTOR * g2Total, log),
   });
   const out = await BinFileWriter.create(opts.ptauPath, "ptau", 1, 11);
-  let scalarsMs = 0;
-  const timed = <T>(f: () => T): T => {
-    const t = performance.now();
-    const r = f();
-    scalarsMs += performance.now() - t;
-    return r;
-  };
+  const scalarTime = new Stopwatch();
+  const timed = <T>(f: () => T): T => scalarTime.time(f);
 
   /** Streams one section; chunks are computed while earlier ones are on the workers. */
   const streamSection = async (id: number, group: Group, segments: readonly Segment[]): Promise<number> => {
@@ -215,25 +210,15 @@ export async function writePtauFromSecrets(opts: {
     await streamSection(15, "G1", lagrangeLevels(beta));
     await out.commit();
 
-    const stats = engine.getStats();
     const totalMs = performance.now() - tStart;
     log(`dev ptau: wrote ${opts.ptauPath} in ${(totalMs / 1000).toFixed(2)} s`);
-    return {
-      power,
-      seconds: totalMs / 1000,
-      timings: {
-        readMs: 0,
-        scalarsMs,
-        tablesMs: stats.tableMs / stats.threads,
-        g1MulMs: stats.busyMs.G1 / stats.threads,
-        g2MulMs: stats.busyMs.G2 / stats.threads,
-        writeMs: out.writeTimeMs,
-        totalMs,
-        threads: stats.threads,
-        g1Points: stats.points.G1,
-        g2Points: stats.points.G2,
-      },
-    };
+    const timings = makeTimings(engine.getStats(), {
+      readMs: 0,
+      scalarsMs: scalarTime.ms,
+      writeMs: out.writeTimeMs,
+      totalMs,
+    });
+    return { power, seconds: totalMs / 1000, timings };
   } catch (err) {
     await out.abort();
     throw err;
@@ -273,8 +258,8 @@ async function ptauContribution(args: {
     const h = createHash("blake2b512")
       .update(new Uint8Array([personalization]))
       .update(challenge)
-      .update(uncompressedG1(curve, g1s))
-      .update(uncompressedG1(curve, g1sx))
+      .update(uncompressed(curve, "G1", g1s))
+      .update(uncompressed(curve, "G1", g1sx))
       .digest();
     const g2spx = G2.toAffine(G2.timesScalar(hashToG2(curve, h), prv));
     return { g1s, g1sx, g2spx };
@@ -291,14 +276,11 @@ async function ptauContribution(args: {
     [kAlpha.g2spx, 2],
     [kBeta.g2spx, 2],
   ];
-  const encodeKey = (lem: boolean): Uint8Array =>
+  const encodeKey = (montgomery: boolean): Uint8Array =>
     Buffer.concat(
       pubKeyOrder.map(([p, g]) => {
-        const G = g === 1 ? G1 : G2;
-        const buf = new Uint8Array(g === 1 ? 64 : 128);
-        if (lem) G.toRprLEM(buf, 0, p);
-        else G.toRprUncompressed(buf, 0, p);
-        return buf;
+        const group = g === 1 ? "G1" : "G2";
+        return montgomery ? lem(curve, group, p) : uncompressed(curve, group, p);
       }),
     );
 
@@ -312,8 +294,7 @@ async function ptauContribution(args: {
   await args.forEachEncoded("U", (b) => nextHasher.update(b));
   const nextChallenge = nextHasher.digest();
 
-  const name = new TextEncoder().encode(DEV_PTAU_CONTRIBUTION_NAME).subarray(0, 64);
-  const params = new Uint8Array([1, name.byteLength, ...name]);
+  const params = nameParams(DEV_PTAU_CONTRIBUTION_NAME);
   return Buffer.concat([
     points.tauG1,
     points.tauG2,
@@ -331,9 +312,8 @@ async function ptauContribution(args: {
 /** powersoftau_utils.js calculateFirstChallengeHash: hash of the blank (tau = 1) accumulator. */
 function firstChallengeHash(curve: BnCurve, power: number): Buffer {
   const N = 2 ** power;
-  const g1 = uncompressedG1(curve, curve.G1.g);
-  const g2 = new Uint8Array(128);
-  curve.G2.toRprUncompressed(g2, 0, curve.G2.g);
+  const g1 = uncompressed(curve, "G1", curve.G1.g);
+  const g2 = uncompressed(curve, "G2", curve.G2.g);
   const hasher = createHash("blake2b512").update(createHash("blake2b512").digest());
   const repeat = (p: Uint8Array, n: number): void => {
     const block = Buffer.alloc(p.byteLength * 4096);
@@ -348,19 +328,6 @@ function firstChallengeHash(curve: BnCurve, power: number): Buffer {
   repeat(g1, N);
   hasher.update(g2);
   return hasher.digest();
-}
-
-function uncompressedG1(curve: BnCurve, p: PointBuffer): Uint8Array {
-  const buf = new Uint8Array(64);
-  curve.G1.toRprUncompressed(buf, 0, p);
-  return buf;
-}
-
-/** keypair.js hashToG2: ChaCha seeded with the first 8 big-endian u32 words of the hash. */
-export function hashToG2(curve: BnCurve, hash: Uint8Array): PointBuffer {
-  const view = new DataView(hash.buffer, hash.byteOffset, hash.byteLength);
-  const seed = Array.from({ length: 8 }, (_, i) => view.getUint32(i * 4));
-  return curve.G2.fromRng(new ChaCha(seed));
 }
 
 /**
