@@ -72,7 +72,8 @@ export function inspectPtau(path: string): PtauInfo {
       throw new ArtifactError("BAD_PTAU", `${path} is corrupt: tauG2[0] is zero`);
     }
     const prepared = [12, 13, 14, 15].every((t) => sections.has(t));
-    if (prepared) expectSize(12, (2 ** (power + 1) - 1) * G1_BYTES, "lagrange tauG1");
+    // snarkjs stores Lagrange tauG1 for every domain up to 2^(power+1) (Groth16 needs the doubled domain for H).
+    if (prepared) expectSize(12, (2 ** (power + 2) - 1) * G1_BYTES, "lagrange tauG1");
     return { power, ceremonyPower, prepared };
   } finally {
     closeSync(fd);

@@ -1,18 +1,15 @@
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JsonObject } from "snarkjs";
 import { proveBatch, shutdownProver, verifyProof, type ProvedBatch } from "../../src/prover/prove.ts";
 import { buildBatch } from "../../src/state/index.ts";
+import { snarkjsCli } from "../helpers/snarkjs-cli.ts";
 import { ctx, fundedState, testArtifacts, testInstance, transfer, withdraw } from "../helpers/fixtures.ts";
 
 const { circuit, keys } = testArtifacts();
 const vkey = JSON.parse(readFileSync(keys.vkey, "utf8")) as JsonObject;
-// The package's exports hide build/cli.cjs; find it beside the package entry point.
-const SNARKJS_CLI = join(dirname(createRequire(import.meta.url).resolve("snarkjs")), "cli.cjs");
 let proved: ProvedBatch;
 let inputHash: bigint;
 
@@ -51,17 +48,14 @@ describe("Groth16 round trip on the test instance (development keys)", () => {
     const dir = mkdtempSync(join(tmpdir(), "zkr-verify-"));
     writeFileSync(join(dir, "proof.json"), JSON.stringify(proved.proof));
     writeFileSync(join(dir, "public.json"), JSON.stringify(proved.publicSignals));
-    const out = execFileSync(process.execPath, [SNARKJS_CLI, "groth16", "verify", keys.vkey, join(dir, "public.json"), join(dir, "proof.json")], { encoding: "utf8" });
-    expect(out).toMatch(/OK!/);
+    const args = ["groth16", "verify", keys.vkey, join(dir, "public.json"), join(dir, "proof.json")];
+    const good = snarkjsCli(args);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/OK!/);
 
     writeFileSync(join(dir, "public.json"), JSON.stringify([(inputHash + 1n).toString()]));
-    const bad = (() => {
-      try {
-        return execFileSync(process.execPath, [SNARKJS_CLI, "groth16", "verify", keys.vkey, join(dir, "public.json"), join(dir, "proof.json")], { encoding: "utf8" });
-      } catch (err) {
-        return String((err as { stdout?: string }).stdout ?? "");
-      }
-    })();
-    expect(bad).toMatch(/Invalid proof/);
+    const bad = snarkjsCli(args);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout).toMatch(/Invalid proof/);
   });
 });
