@@ -3,6 +3,7 @@ import { basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import * as snarkjs from "snarkjs";
 import type { CircuitInstance } from "../circuit/instances.ts";
+import { BUILD_DIR } from "../paths.ts";
 import { compileCircuit, type CompiledCircuit, type Log } from "./compile.ts";
 import { writeDevGroth16Zkey } from "./dev-groth16.ts";
 import { writeDevPtau } from "./dev-ptau.ts";
@@ -117,15 +118,7 @@ export async function setupInstance(instance: CircuitInstance, opts: SetupOption
       const result = await writeDevGroth16Zkey({ r1csPath: circuit.r1cs, zkeyPath: tmpZkey, log: (m) => log(`  ${m}`) });
       manifest = { ...base, ceremony: "development", insecure: true, warning: INSECURE_WARNING, domainPower: Math.log2(result.domainSize), seconds: 0 };
     } else {
-      // PLONK's gate count exceeds the R1CS constraint count; snarkjs reports if the ptau is too small.
-      const power = Math.min(28, groth16Power(circuit.constraints, 1) + (protocol === "fflonk" ? 4 : 2));
-      const ptauPath = join(circuit.dir, `dev-${power}.ptau`);
-      if (!existsSync(ptauPath)) {
-        log(`${instance.name}: development powers of tau 2^${power} (known toxic waste) ...`);
-        await writeDevPtau({ power, ptauPath, log: (m) => log(`  ${m}`) });
-      }
-      log(`${instance.name}: ${protocol} setup with snarkjs from the development ptau ...`);
-      await snarkSetup(protocol, circuit.r1cs, ptauPath, tmpZkey, logger, instance.name);
+      await universalDevSetup(protocol, instance.name, circuit, tmpZkey, log);
       manifest = { ...base, ceremony: "development", insecure: true, warning: INSECURE_WARNING, seconds: 0 };
     }
     const vkey = await snarkjs.zKey.exportVerificationKey(tmpZkey);
@@ -140,6 +133,36 @@ export async function setupInstance(instance: CircuitInstance, opts: SetupOption
   log(`${instance.name}: ${protocol} keys ready in ${manifest.seconds.toFixed(1)} s${manifest.insecure ? `  [${INSECURE_WARNING}]` : ""}`);
   return { circuit, zkey: paths.zkey, vkey: paths.vkey, manifest, cached: false };
 }
+
+/**
+ * PLONK/FFLONK from a development ptau. Their gate count is several times the R1CS count at --O2
+ * (additions become gates), so start a few powers up and, if snarkjs reports the real count, retry once.
+ * FFLONK also needs a ptau of about 9x its domain.
+ */
+async function universalDevSetup(protocol: "plonk" | "fflonk", name: string, circuit: CompiledCircuit, zkeyOut: string, log: Log): Promise<void> {
+  let power = Math.min(MAX_DEV_PTAU_POWER, groth16Power(circuit.constraints, 1) + (protocol === "plonk" ? 4 : 7));
+  for (let attempt = 0; ; attempt++) {
+    const ptauPath = join(BUILD_DIR, "ptau", `dev-${power}.ptau`);
+    if (!existsSync(ptauPath)) {
+      log(`development powers of tau 2^${power} (known toxic waste) ...`);
+      await writeDevPtau({ power, ptauPath, log: (m) => log(`  ${m}`) });
+    }
+    log(`${name}: ${protocol} setup with snarkjs from the development ptau 2^${power} ...`);
+    const errors: string[] = [];
+    try {
+      await snarkSetup(protocol, circuit.r1cs, ptauPath, zkeyOut, snarkLogger(log, errors), name);
+      return;
+    } catch (err) {
+      const gates = /(\d+) > 2\*\*\d+/.exec(errors.join("\n"));
+      const need = gates?.[1] === undefined ? undefined : Math.ceil(Math.log2(Number(gates[1])));
+      if (attempt > 0 || need === undefined || need <= power || need > MAX_DEV_PTAU_POWER) throw err;
+      power = need;
+    }
+  }
+}
+
+/** Above this a development ptau takes too long and too much disk here to make on demand. */
+const MAX_DEV_PTAU_POWER = 22;
 
 async function snarkSetup(
   protocol: Protocol,
@@ -177,12 +200,15 @@ async function expectOk(p: Promise<unknown>, what: string): Promise<void> {
   if (r === -1) throw new ArtifactError("SETUP_FAILED", `snarkjs ${what} failed (circuit too big for this ptau?)`);
 }
 
-/** Routes snarkjs's logger into ours: info lines as progress, debug dropped. */
-function snarkLogger(log: Log): snarkjs.Logger {
+/** Routes snarkjs's logger into ours: info lines as progress, debug dropped, errors also collected. */
+function snarkLogger(log: Log, errors: string[] = []): snarkjs.Logger {
   return {
     debug: () => {},
     info: (m) => log(`  snarkjs: ${m}`),
     warn: (m) => log(`  snarkjs warning: ${m}`),
-    error: (m) => log(`  snarkjs error: ${m}`),
+    error: (m) => {
+      errors.push(m);
+      log(`  snarkjs error: ${m}`);
+    },
   };
 }
