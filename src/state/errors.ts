@@ -9,6 +9,7 @@ export type RollupErrorCode =
   | "PUBLIC_KEY_MISMATCH"
   | "AMOUNT_OUT_OF_RANGE"
   | "BATCH_FULL"
+  | "DUPLICATE"
   | "MALFORMED";
 
 export class RollupError extends Error {
