@@ -2,11 +2,15 @@ import { ArtifactError } from "../artifacts/errors.ts";
 import { RollupError } from "../state/errors.ts";
 import { circuitsCommand, CIRCUITS_HELP } from "./commands/circuits.ts";
 import { setupCommand, SETUP_HELP } from "./commands/setup.ts";
+import { verifyCommand, VERIFY_HELP } from "./commands/verify.ts";
+import { BatchFolderError } from "../prover/batch-folder.ts";
 import { CliError } from "./errors.ts";
 
-const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; help: string }> = {
+/** Each command returns its exit code (or nothing for 0). */
+const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<number | void>; help: string }> = {
   circuits: { run: circuitsCommand, help: CIRCUITS_HELP },
   setup: { run: setupCommand, help: SETUP_HELP },
+  verify: { run: verifyCommand, help: VERIFY_HELP },
 };
 
 const USAGE = `zkr — zk-rollup lab
@@ -28,13 +32,12 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(command.help);
     return 0;
   }
-  await command.run(rest);
-  return 0;
+  return (await command.run(rest)) ?? 0;
 }
 
 /** Exit codes: 0 ok, 1 failed (e.g. invalid proof, failed build), 2 bad input or usage. */
 function exitCodeOf(err: unknown): number {
-  if (err instanceof CliError) return 2;
+  if (err instanceof CliError || err instanceof BatchFolderError) return 2;
   if (err instanceof RollupError) return 2;
   if (err instanceof ArtifactError) return err.code === "BAD_PTAU" || err.code === "PTAU_TOO_SMALL" ? 2 : 1;
   return 1;

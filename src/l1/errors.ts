@@ -1,0 +1,51 @@
+/**
+ * Why a simulated L1 transaction reverted. A reverted transaction is still mined and still pays gas;
+ * its receipt carries one of these codes (tests assert on the code, not on the message).
+ */
+export type L1RevertCode =
+  // the zk rollup contract
+  | "INVALID_PROOF"
+  | "BAD_RECORDS_LENGTH"
+  | "DEPOSIT_MISMATCH"
+  | "DEPOSIT_QUEUE_EMPTY"
+  | "WITHDRAWAL_COUNT"
+  | "MALFORMED"
+  // the bridge
+  | "BAD_AMOUNT"
+  | "BAD_PUBLIC_KEY"
+  | "NO_WITHDRAWAL"
+  | "NOT_FINAL"
+  | "ALREADY_CLAIMED"
+  | "BRIDGE_INSOLVENT"
+  // the chain itself (value moves)
+  | "INSUFFICIENT_BALANCE";
+
+/** Thrown inside a contract method to revert the transaction (Solidity's `revert ReasonCode()`). */
+export class L1Revert extends Error {
+  override readonly name = "L1Revert";
+  constructor(
+    readonly code: L1RevertCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Errors that are not reverts: bad arguments refused before a transaction exists, bad config, a failed replay. */
+export type L1ErrorCode =
+  | "BAD_ARGUMENT"
+  | "BAD_CONFIG"
+  | "POSEIDON_CONTRACT"
+  | "RECONSTRUCTION_MISMATCH";
+
+export class L1Error extends Error {
+  override readonly name = "L1Error";
+  constructor(
+    readonly code: L1ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,85 @@
+import { batchInputHash } from "../state/batch.ts";
+import { RollupError } from "../state/errors.ts";
+import { replayBatch } from "../state/replay.ts";
+import { stateFromJson } from "../state/serialize.ts";
+import { extendL1Chain, type L1Message } from "../state/transition.ts";
+import { recordLayout } from "../tx/layout.ts";
+import { verifyProof } from "../prover/prove.ts";
+import { BatchFolderError, readBatchFolder, readJson, type BatchMetadata } from "../prover/batch-folder.ts";
+
+export interface VerifyResult {
+  readonly valid: boolean;
+  /** Why it is invalid (the first check that failed). */
+  readonly reason?: string;
+  /** Each check run, in order, with its outcome. */
+  readonly checks: { name: string; ok: boolean; detail?: string }[];
+}
+
+/**
+ * Checks a batch folder: (1) the proof against the verification key and public signals, (2) the
+ * public signal against the posted data (records, L1 messages, roots, rollup id), and optionally
+ * (3) the transition itself by re-executing the records on a given pre-state.
+ * Bad input (missing files, malformed JSON) throws BatchFolderError; an invalid batch returns valid=false.
+ */
+export async function verifyBatchFolder(dir: string, opts: { vkey?: string; reexecute?: string } = {}): Promise<VerifyResult> {
+  const folder = readBatchFolder(dir, opts.vkey);
+  const m = parseMetadata(folder.metadata);
+  const checks: VerifyResult["checks"] = [];
+  const fail = (name: string, detail: string): VerifyResult => {
+    checks.push({ name, ok: false, detail });
+    return { valid: false, reason: `${name}: ${detail}`, checks };
+  };
+
+  if (!Array.isArray(folder.publicSignals) || folder.publicSignals.length !== 1 || typeof folder.publicSignals[0] !== "string") {
+    throw new BatchFolderError("public.json must be a list of one decimal string");
+  }
+  let proofOk: boolean;
+  try {
+    proofOk = await verifyProof(folder.vkey, folder.publicSignals, folder.proof, m.protocol);
+  } catch (err) {
+    throw new BatchFolderError(`proof.json or the verification key is malformed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!proofOk) return fail("proof", "does not verify against the verification key and public signals");
+  checks.push({ name: "proof", ok: true });
+
+  const l1Acc = m.l1Messages.reduce((acc, msg) => extendL1Chain(acc, msg), 0n);
+  const expected = batchInputHash(m.rollupId, m.oldRoot, m.newRoot, l1Acc, m.records);
+  if (folder.publicSignals[0] !== expected.toString()) {
+    return fail("public data", "the public signal does not commit to this batch's records, L1 messages and roots");
+  }
+  checks.push({ name: "public data", ok: true });
+
+  if (opts.reexecute !== undefined) {
+    const state = stateFromJson(readJson(opts.reexecute));
+    if (state.root !== m.oldRoot) return fail("re-execution", "the given state's root is not the batch's old root");
+    try {
+      const replayed = replayBatch(state, m.records, m.l1Messages, { layout: m.layout, rollupId: m.rollupId });
+      if (replayed.newRoot !== m.newRoot) return fail("re-execution", "re-executing the records gives another root");
+    } catch (err) {
+      if (err instanceof RollupError) return fail("re-execution", `${err.code}: ${err.message}`);
+      throw err;
+    }
+    checks.push({ name: "re-execution", ok: true });
+  }
+  return { valid: true, checks };
+}
+
+function parseMetadata(meta: BatchMetadata) {
+  try {
+    const records = Buffer.from(meta.records, "hex");
+    if (records.length * 2 !== meta.records.length) throw new Error("records is not hex");
+    const l1Messages: L1Message[] = meta.l1Messages.map((x) => ({ x: BigInt(x.x), y: BigInt(x.y) }));
+    return {
+      protocol: meta.protocol,
+      rollupId: meta.rollupId,
+      oldRoot: BigInt(meta.oldRoot),
+      newRoot: BigInt(meta.newRoot),
+      records: new Uint8Array(records),
+      l1Messages,
+      layout: recordLayout(meta.arities),
+    };
+  } catch (err) {
+    throw new BatchFolderError(`batch.json is malformed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
