@@ -15,7 +15,7 @@ import { findInstance } from "../src/circuit/instances.ts";
 import { BUILD_DIR } from "../src/paths.ts";
 import { shutdownProver } from "../src/prover/prove.ts";
 import { machineInfo, machineLine } from "../src/report/machine.ts";
-import { snarkjsCli } from "../tests/helpers/snarkjs-cli.ts";
+import { snarkjsCli } from "../src/artifacts/snarkjs-cli.ts";
 
 const args = process.argv.slice(2);
 const name = args.find((a) => !a.startsWith("--")) ?? "batch_n8_d6_a4x2-8x4";

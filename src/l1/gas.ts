@@ -32,6 +32,8 @@ export const BN254_ECADD_GAS = 150;
 export const SSTORE_NEW_SLOT_GAS = 22_100;
 /** SSTORE of a slot that was non-zero: 2,900 (SSTORE_RESET − cold) + 2,100 cold slot access (EIP-2929). */
 export const SSTORE_EXISTING_SLOT_GAS = 5_000;
+/** SSTORE of a non-zero slot already read in the transaction (warm): SSTORE_RESET − COLD_SLOAD (EIP-2929). */
+export const SSTORE_EXISTING_WARM_GAS = 2_900;
 /** SLOAD of a slot not yet touched in the transaction (EIP-2929 COLD_SLOAD_COST). */
 export const SLOAD_COLD_GAS = 2_100;
 /** A CALL that sends value (Yellow Paper G_callvalue). */
@@ -55,6 +57,7 @@ export const GAS_SCHEDULE: readonly { readonly name: string; readonly gas: numbe
   { name: "BN254 ECADD", gas: BN254_ECADD_GAS, source: "EIP-1108" },
   { name: "SSTORE new slot (cold)", gas: SSTORE_NEW_SLOT_GAS, source: "EIP-2200 + EIP-2929" },
   { name: "SSTORE existing slot (cold)", gas: SSTORE_EXISTING_SLOT_GAS, source: "EIP-2200 + EIP-2929" },
+  { name: "SSTORE existing slot (warm)", gas: SSTORE_EXISTING_WARM_GAS, source: "EIP-2200 + EIP-2929" },
   { name: "SLOAD cold", gas: SLOAD_COLD_GAS, source: "EIP-2929" },
   { name: "CALL with value", gas: CALL_VALUE_GAS, source: "Yellow Paper G_callvalue" },
   { name: "cold account access", gas: COLD_ACCOUNT_ACCESS_GAS, source: "EIP-2929" },
@@ -139,6 +142,17 @@ export class GasMeter {
   get total(): number {
     return this.items.reduce((sum, line) => sum + line.gas, 0);
   }
+}
+
+/** A receipt's lines summed per item, in order of first appearance (for a report). */
+export function gasByItem(lines: readonly GasLine[]): { item: string; gas: number }[] {
+  const out: { item: string; gas: number }[] = [];
+  for (const line of lines) {
+    const found = out.find((e) => e.item === line.item);
+    if (found === undefined) out.push({ item: line.item, gas: line.gas });
+    else found.gas += line.gas;
+  }
+  return out;
 }
 
 export function fmt(n: number): string {

@@ -73,7 +73,7 @@ export async function runPoseidonContract(inputs: readonly bigint[]): Promise<{ 
 }
 
 /** Measured execution gas of one Poseidon(n) call on L1 (cached per n). */
-export function poseidonGas(n: number): Promise<number> {
+export async function poseidonGas(n: number): Promise<number> {
   checkArity(n);
   let found = gasCache.get(n);
   if (found === undefined) {

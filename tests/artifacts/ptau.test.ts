@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ArtifactError } from "../../src/artifacts/errors.ts";
 import { inspectPtau } from "../../src/artifacts/ptau.ts";
-import { snarkjsCli } from "../helpers/snarkjs-cli.ts";
+import { snarkjsCli } from "../../src/artifacts/snarkjs-cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "zkr-ptau-"));
 const raw = join(dir, "raw.ptau");

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../src/paths.ts";
-import { snarkjsCli } from "../helpers/snarkjs-cli.ts";
+import { snarkjsCli } from "../../src/artifacts/snarkjs-cli.ts";
 
 const ZKR = resolve(REPO_ROOT, "bin", "zkr.js");
 

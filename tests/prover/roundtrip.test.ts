@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JsonObject } from "snarkjs";
 import { proveBatch, shutdownProver, verifyProof, type ProvedBatch } from "../../src/prover/prove.ts";
 import { buildBatch } from "../../src/state/index.ts";
-import { snarkjsCli } from "../helpers/snarkjs-cli.ts";
+import { snarkjsCli } from "../../src/artifacts/snarkjs-cli.ts";
 import { ctx, fundedState, testArtifacts, testInstance, transfer, withdraw } from "../helpers/fixtures.ts";
 
 const { circuit, keys } = testArtifacts();

@@ -1,0 +1,32 @@
+export { L1Clock, DEFAULT_SLOT_SECONDS } from "./clock.ts";
+export * from "./gas.ts";
+export { poseidonEvmHardfork } from "./poseidon-contract.ts";
+export {
+  L1Chain,
+  TxContext,
+  MAX_L1_ADDRESS,
+  formatGas,
+  isL1Address,
+  labelAddress,
+  type EventArg,
+  type L1Address,
+  type L1Block,
+  type L1Call,
+  type L1Event,
+  type L1Receipt,
+  type L1Transaction,
+  type TxStatus,
+} from "./chain.ts";
+export { Bridge, DEPOSIT_SLOTS, type DepositEntry, type WithdrawalEntry } from "./bridge.ts";
+export {
+  SIGNATURES,
+  decodeSubmitBatch,
+  encodeSubmitBatch,
+  proofToWords,
+  wordsToProof,
+  type DecodedSubmitBatch,
+  type SubmitBatchArgs,
+} from "./calldata.ts";
+export { ZkRollupContract, BN254_BASE_FIELD, type AcceptedBatch, type ZkRollupConfig } from "./zk-rollup.ts";
+export { reconstructState, type L1RollupData } from "./reconstruct.ts";
+export { L1Error, L1Revert, type L1ErrorCode, type L1RevertCode } from "./errors.ts";
