@@ -5,4 +5,4 @@ export { RollupState } from "./rollup-state.ts";
 export { applyOperation, extendL1Chain, type AppliedOperation, type L1Message, type RollupContext, type SlotWitness } from "./transition.ts";
 export { buildBatch, batchInputHash, type BatchInputs, type BuiltBatch } from "./batch.ts";
 export { stateToJson, stateFromJson, type StateJson } from "./serialize.ts";
-export { operationsFromRecords, replayBatch } from "./replay.ts";
+export { inOrder, operationsFromRecords, replayBatch, type L1MessageSource } from "./replay.ts";

@@ -1,6 +1,6 @@
 import { batchInputHash } from "../state/batch.ts";
 import { RollupError } from "../state/errors.ts";
-import { replayBatch } from "../state/replay.ts";
+import { inOrder, replayBatch } from "../state/replay.ts";
 import { stateFromJson } from "../state/serialize.ts";
 import { extendL1Chain, type L1Message } from "../state/transition.ts";
 import { recordLayout } from "../tx/layout.ts";
@@ -53,7 +53,9 @@ export async function verifyBatchFolder(dir: string, opts: { vkey?: string; reex
     const state = stateFromJson(readJson(opts.reexecute));
     if (state.root !== m.oldRoot) return fail("re-execution", "the given state's root is not the batch's old root");
     try {
-      const replayed = replayBatch(state, m.records, m.l1Messages, { layout: m.layout, rollupId: m.rollupId });
+      const l1 = inOrder(m.l1Messages);
+      const replayed = replayBatch(state, m.records, l1, { layout: m.layout, rollupId: m.rollupId });
+      if (l1.used() !== m.l1Messages.length) return fail("re-execution", "batch.json lists more L1 messages than its records use");
       if (replayed.newRoot !== m.newRoot) return fail("re-execution", "re-executing the records gives another root");
     } catch (err) {
       if (err instanceof RollupError) return fail("re-execution", `${err.code}: ${err.message}`);
