@@ -3,6 +3,7 @@ import { RollupError } from "../state/errors.ts";
 import { circuitsCommand, CIRCUITS_HELP } from "./commands/circuits.ts";
 import { setupCommand, SETUP_HELP } from "./commands/setup.ts";
 import { verifyCommand, VERIFY_HELP } from "./commands/verify.ts";
+import { demoCommand, DEMO_HELP } from "./commands/demo.ts";
 import { BatchFolderError } from "../prover/batch-folder.ts";
 import { CliError } from "./errors.ts";
 
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<numbe
   circuits: { run: circuitsCommand, help: CIRCUITS_HELP },
   setup: { run: setupCommand, help: SETUP_HELP },
   verify: { run: verifyCommand, help: VERIFY_HELP },
+  demo: { run: demoCommand, help: DEMO_HELP },
 };
 
 const USAGE = `zkr — zk-rollup lab

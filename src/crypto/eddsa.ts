@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { buildEddsa, type Point } from "circomlibjs";
 import { poseidon } from "./poseidon.ts";
@@ -28,6 +28,11 @@ export type Message = readonly [bigint, bigint];
 
 export function newPrivateKey(): Uint8Array {
   return new Uint8Array(randomBytes(32));
+}
+
+/** A reproducible key for demos and tests: sha256 of a label. Never for value. */
+export function privateKeyFromLabel(label: string): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(label).digest());
 }
 
 export function publicKeyOf(privateKey: Uint8Array): PublicKey {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { JsonObject } from "snarkjs";
 import { writeFileAtomic } from "../artifacts/files.ts";
+import type { BuiltBatch } from "../state/batch.ts";
 import type { L1Message } from "../state/transition.ts";
 import type { Protocol } from "../artifacts/setup.ts";
 
@@ -77,6 +78,41 @@ export function readJson(path: string): unknown {
   } catch {
     throw new BatchFolderError(`malformed JSON: ${path}`);
   }
+}
+
+/** batch.json for a proven batch. */
+export function batchMetadata(args: {
+  number: number;
+  instance: { name: string; arities: readonly number[] };
+  protocol: Protocol;
+  rollupId: number;
+  batch: BuiltBatch;
+  timings?: { witnessSeconds: number; proveSeconds: number };
+  insecureKeys: boolean;
+}): BatchMetadata {
+  const { batch } = args;
+  const kinds = { transfers: 0, deposits: 0, withdrawals: 0, noops: 0 };
+  for (const k of batch.inputs.kind) {
+    if (k === 1n) kinds.transfers++;
+    else if (k === 2n) kinds.deposits++;
+    else if (k === 3n) kinds.withdrawals++;
+    else kinds.noops++;
+  }
+  return {
+    number: args.number,
+    instance: args.instance.name,
+    arities: [...args.instance.arities],
+    protocol: args.protocol,
+    rollupId: args.rollupId,
+    oldRoot: batch.oldRoot.toString(),
+    newRoot: batch.newRoot.toString(),
+    inputHash: batch.inputHash.toString(),
+    records: Buffer.from(batch.records).toString("hex"),
+    l1Messages: l1MessagesToJson(batch.l1Messages),
+    counts: kinds,
+    ...(args.timings === undefined ? {} : { timings: args.timings }),
+    insecureKeys: args.insecureKeys,
+  };
 }
 
 export function l1MessagesToJson(messages: readonly L1Message[]): { x: string; y: string }[] {

@@ -43,6 +43,8 @@ export interface BuiltBatch {
   /** The records posted to L1, capacity · recordBytes bytes. */
   readonly records: Uint8Array;
   readonly l1Messages: L1Message[];
+  /** The L1 recipient of each withdrawal, in record order (posted beside the records). */
+  readonly withdrawalRecipients: bigint[];
   readonly l1Acc: bigint;
   readonly inputHash: bigint;
 }
@@ -87,6 +89,7 @@ export function buildBatch(
     intermediateRoots,
     records,
     l1Messages,
+    withdrawalRecipients: padded.flatMap((op) => (op.kind === "withdraw" ? [op.recipient] : [])),
     l1Acc,
     inputHash,
     inputs: {
