@@ -82,3 +82,23 @@ function leBytesToBigint(bytes: Uint8Array): bigint {
   for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i] ?? 0);
   return v;
 }
+
+/** 64 bytes: R8 compressed (y with the sign of x, as circomlibjs packs points) then S little-endian. */
+export function packSignature(sig: Signature): Uint8Array {
+  const out = new Uint8Array(64);
+  out.set(babyJub.packPoint([F.e(sig.r8x), F.e(sig.r8y)]), 0);
+  let v = sig.s;
+  for (let i = 0; i < 32; i++) {
+    out[32 + i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+/** The inverse of packSignature; undefined if R8 is not a curve point. */
+export function unpackSignature(bytes: Uint8Array): Signature | undefined {
+  if (bytes.length !== 64) return undefined;
+  const r8 = babyJub.unpackPoint(bytes.subarray(0, 32));
+  if (r8 === null) return undefined;
+  return { r8x: F.toObject(r8[0]), r8y: F.toObject(r8[1]), s: leBytesToBigint(bytes.subarray(32, 64)) };
+}

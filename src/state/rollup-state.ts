@@ -6,8 +6,25 @@ export class RollupState {
   readonly tree: MerkleTree;
   private readonly accounts = new Map<number, Account>();
 
-  constructor(arities: readonly number[]) {
-    this.tree = new MerkleTree(arities);
+  constructor(arities: readonly number[], tree?: MerkleTree) {
+    this.tree = tree ?? new MerkleTree(arities);
+  }
+
+  /**
+   * A state that knows only the given accounts and their Merkle paths (a one-step fraud proof's witness).
+   * The reference transition runs on it unchanged; its root is the root the paths lead to.
+   */
+  static fromWitness(
+    arities: readonly number[],
+    witnesses: readonly { index: number; account: Account | undefined; path: readonly bigint[] }[],
+  ): RollupState {
+    const tree = MerkleTree.fromPaths(
+      arities,
+      witnesses.map((w) => ({ index: w.index, leaf: w.account === undefined ? 0n : leafHash(w.account), path: w.path })),
+    );
+    const state = new RollupState(arities, tree);
+    for (const w of witnesses) if (w.account !== undefined) state.accounts.set(w.index, w.account);
+    return state;
   }
 
   get root(): bigint {

@@ -25,6 +25,37 @@ export class MerkleTree {
     }
   }
 
+  /**
+   * A tree that knows only some leaves' paths (a Merkle witness): enough to read and update those leaves
+   * exactly as the full tree would. Throws MALFORMED if a path is inconsistent with itself or the others.
+   */
+  static fromPaths(arities: readonly number[], witnesses: readonly { index: number; leaf: bigint; path: readonly bigint[] }[]): MerkleTree {
+    const tree = new MerkleTree(arities);
+    let root: bigint | undefined;
+    for (const w of witnesses) {
+      tree.checkIndex(w.index);
+      const expectedLength = arities.reduce((n, a) => n + a, 0);
+      if (w.path.length !== expectedLength) throw new RollupError("MALFORMED", `a path for this tree has ${expectedLength} nodes`);
+      let cur = w.leaf;
+      let i = w.index;
+      let at = 0;
+      for (let l = 0; l < arities.length; l++) {
+        const a = tree.arity(l);
+        const children = w.path.slice(at, at + a);
+        if (children[i % a] !== cur) throw new RollupError("MALFORMED", `witness path of leaf ${w.index} is inconsistent at level ${l}`);
+        const parent = Math.floor(i / a);
+        children.forEach((c, j) => tree.setNode(l, parent * a + j, c));
+        cur = poseidon(children);
+        i = parent;
+        at += a;
+      }
+      if (root !== undefined && root !== cur) throw new RollupError("MALFORMED", "witness paths lead to different roots");
+      root = cur;
+      tree.setNode(arities.length, 0, cur);
+    }
+    return tree;
+  }
+
   get root(): bigint {
     return this.node(this.arities.length, 0);
   }

@@ -22,6 +22,8 @@ declare module "circomlibjs" {
     mulPointEscalar(p: Point, e: bigint): Point;
     inSubgroup(p: Point): boolean;
     inCurve(p: Point): boolean;
+    packPoint(p: Point): Uint8Array;
+    unpackPoint(buff: Uint8Array): Point | null;
   }
   export interface Eddsa {
     babyJub: BabyJub;
