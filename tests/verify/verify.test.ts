@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JsonObject } from "snarkjs";
 import { REPO_ROOT } from "../../src/paths.ts";
-import { l1MessagesToJson, writeBatchFolder, type BatchMetadata } from "../../src/prover/batch-folder.ts";
+import { batchMetadata, writeBatchFolder } from "../../src/prover/batch-folder.ts";
 import { proveBatch, shutdownProver } from "../../src/prover/prove.ts";
 import { buildBatch, stateToJson } from "../../src/state/index.ts";
 import { verifyBatchFolder } from "../../src/verify/verify-batch.ts";
@@ -20,20 +20,7 @@ beforeAll(async () => {
   const { alice, bob, state } = fundedState();
   const b = buildBatch(state, [transfer(alice, 0, 5, 300n, 0n), withdraw(bob, 5, 0xbeefn, 20n, 0n)], testInstance.ops, ctx);
   const proved = await proveBatch({ zkey: keys.zkey, wasm: circuit.wasm }, b.inputs);
-  const metadata: BatchMetadata = {
-    number: 1,
-    instance: testInstance.name,
-    arities: [...testInstance.arities],
-    protocol: "groth16",
-    rollupId: ctx.rollupId,
-    oldRoot: b.oldRoot.toString(),
-    newRoot: b.newRoot.toString(),
-    inputHash: b.inputHash.toString(),
-    records: Buffer.from(b.records).toString("hex"),
-    l1Messages: l1MessagesToJson(b.l1Messages),
-    counts: { transfers: 1, deposits: 0, withdrawals: 1, noops: 0 },
-    insecureKeys: true,
-  };
+  const metadata = batchMetadata({ number: 1, instance: testInstance, protocol: "groth16", rollupId: ctx.rollupId, batch: b, insecureKeys: true });
   const vkey = JSON.parse(readFileSync(keys.vkey, "utf8")) as JsonObject;
   writeBatchFolder(good, { metadata, proof: proved.proof, publicSignals: proved.publicSignals, vkey });
   writeFileSync(preState, JSON.stringify(stateToJson(state)));
