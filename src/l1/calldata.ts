@@ -10,7 +10,7 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { PublicKey } from "../crypto/eddsa.ts";
 import type { Proof } from "../prover/prove.ts";
-import { bigintToBytes, bytesToBigint } from "../tx/operation.ts";
+import { bigintToBytes, bytesToBigint, concatBytes } from "../tx/bytes.ts";
 import { MAX_L1_ADDRESS } from "./chain.ts";
 import { L1Error, L1Revert } from "./errors.ts";
 
@@ -78,7 +78,7 @@ export function encodeSubmitBatch(args: SubmitBatchArgs): Uint8Array {
   for (const r of args.withdrawalRecipients) {
     if (r < 0n || r > MAX_L1_ADDRESS) throw new L1Error("BAD_ARGUMENT", `recipient ${r} is not a 160-bit L1 address`);
   }
-  return concat([
+  return concatBytes([
     selector(SIGNATURES.submitBatch),
     encodeWord(args.newRoot),
     ...proofToWords(args.proof).map(encodeWord),
@@ -103,7 +103,7 @@ export function decodeSubmitBatch(input: Uint8Array): DecodedSubmitBatch {
 }
 
 export function encodeDeposit(publicKey: PublicKey): Uint8Array {
-  return concat([selector(SIGNATURES.deposit), encodeWord(publicKey.x), encodeWord(publicKey.y)]);
+  return concatBytes([selector(SIGNATURES.deposit), encodeWord(publicKey.x), encodeWord(publicKey.y)]);
 }
 
 export function decodeDeposit(input: Uint8Array): PublicKey {
@@ -116,7 +116,7 @@ export function decodeDeposit(input: Uint8Array): PublicKey {
 }
 
 export function encodeClaim(batchNumber: number, index: number): Uint8Array {
-  return concat([selector(SIGNATURES.claimWithdrawal), encodeWord(BigInt(batchNumber)), encodeWord(BigInt(index))]);
+  return concatBytes([selector(SIGNATURES.claimWithdrawal), encodeWord(BigInt(batchNumber)), encodeWord(BigInt(index))]);
 }
 
 export function decodeClaim(input: Uint8Array): { batchNumber: number; index: number } {
@@ -181,12 +181,3 @@ function isPair(p: unknown): p is [string, string] {
   return Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === "string");
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -1,6 +1,7 @@
 import { hashChain } from "../crypto/poseidon.ts";
 import { CHUNK_BYTES, type RecordLayout } from "../tx/layout.ts";
-import { bytesToBigint, encodeRecord, type Operation } from "../tx/operation.ts";
+import { bytesToBigint, concatBytes } from "../tx/bytes.ts";
+import { encodeRecord, type Operation } from "../tx/operation.ts";
 import { RollupError } from "./errors.ts";
 import type { RollupState } from "./rollup-state.ts";
 import { applyOperation, extendL1Chain, type L1Message, type RollupContext, type SlotWitness } from "./transition.ts";
@@ -132,14 +133,4 @@ export function batchInputHash(
   const chunks: bigint[] = [];
   for (let i = 0; i < records.length; i += CHUNK_BYTES) chunks.push(bytesToBigint(records.subarray(i, i + CHUNK_BYTES)));
   return hashChain([BigInt(rollupId), oldRoot, newRoot, l1Acc, ...chunks]);
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -3,7 +3,8 @@ import { RollupError } from "../state/errors.ts";
 import type { L1MessageSource } from "../state/replay.ts";
 import { unpackAmount } from "./amount.ts";
 import type { RecordLayout } from "./layout.ts";
-import { bigintToBytes, bytesToBigint, decodeRecord, encodeRecord, type Operation } from "./operation.ts";
+import { bigintToBytes, bytesToBigint, concatBytes } from "./bytes.ts";
+import { decodeRecord, encodeRecord, type Operation } from "./operation.ts";
 
 /**
  * What an optimistic rollup posts per operation. With no validity proof, re-execution (the watcher,
@@ -24,17 +25,11 @@ export function encodeFullOperation(op: Operation, layout: RecordLayout): Uint8A
   if (op.nonce < 0n || op.nonce >= 1n << 32n) throw new RollupError("MALFORMED", "nonce does not fit 4 bytes");
   const parts = [record, bigintToBytes(op.nonce, NONCE_BYTES), packSignature(op.signature)];
   if (op.kind === "withdraw") parts.push(bigintToBytes(op.recipient, RECIPIENT_BYTES));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 export function encodeFullOperations(ops: readonly Operation[], layout: RecordLayout): Uint8Array {
-  return Buffer.concat(ops.map((op) => encodeFullOperation(op, layout)));
+  return concatBytes(ops.map((op) => encodeFullOperation(op, layout)));
 }
 
 /** Decodes posted optimistic data; deposits take their public key from `l1` (the L1 queue). */

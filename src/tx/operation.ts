@@ -1,6 +1,7 @@
 import { sign, type Message, type PublicKey, type Signature } from "../crypto/eddsa.ts";
 import { RollupError } from "../state/errors.ts";
 import { packAmount, type PackedAmount } from "./amount.ts";
+import { bigintToBytes, bytesToBigint } from "./bytes.ts";
 import type { RecordLayout } from "./layout.ts";
 
 export const KIND_CODE = { noop: 0, transfer: 1, deposit: 2, withdraw: 3 } as const;
@@ -131,21 +132,4 @@ export function signWithdraw(
   rollupId: number,
 ): Withdraw {
   return { ...op, signature: sign(privateKey, signedMessage(op, layout, rollupId)) };
-}
-
-export function bigintToBytes(value: bigint, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let v = value;
-  for (let i = length - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  if (v !== 0n) throw new RollupError("MALFORMED", `value does not fit ${length} bytes`);
-  return out;
-}
-
-export function bytesToBigint(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  return v;
 }
