@@ -98,7 +98,8 @@ export function packSignature(sig: Signature): Uint8Array {
 /** The inverse of packSignature; undefined if R8 is not a curve point. */
 export function unpackSignature(bytes: Uint8Array): Signature | undefined {
   if (bytes.length !== 64) return undefined;
-  const r8 = babyJub.unpackPoint(bytes.subarray(0, 32));
+  // unpackPoint clears the sign bit in the buffer it is given: hand it a copy.
+  const r8 = babyJub.unpackPoint(bytes.slice(0, 32));
   if (r8 === null) return undefined;
   return { r8x: F.toObject(r8[0]), r8y: F.toObject(r8[1]), s: leBytesToBigint(bytes.subarray(32, 64)) };
 }

@@ -18,7 +18,21 @@ export type L1RevertCode =
   | "ALREADY_CLAIMED"
   | "BRIDGE_INSOLVENT"
   // the chain itself (value moves)
-  | "INSUFFICIENT_BALANCE";
+  | "INSUFFICIENT_BALANCE"
+  // the optimistic rollup contract and its dispute games
+  | "INSUFFICIENT_BOND"
+  | "NO_SUCH_BATCH"
+  | "NO_SUCH_DISPUTE"
+  | "WINDOW_CLOSED"
+  | "NOT_CHALLENGEABLE"
+  | "NOT_YOUR_TURN"
+  | "DEADLINE_PASSED"
+  | "DEADLINE_NOT_PASSED"
+  | "DISPUTE_OVER"
+  | "BAD_MERKLE_PROOF"
+  | "BAD_WITNESS"
+  | "BAD_BATCH_DATA"
+  | "ALREADY_FINALIZED";
 
 /** Thrown inside a contract method to revert the transaction (Solidity's `revert ReasonCode()`). */
 export class L1Revert extends Error {

@@ -30,3 +30,40 @@ export {
 export { ZkRollupContract, BN254_BASE_FIELD, type AcceptedBatch, type ZkRollupConfig } from "./zk-rollup.ts";
 export { reconstructState, type L1RollupData } from "./reconstruct.ts";
 export { L1Error, L1Revert, type L1ErrorCode, type L1RevertCode } from "./errors.ts";
+export {
+  OptimisticRollupContract,
+  BURN_ADDRESS,
+  DEFAULT_CHALLENGE_WINDOW_SECONDS,
+  DEFAULT_RESPONSE_SECONDS,
+  DEFAULT_SLASH_BURN_FRACTION,
+  DISPUTE_SLOTS,
+  OPTIMISTIC_BATCH_SLOTS,
+  estimatedPoseidonGas,
+  type Dispute,
+  type DisputeMove,
+  type DisputeMoveKind,
+  type DisputeOutcome,
+  type DisputeReport,
+  type DisputeTurn,
+  type OptimisticBatch,
+  type OptimisticRollupConfig,
+  type SlashRecord,
+} from "./optimistic-rollup.ts";
+export { OPTIMISTIC_SIGNATURES, type ProposeBatchArgs } from "./dispute-calldata.ts";
+export {
+  commitmentDepth,
+  keccakGas,
+  rootsCommitment,
+  rootsProof,
+  verifyRootsProof,
+  KECCAK_BASE_GAS,
+  KECCAK_WORD_GAS,
+} from "./dispute-merkle.ts";
+export {
+  decodePostedOperation,
+  operationWitnesses,
+  splitPostedData,
+  touchedAccounts,
+  type AccountWitness,
+  type PostedOperation,
+} from "./dispute-data.ts";

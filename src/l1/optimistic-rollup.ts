@@ -1,0 +1,1026 @@
+/**
+ * The optimistic rollup contract on the simulated L1, beside the zk contract and with the same bridge
+ * semantics. A proposer posts a batch's full data (operations with nonces and signatures), its new root
+ * and a keccak commitment to the intermediate roots root_0..root_N, locking a bond; nothing is checked
+ * against the state. The batch becomes final when its challenge window has closed, no dispute on it is
+ * open, and its parent is final. Inside the window anyone may challenge with a bond: an interactive
+ * bisection over the batch's operations narrows the disagreement to one operation, which the contract
+ * re-executes from Merkle witnesses with the one reference transition (src/state/transition.ts).
+ *
+ * Documented choices:
+ * - One proposer bond per batch, returned by `finalize` once the batch is final.
+ * - Several disputes may run against one batch at once (each with its own challenger and bond), so a
+ *   dishonest challenger cannot keep an honest one out by occupying the batch until the window closes.
+ * - Burden of proof at the last step: when the range is one operation wide, anyone may submit the
+ *   one-step proof, but if nobody does before the deadline the challenger loses.
+ * - An operation that is invalid under the agreed root (bad signature, bad nonce, overdraft, a signature
+ *   that is not a curve point...) makes the whole batch invalid: the proposer loses, whatever root it
+ *   claimed after it.
+ * - When the proposer loses, its bond is slashed (slashBurnFraction burned, the rest to the challenger)
+ *   and the batch and every live batch after it are rolled back: the root returns to the batch's parent
+ *   root, the deposit queue head returns to the batch's first deposit (those deposits can be included
+ *   again), the later batches' bonds are returned to their proposers (they were not proven wrong), other
+ *   open disputes on the discarded batches are cancelled with their challengers' bonds returned, and
+ *   no withdrawal of a discarded batch can ever be claimed.
+ * - Batch numbers are never reused: a batch proposed after a rollback takes the next number.
+ * - Deposits and withdrawals live at a separate bridge address (`bridge.address`), bonds at the rollup
+ *   contract's address, so bonds never pay withdrawals and deposits never pay bonds.
+ * - The bridge's own queue head is not used: the contract keeps its own (it must move back on a
+ *   rollback); read `queueHead` / `pendingDeposits()` here, not on the bridge.
+ */
+import type { PublicKey } from "../crypto/eddsa.ts";
+import { FIELD_MODULUS } from "../crypto/field.ts";
+import { RollupError } from "../state/errors.ts";
+import { RollupState } from "../state/rollup-state.ts";
+import { applyOperation, type AppliedOperation } from "../state/transition.ts";
+import { recordLayout, type Operation, type RecordLayout } from "../tx/index.ts";
+import { Bridge, DEPOSIT_SLOTS, type DepositEntry, type WithdrawalEntry } from "./bridge.ts";
+import { decodeClaim, decodeDeposit, encodeClaim, encodeDeposit } from "./calldata.ts";
+import type { L1Address, L1Call, L1Chain, L1Receipt, TxContext } from "./chain.ts";
+import {
+  OPTIMISTIC_SIGNATURES,
+  decodeProposeBatch,
+  decodeProveStep,
+  decodeRespond,
+  decodeRevealRoot,
+  decodeUintCall,
+  encodeProposeBatch,
+  encodeProveStep,
+  encodeRespond,
+  encodeRevealRoot,
+  encodeUintCall,
+  type ProposeBatchArgs,
+} from "./dispute-calldata.ts";
+import { decodePostedOperation, splitPostedData, touchedAccounts, type AccountWitness, type PostedOperation } from "./dispute-data.ts";
+import { commitmentDepth, keccakGas, keccakWord, verifyRootsProof } from "./dispute-merkle.ts";
+import { L1Error, L1Revert } from "./errors.ts";
+import {
+  CALL_VALUE_GAS,
+  COLD_ACCOUNT_ACCESS_GAS,
+  POSEIDON_CONTRACT_MAX_INPUTS,
+  SLOAD_COLD_GAS,
+  SSTORE_EXISTING_SLOT_GAS,
+  SSTORE_EXISTING_WARM_GAS,
+  SSTORE_NEW_SLOT_GAS,
+  poseidonGas,
+} from "./gas.ts";
+
+export const DEFAULT_CHALLENGE_WINDOW_SECONDS = 7 * 24 * 3600;
+export const DEFAULT_RESPONSE_SECONDS = 3600;
+export const DEFAULT_SLASH_BURN_FRACTION = 0.5;
+/** Where burned bonds go (the zero address: nobody holds its key). */
+export const BURN_ADDRESS: L1Address = 0n;
+/** Storage slots of a stored batch: newRoot, rootsCommitment, dataHash, proposer|timestamp|status, parent|firstDeposit|depositCount. */
+export const OPTIMISTIC_BATCH_SLOTS = 5;
+/** Storage slots of a dispute: batch|challenger, lo|hi|turn|deadline|round, rootLo, rootHi. */
+export const DISPUTE_SLOTS = 4;
+
+export interface OptimisticRollupConfig {
+  /** The domain separator signatures cover. */
+  readonly rollupId: number;
+  /** Tree arity per level, bottom-up (the one-step proof rebuilds a witness state of this shape). */
+  readonly arities: readonly number[];
+  /** Record layout; derived from the arities when omitted, and must match them when given. */
+  readonly layout?: RecordLayout;
+  /** Operations per batch, N. */
+  readonly capacity: number;
+  readonly genesisRoot: bigint;
+  /** Seconds after a proposal during which it can be challenged (default 7 days). */
+  readonly challengeWindowSeconds?: number;
+  /** Deadline of each dispute move, from the previous move (default 1 hour). */
+  readonly responseSeconds?: number;
+  /** L1 units locked per batch. */
+  readonly proposerBond: bigint;
+  /** L1 units locked per challenge. */
+  readonly challengerBond: bigint;
+  /** Share of a loser's bond burned (the rest goes to the winner); default 0.5. */
+  readonly slashBurnFraction?: number;
+  /**
+   * Gas charged for the Baby Jubjub curve arithmetic of the EdDSA check in a one-step proof. No EVM
+   * contract for it is measured here: 0 (the default) books it as "not metered"; any other value is
+   * booked as an estimate. (Its Poseidon hash is measured and charged separately.)
+   */
+  readonly eddsaCurveGasEstimate?: number;
+}
+
+export type DisputeTurn = "proposer" | "challenger" | "oneStep";
+export type DisputeOutcome = "proposerWon" | "challengerWon" | "cancelled";
+export type DisputeMoveKind = "challenge" | "reveal" | "respond" | "oneStep" | "timeout";
+
+/** One successful dispute transaction. */
+export interface DisputeMove {
+  readonly kind: DisputeMoveKind;
+  readonly from: L1Address;
+  readonly blockNumber: number;
+  readonly timestamp: number;
+  readonly gasUsed: number;
+  /** The root index revealed or answered (reveal, respond), the operation proven (oneStep). */
+  readonly index: number | undefined;
+  /** A respond move's answer. */
+  readonly agree: boolean | undefined;
+  readonly detail: string;
+}
+
+export interface SlashRecord {
+  readonly loser: L1Address;
+  readonly winner: L1Address;
+  readonly bond: bigint;
+  readonly burned: bigint;
+  readonly toWinner: bigint;
+}
+
+/** A proposed batch as the contract stores it (roots, commitment, data hash) and as its calldata shows it (data). */
+export interface OptimisticBatch {
+  /** Never reused; 1 for the first. */
+  readonly number: number;
+  /** The live batch it was built on (0: genesis). */
+  readonly parent: number;
+  readonly proposer: L1Address;
+  readonly bond: bigint;
+  /** root_0: the contract's root when it was proposed. */
+  readonly parentRoot: bigint;
+  /** root_N. */
+  readonly newRoot: bigint;
+  readonly rootsCommitment: bigint;
+  readonly data: Uint8Array;
+  readonly dataHash: bigint;
+  readonly operationCount: number;
+  /** Queue indices [firstDeposit, firstDeposit + depositCount) were consumed by this batch. */
+  readonly firstDeposit: number;
+  readonly depositCount: number;
+  readonly withdrawals: readonly WithdrawalEntry[];
+  readonly blockNumber: number;
+  readonly timestamp: number;
+  /** Challenges are accepted while the L1 time is before this. */
+  readonly windowEnd: number;
+  readonly openDisputes: number;
+  readonly lastDisputeResolvedAt: number | undefined;
+  readonly rolledBackAt: number | undefined;
+  /** The dispute whose loss rolled it back (its own, or an ancestor's). */
+  readonly rolledBackBy: number | undefined;
+  readonly bondReturned: boolean;
+}
+
+export interface Dispute {
+  readonly id: number;
+  readonly batchNumber: number;
+  readonly challenger: L1Address;
+  readonly proposer: L1Address;
+  /** The challenger's bond. */
+  readonly bond: bigint;
+  /** The range [lo, hi] still disputed: root_lo is agreed, root_hi is the proposer's disputed claim. */
+  readonly lo: number;
+  readonly hi: number;
+  readonly rootLo: bigint;
+  readonly rootHi: bigint;
+  /** The root the proposer revealed, awaiting the challenger's answer. */
+  readonly mid: number | undefined;
+  readonly midRoot: bigint | undefined;
+  /** Whose move it is; undefined once resolved. */
+  readonly turn: DisputeTurn | undefined;
+  /** Roots revealed so far. */
+  readonly round: number;
+  /** The current move must be mined at or before this L1 time; `timeout` works after it. */
+  readonly deadline: number;
+  readonly openedAt: number;
+  readonly moves: readonly DisputeMove[];
+  readonly outcome: DisputeOutcome | undefined;
+  readonly reason: string | undefined;
+  readonly resolvedAt: number | undefined;
+  readonly slash: SlashRecord | undefined;
+}
+
+export interface DisputeReport {
+  readonly id: number;
+  readonly batchNumber: number;
+  readonly outcome: DisputeOutcome | undefined;
+  readonly reason: string | undefined;
+  /** Bisection rounds (roots revealed). */
+  readonly rounds: number;
+  /** Successful dispute transactions, challenge and resolution included. */
+  readonly moves: number;
+  readonly gasPerMove: readonly { readonly kind: DisputeMoveKind; readonly gasUsed: number; readonly blockNumber: number }[];
+  readonly totalGas: number;
+  readonly openedAt: number;
+  readonly resolvedAt: number | undefined;
+  /** L1 seconds from the challenge to the resolution. */
+  readonly durationSeconds: number | undefined;
+  readonly windowEnd: number;
+  /**
+   * How long past its window's end the dispute held the batch: max(0, resolvedAt − windowEnd) when the
+   * batch survived; null when the batch was rolled back (it never becomes final).
+   */
+  readonly finalityDelaySeconds: number | null | undefined;
+  readonly slash: SlashRecord | undefined;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type BatchRecord = Mutable<OptimisticBatch>;
+type DisputeRecord = Omit<Mutable<Dispute>, "moves"> & { moves: DisputeMove[] };
+
+/** The contract's view of a party in a resolution. */
+type Side = "proposer" | "challenger";
+
+export class OptimisticRollupContract {
+  /** The rollup contract: proposals, disputes, bonds. */
+  readonly address: L1Address;
+  /** Deposits and withdrawals, at their own address. */
+  readonly bridge: Bridge;
+  readonly rollupId: number;
+  readonly arities: readonly number[];
+  readonly layout: RecordLayout;
+  readonly capacity: number;
+  readonly genesisRoot: bigint;
+  readonly challengeWindowSeconds: number;
+  readonly responseSeconds: number;
+  readonly proposerBond: bigint;
+  readonly challengerBond: bigint;
+  readonly slashBurnFraction: number;
+  readonly eddsaCurveGasEstimate: number;
+  private readonly burnPpm: bigint;
+  private root: bigint;
+  private depositHead = 0;
+  private burnedTotal = 0n;
+  private readonly records: BatchRecord[] = [];
+  /** Live (not rolled back) batch numbers, oldest first: each one's parent is the one before. */
+  private live: number[] = [];
+  private readonly disputeRecords: DisputeRecord[] = [];
+
+  constructor(
+    /** The L1 it runs on (parties read its clock and blocks). */
+    readonly chain: L1Chain,
+    config: OptimisticRollupConfig,
+  ) {
+    const { rollupId, arities, capacity, genesisRoot, proposerBond, challengerBond } = config;
+    const window = config.challengeWindowSeconds ?? DEFAULT_CHALLENGE_WINDOW_SECONDS;
+    const response = config.responseSeconds ?? DEFAULT_RESPONSE_SECONDS;
+    const burn = config.slashBurnFraction ?? DEFAULT_SLASH_BURN_FRACTION;
+    const eddsa = config.eddsaCurveGasEstimate ?? 0;
+    if (!Number.isSafeInteger(rollupId) || rollupId < 0) throw new L1Error("BAD_CONFIG", "rollupId must be a non-negative integer");
+    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new L1Error("BAD_CONFIG", "capacity must be a positive integer");
+    if (arities.length === 0 || !arities.every((a) => a === 2 || a === 4 || a === 8)) {
+      throw new L1Error("BAD_CONFIG", "arities must be a non-empty list of 2, 4 or 8");
+    }
+    const layout = recordLayout(arities);
+    if (config.layout !== undefined && (config.layout.indexBits !== layout.indexBits || config.layout.recordBytes !== layout.recordBytes)) {
+      throw new L1Error("BAD_CONFIG", "layout does not match the arities");
+    }
+    if (genesisRoot < 0n || genesisRoot >= FIELD_MODULUS) throw new L1Error("BAD_CONFIG", "genesisRoot is not a field element");
+    if (!Number.isSafeInteger(window) || window < 1) throw new L1Error("BAD_CONFIG", "challengeWindowSeconds must be a positive integer");
+    if (!Number.isSafeInteger(response) || response < 1) throw new L1Error("BAD_CONFIG", "responseSeconds must be a positive integer");
+    if (proposerBond <= 0n || challengerBond <= 0n) throw new L1Error("BAD_CONFIG", "bonds must be positive");
+    if (!(burn >= 0 && burn <= 1)) throw new L1Error("BAD_CONFIG", "slashBurnFraction must be in [0, 1]");
+    if (!Number.isSafeInteger(eddsa) || eddsa < 0) throw new L1Error("BAD_CONFIG", "eddsaCurveGasEstimate must be a non-negative integer");
+    this.address = chain.registerContract("OptimisticRollup");
+    this.bridge = new Bridge(chain, chain.registerContract("OptimisticBridge"), (n) => this.isFinal(n));
+    this.rollupId = rollupId;
+    this.arities = [...arities];
+    this.layout = layout;
+    this.capacity = capacity;
+    this.genesisRoot = genesisRoot;
+    this.challengeWindowSeconds = window;
+    this.responseSeconds = response;
+    this.proposerBond = proposerBond;
+    this.challengerBond = challengerBond;
+    this.slashBurnFraction = burn;
+    this.burnPpm = BigInt(Math.round(burn * 1_000_000));
+    this.eddsaCurveGasEstimate = eddsa;
+    this.root = genesisRoot;
+  }
+
+  // ---- views ----
+
+  /** The root of the latest live batch (genesis if none): what the next proposal builds on. */
+  get currentRoot(): bigint {
+    return this.root;
+  }
+
+  /** The latest live batch's number (0: none). */
+  get latestBatchNumber(): number {
+    return this.live[this.live.length - 1] ?? 0;
+  }
+
+  /** Live batch numbers, oldest first. */
+  get liveBatches(): readonly number[] {
+    return [...this.live];
+  }
+
+  /** Every batch ever proposed, rolled back ones included (copies). */
+  get batches(): readonly OptimisticBatch[] {
+    return this.records.map(copyBatch);
+  }
+
+  batch(number: number): OptimisticBatch | undefined {
+    const b = this.records[number - 1];
+    return b === undefined ? undefined : copyBatch(b);
+  }
+
+  get disputes(): readonly Dispute[] {
+    return this.disputeRecords.map(copyDispute);
+  }
+
+  dispute(id: number): Dispute | undefined {
+    const d = this.disputeRecords[id - 1];
+    return d === undefined ? undefined : copyDispute(d);
+  }
+
+  openDisputes(): readonly Dispute[] {
+    return this.disputeRecords.filter((d) => d.outcome === undefined).map(copyDispute);
+  }
+
+  disputesOf(batchNumber: number): readonly Dispute[] {
+    return this.disputeRecords.filter((d) => d.batchNumber === batchNumber).map(copyDispute);
+  }
+
+  get depositQueue(): readonly DepositEntry[] {
+    return this.bridge.depositQueue;
+  }
+
+  /** Index of the next deposit a batch must consume (moves back on a rollback). */
+  get queueHead(): number {
+    return this.depositHead;
+  }
+
+  pendingDeposits(): readonly DepositEntry[] {
+    return this.bridge.depositQueue.slice(this.depositHead);
+  }
+
+  /** Total L1 units burned by slashing. */
+  get burned(): bigint {
+    return this.burnedTotal;
+  }
+
+  /** Roots committed per batch: root_0..root_N. */
+  get rootsPerBatch(): number {
+    return this.capacity + 1;
+  }
+
+  /** The timestamp of the block a transaction sent now lands in: the L1 time finality is judged at. */
+  get blockTime(): number {
+    return this.chain.clock.slotTimestamp(this.chain.blockNumber);
+  }
+
+  /**
+   * When batch `n` became final: the latest of its window's end, its last dispute's resolution and its
+   * parent's finality — or undefined if it is not final (yet, or ever).
+   */
+  finalizedAt(n: number): number | undefined {
+    const chain: BatchRecord[] = [];
+    for (let b = this.records[n - 1]; b !== undefined; b = b.parent === 0 ? undefined : this.records[b.parent - 1]) chain.push(b);
+    if (chain.length === 0) return undefined;
+    let t = 0;
+    for (const b of chain.reverse()) {
+      if (b.rolledBackAt !== undefined || b.openDisputes > 0) return undefined;
+      t = Math.max(t, b.windowEnd, b.lastDisputeResolvedAt ?? 0);
+    }
+    return t <= this.blockTime ? t : undefined;
+  }
+
+  /** Optimistic finality: window closed, no open dispute, every earlier batch final; never once rolled back. */
+  isFinal(n: number): boolean {
+    return this.finalizedAt(n) !== undefined;
+  }
+
+  /** A batch's timeline for reports. */
+  batchReport(n: number):
+    | { number: number; proposedAt: number; windowEnd: number; finalizedAt: number | undefined; finalityDelaySeconds: number | undefined; rolledBackAt: number | undefined }
+    | undefined {
+    const b = this.records[n - 1];
+    if (b === undefined) return undefined;
+    const finalizedAt = this.finalizedAt(n);
+    return {
+      number: n,
+      proposedAt: b.timestamp,
+      windowEnd: b.windowEnd,
+      finalizedAt,
+      finalityDelaySeconds: finalizedAt === undefined ? undefined : finalizedAt - b.windowEnd,
+      rolledBackAt: b.rolledBackAt,
+    };
+  }
+
+  disputeReport(id: number): DisputeReport | undefined {
+    const d = this.disputeRecords[id - 1];
+    if (d === undefined) return undefined;
+    const b = this.record(d.batchNumber);
+    let finalityDelaySeconds: number | null | undefined;
+    if (d.resolvedAt !== undefined) {
+      finalityDelaySeconds = d.outcome === "proposerWon" ? Math.max(0, d.resolvedAt - b.windowEnd) : null;
+    }
+    return {
+      id: d.id,
+      batchNumber: d.batchNumber,
+      outcome: d.outcome,
+      reason: d.reason,
+      rounds: d.round,
+      moves: d.moves.length,
+      gasPerMove: d.moves.map((m) => ({ kind: m.kind, gasUsed: m.gasUsed, blockNumber: m.blockNumber })),
+      totalGas: d.moves.reduce((s, m) => s + m.gasUsed, 0),
+      openedAt: d.openedAt,
+      resolvedAt: d.resolvedAt,
+      durationSeconds: d.resolvedAt === undefined ? undefined : d.resolvedAt - d.openedAt,
+      windowEnd: b.windowEnd,
+      finalityDelaySeconds,
+      slash: d.slash,
+    };
+  }
+
+  // ---- transactions ----
+
+  /** Locks `amount` (sent as value) at the bridge and queues it for `publicKey` on L2. */
+  async deposit(sender: L1Address, publicKey: PublicKey, amount: bigint): Promise<L1Receipt<DepositEntry>> {
+    const input = encodeDeposit(publicKey);
+    return this.chain.execute({ from: sender, to: this.bridge.address, method: "deposit", input, value: amount }, (tx) =>
+      this.bridge.deposit(tx, decodeDeposit(input), tx.value),
+    );
+  }
+
+  /** Pays withdrawal `index` of batch `batchNumber` once, and only if the batch is final. */
+  async claimWithdrawal(sender: L1Address, batchNumber: number, index: number): Promise<L1Receipt<WithdrawalEntry>> {
+    const input = encodeClaim(batchNumber, index);
+    return this.chain.execute({ from: sender, to: this.bridge.address, method: "claimWithdrawal", input }, (tx) => {
+      const args = decodeClaim(input);
+      return this.bridge.claim(tx, args.batchNumber, args.index);
+    });
+  }
+
+  /**
+   * Posts a batch on top of the current root with the proposer bond (sent as value; `bond` overrides
+   * the amount sent, for tests). No proof and no re-execution: the data is only split into operations,
+   * its deposits checked against the queue and its withdrawals registered (payable once final).
+   */
+  async proposeBatch(sender: L1Address, args: ProposeBatchArgs & { readonly bond?: bigint }): Promise<L1Receipt<OptimisticBatch>> {
+    const input = encodeProposeBatch(args);
+    const value = args.bond ?? this.proposerBond;
+    return this.chain.execute({ from: sender, to: this.address, method: "proposeBatch", input, value }, (tx) =>
+      this.runPropose(tx, input),
+    );
+  }
+
+  /** Opens a dispute over batch `batchNumber` with the challenger bond (sent as value), inside its window. */
+  async challenge(sender: L1Address, batchNumber: number, bond: bigint = this.challengerBond): Promise<L1Receipt<Dispute>> {
+    const input = encodeUintCall(OPTIMISTIC_SIGNATURES.challenge, batchNumber);
+    return this.disputeTx({ from: sender, to: this.address, method: "challenge", input, value: bond }, (tx) => this.runChallenge(tx, input));
+  }
+
+  /** The proposer reveals root_mid of the disputed range with its Merkle proof against the commitment. */
+  async revealRoot(sender: L1Address, disputeId: number, root: bigint, proof: readonly bigint[]): Promise<L1Receipt<Dispute>> {
+    const input = encodeRevealRoot(disputeId, root, proof);
+    return this.disputeTx({ from: sender, to: this.address, method: "revealRoot", input }, (tx) => this.runReveal(tx, input));
+  }
+
+  /** The challenger agrees with the revealed root (range becomes [mid, hi]) or not ([lo, mid]). */
+  async respond(sender: L1Address, disputeId: number, agree: boolean): Promise<L1Receipt<Dispute>> {
+    const input = encodeRespond(disputeId, agree);
+    return this.disputeTx({ from: sender, to: this.address, method: "respond", input }, (tx) => this.runRespond(tx, input));
+  }
+
+  /**
+   * The one-step proof of operation `lo` (anyone may send it): the Merkle witnesses of the accounts it
+   * touches under the agreed root_lo. The batch's posted data is resent (its hash is checked against
+   * the stored one); `data` overrides it, for tests.
+   */
+  async proveStep(
+    sender: L1Address,
+    disputeId: number,
+    witnesses: readonly AccountWitness[],
+    data?: Uint8Array,
+  ): Promise<L1Receipt<Dispute>> {
+    const d = this.disputeRecords[disputeId - 1];
+    const bytes = data ?? (d === undefined ? new Uint8Array(0) : this.record(d.batchNumber).data);
+    const input = encodeProveStep({ disputeId, data: bytes, witnesses });
+    return this.disputeTx({ from: sender, to: this.address, method: "proveStep", input }, (tx) => this.runProveStep(tx, input));
+  }
+
+  /** Anyone, after a move's deadline: the party whose move it was loses (the challenger at the one-step). */
+  async timeout(sender: L1Address, disputeId: number): Promise<L1Receipt<Dispute>> {
+    const input = encodeUintCall(OPTIMISTIC_SIGNATURES.timeout, disputeId);
+    return this.disputeTx({ from: sender, to: this.address, method: "timeout", input }, (tx) => this.runTimeout(tx, input));
+  }
+
+  /** Anyone, once the batch is final: returns the proposer's bond (finality itself needs no transaction). */
+  async finalize(sender: L1Address, batchNumber: number): Promise<L1Receipt<OptimisticBatch>> {
+    const input = encodeUintCall(OPTIMISTIC_SIGNATURES.finalize, batchNumber);
+    return this.chain.execute({ from: sender, to: this.address, method: "finalize", input }, (tx) => this.runFinalize(tx, input));
+  }
+
+  /** A dispute transaction; its result is the dispute as the transaction left it (read after its effects). */
+  private async disputeTx(call: L1Call, body: (tx: TxContext) => Dispute | Promise<Dispute>): Promise<L1Receipt<Dispute>> {
+    const receipt = await this.chain.execute(call, body);
+    const id = receipt.result?.id;
+    return id === undefined ? receipt : { ...receipt, result: this.dispute(id) };
+  }
+
+  // ---- transaction bodies ----
+
+  private runPropose(tx: TxContext, input: Uint8Array): OptimisticBatch {
+    const call = decodeProposeBatch(input);
+    requireBond(tx.value, this.proposerBond, "proposer");
+    if (call.newRoot >= FIELD_MODULUS) throw new L1Revert("MALFORMED", "newRoot is not a field element");
+    let ops: PostedOperation[];
+    try {
+      ops = splitPostedData(call.data, this.layout);
+    } catch (e) {
+      if (e instanceof RollupError) throw new L1Revert("MALFORMED", `posted data: ${e.message}`, { cause: e });
+      throw e;
+    }
+    if (ops.length !== this.capacity) {
+      throw new L1Revert("BAD_RECORDS_LENGTH", `a batch holds exactly ${this.capacity} operations, the data has ${ops.length}`);
+    }
+
+    const number = this.records.length + 1;
+    const withdrawals: WithdrawalEntry[] = [];
+    let deposits = 0;
+    for (const op of ops) {
+      if (op.depositOrdinal !== undefined) {
+        const entry = this.readQueue(tx, deposits);
+        if (entry === undefined) {
+          throw new L1Revert("DEPOSIT_QUEUE_EMPTY", `operation ${op.index} is a deposit but only ${deposits} deposits are pending`);
+        }
+        if (entry.amount !== op.amount) {
+          throw new L1Revert("DEPOSIT_MISMATCH", `operation ${op.index} deposits ${op.amount}, queue entry ${entry.index} holds ${entry.amount}`);
+        }
+        deposits++;
+      } else if (op.recipient !== undefined) {
+        withdrawals.push({ batchNumber: number, index: withdrawals.length, recipient: op.recipient, amount: op.amount });
+      }
+    }
+
+    tx.gas.charge("keccak: data hash", keccakGas(call.data.length), `keccak256 over ${call.data.length} bytes (30 + 6/word)`);
+    const dataHash = keccakWord(call.data);
+    tx.gas.chargeEach("storage writes", OPTIMISTIC_BATCH_SLOTS, SSTORE_NEW_SLOT_GAS, "batch: newRoot, commitment, data hash, proposer|time, parent|deposits; SSTORE new slot");
+    tx.gas.charge("storage writes", SSTORE_EXISTING_SLOT_GAS, "current root: SSTORE existing slot");
+    tx.gas.charge(
+      "storage writes",
+      this.records.length === 0 ? SSTORE_NEW_SLOT_GAS : SSTORE_EXISTING_SLOT_GAS,
+      `batch count: SSTORE ${this.records.length === 0 ? "new" : "existing"} slot`,
+    );
+    if (deposits > 0) {
+      tx.gas.charge(
+        "storage writes",
+        this.depositHead === 0 ? SSTORE_NEW_SLOT_GAS : SSTORE_EXISTING_SLOT_GAS,
+        `queue head: SSTORE ${this.depositHead === 0 ? "new" : "existing"} slot`,
+      );
+    }
+    this.bridge.registerWithdrawals(tx, number, withdrawals);
+
+    const batch: BatchRecord = {
+      number,
+      parent: this.latestBatchNumber,
+      proposer: tx.from,
+      bond: tx.value,
+      parentRoot: this.root,
+      newRoot: call.newRoot,
+      rootsCommitment: call.rootsCommitment,
+      data: call.data,
+      dataHash,
+      operationCount: ops.length,
+      firstDeposit: this.depositHead,
+      depositCount: deposits,
+      withdrawals,
+      blockNumber: tx.blockNumber,
+      timestamp: tx.timestamp,
+      windowEnd: tx.timestamp + this.challengeWindowSeconds,
+      openDisputes: 0,
+      lastDisputeResolvedAt: undefined,
+      rolledBackAt: undefined,
+      rolledBackBy: undefined,
+      bondReturned: false,
+    };
+    tx.emit(
+      "BatchProposed",
+      { batchNumber: number, parentRoot: batch.parentRoot, newRoot: call.newRoot, rootsCommitment: call.rootsCommitment, windowEnd: batch.windowEnd },
+      ["batchNumber"],
+    );
+    tx.onSuccess(() => {
+      this.records.push(batch);
+      this.live.push(number);
+      this.root = call.newRoot;
+      this.depositHead += deposits;
+    });
+    return copyBatch(batch);
+  }
+
+  private runChallenge(tx: TxContext, input: Uint8Array): Dispute {
+    const batchNumber = decodeUintCall(input, OPTIMISTIC_SIGNATURES.challenge);
+    tx.gas.chargeEach("storage reads", 2, SLOAD_COLD_GAS, "batch: proposer|time|status, root; SLOAD cold");
+    const b = this.records[batchNumber - 1];
+    if (b === undefined) throw new L1Revert("NO_SUCH_BATCH", `there is no batch ${batchNumber}`);
+    if (b.rolledBackAt !== undefined) throw new L1Revert("NOT_CHALLENGEABLE", `batch ${batchNumber} was rolled back`);
+    if (tx.timestamp >= b.windowEnd) {
+      throw new L1Revert("WINDOW_CLOSED", `batch ${batchNumber}'s challenge window closed at ${b.windowEnd}`);
+    }
+    requireBond(tx.value, this.challengerBond, "challenger");
+    const id = this.disputeRecords.length + 1;
+    const oneWide = this.capacity === 1;
+    const d: DisputeRecord = {
+      id,
+      batchNumber,
+      challenger: tx.from,
+      proposer: b.proposer,
+      bond: tx.value,
+      lo: 0,
+      hi: this.capacity,
+      rootLo: b.parentRoot,
+      rootHi: b.newRoot,
+      mid: undefined,
+      midRoot: undefined,
+      turn: oneWide ? "oneStep" : "proposer",
+      round: 0,
+      deadline: tx.timestamp + this.responseSeconds,
+      openedAt: tx.timestamp,
+      moves: [],
+      outcome: undefined,
+      reason: undefined,
+      resolvedAt: undefined,
+      slash: undefined,
+    };
+    tx.gas.chargeEach("storage writes", DISPUTE_SLOTS, SSTORE_NEW_SLOT_GAS, "dispute: batch|challenger, lo|hi|turn|deadline, rootLo, rootHi; SSTORE new slot");
+    tx.gas.charge(
+      "storage writes",
+      this.disputeRecords.length === 0 ? SSTORE_NEW_SLOT_GAS : SSTORE_EXISTING_SLOT_GAS,
+      `dispute count: SSTORE ${this.disputeRecords.length === 0 ? "new" : "existing"} slot`,
+    );
+    tx.gas.charge("storage writes", SSTORE_EXISTING_WARM_GAS, "batch open-dispute count (status slot, warm): SSTORE existing");
+    tx.emit("DisputeOpened", { disputeId: id, batchNumber, challenger: tx.from, deadline: d.deadline }, ["disputeId", "batchNumber"]);
+    tx.onSuccess(() => {
+      this.disputeRecords.push(d);
+      b.openDisputes++;
+    });
+    this.recordMove(tx, d, "challenge", `challenges batch ${batchNumber}: operations [0, ${this.capacity}]`);
+    return copyDispute(d);
+  }
+
+  private runReveal(tx: TxContext, input: Uint8Array): Dispute {
+    const call = decodeRevealRoot(input);
+    const d = this.openDispute(tx, call.disputeId);
+    if (d.turn !== "proposer" || tx.from !== d.proposer) {
+      throw new L1Revert("NOT_YOUR_TURN", `dispute ${d.id} awaits ${describeTurn(d)}, not a root from ${tx.from}`);
+    }
+    requireBeforeDeadline(tx, d);
+    const b = this.record(d.batchNumber);
+    tx.gas.charge("storage reads", SLOAD_COLD_GAS, "batch roots commitment: SLOAD cold");
+    const mid = d.lo + Math.floor((d.hi - d.lo) / 2);
+    const leaves = this.rootsPerBatch;
+    const depth = commitmentDepth(leaves);
+    tx.gas.charge("keccak: merkle proof", keccakGas(32) + depth * keccakGas(64), `leaf 36 + ${depth} levels × 42 (keccak256, 30 + 6/word)`);
+    if (!verifyRootsProof(b.rootsCommitment, leaves, mid, call.root, call.proof)) {
+      throw new L1Revert("BAD_MERKLE_PROOF", `the proof does not show root_${mid} = ${call.root} under batch ${b.number}'s commitment`);
+    }
+    tx.gas.charge("storage writes", d.round === 0 ? SSTORE_NEW_SLOT_GAS : SSTORE_EXISTING_SLOT_GAS, `revealed root: SSTORE ${d.round === 0 ? "new" : "existing"} slot`);
+    tx.gas.charge("storage writes", SSTORE_EXISTING_WARM_GAS, "turn|deadline|round (warm after its read): SSTORE existing");
+    const deadline = tx.timestamp + this.responseSeconds;
+    tx.emit("RootRevealed", { disputeId: d.id, index: mid, root: call.root, deadline }, ["disputeId"]);
+    tx.onSuccess(() => {
+      d.mid = mid;
+      d.midRoot = call.root;
+      d.turn = "challenger";
+      d.deadline = deadline;
+      d.round++;
+    });
+    this.recordMove(tx, d, "reveal", `root_${mid} revealed (range [${d.lo}, ${d.hi}])`, { index: mid });
+    return copyDispute(d);
+  }
+
+  private runRespond(tx: TxContext, input: Uint8Array): Dispute {
+    const call = decodeRespond(input);
+    const d = this.openDispute(tx, call.disputeId);
+    if (d.turn !== "challenger" || tx.from !== d.challenger || d.mid === undefined || d.midRoot === undefined) {
+      throw new L1Revert("NOT_YOUR_TURN", `dispute ${d.id} awaits ${describeTurn(d)}, not an answer from ${tx.from}`);
+    }
+    requireBeforeDeadline(tx, d);
+    tx.gas.charge("storage reads", SLOAD_COLD_GAS, "revealed root: SLOAD cold");
+    const mid = d.mid;
+    const midRoot = d.midRoot;
+    const lo = call.agree ? mid : d.lo;
+    const hi = call.agree ? d.hi : mid;
+    const turn: DisputeTurn = hi - lo === 1 ? "oneStep" : "proposer";
+    const deadline = tx.timestamp + this.responseSeconds;
+    tx.gas.charge("storage writes", SSTORE_EXISTING_SLOT_GAS, `${call.agree ? "rootLo" : "rootHi"}: SSTORE existing slot`);
+    tx.gas.charge("storage writes", SSTORE_EXISTING_WARM_GAS, "lo|hi|turn|deadline (warm after its read): SSTORE existing");
+    tx.emit("RootAnswered", { disputeId: d.id, index: mid, agree: call.agree ? 1 : 0, lo, hi, deadline }, ["disputeId"]);
+    tx.onSuccess(() => {
+      d.lo = lo;
+      d.hi = hi;
+      if (call.agree) d.rootLo = midRoot;
+      else d.rootHi = midRoot;
+      d.mid = undefined;
+      d.midRoot = undefined;
+      d.turn = turn;
+      d.deadline = deadline;
+    });
+    this.recordMove(tx, d, "respond", `${call.agree ? "agrees" : "disagrees"} with root_${mid}: range [${lo}, ${hi}]`, {
+      index: mid,
+      agree: call.agree,
+    });
+    return copyDispute(d);
+  }
+
+  private async runProveStep(tx: TxContext, input: Uint8Array): Promise<Dispute> {
+    const call = decodeProveStep(input);
+    const d = this.openDispute(tx, call.disputeId);
+    if (d.turn !== "oneStep") throw new L1Revert("NOT_YOUR_TURN", `dispute ${d.id} awaits ${describeTurn(d)}, not a one-step proof`);
+    requireBeforeDeadline(tx, d);
+    const b = this.record(d.batchNumber);
+    tx.gas.chargeEach("storage reads", 3, SLOAD_COLD_GAS, "rootLo, rootHi, batch data hash|deposits: SLOAD cold");
+
+    // The posted data, resent and checked against the stored hash.
+    tx.gas.charge("keccak: data hash", keccakGas(call.data.length), `keccak256 over ${call.data.length} bytes (30 + 6/word)`);
+    if (keccakWord(call.data) !== b.dataHash) throw new L1Revert("BAD_BATCH_DATA", `the data sent is not batch ${b.number}'s posted data`);
+    const posted = splitPostedData(call.data, this.layout)[d.lo];
+    if (posted === undefined) throw new Error(`batch ${b.number} has no operation ${d.lo}`);
+    let depositKey: PublicKey | undefined;
+    if (posted.depositOrdinal !== undefined) {
+      tx.gas.chargeEach("deposit queue reads", DEPOSIT_SLOTS, SLOAD_COLD_GAS, "SLOAD cold, EIP-2929");
+      depositKey = this.bridge.depositQueue[b.firstDeposit + posted.depositOrdinal]?.publicKey;
+    }
+    let op: Operation | undefined;
+    let invalid: RollupError | undefined;
+    try {
+      op = decodePostedOperation(posted, this.layout, depositKey);
+    } catch (e) {
+      if (!(e instanceof RollupError)) throw e;
+      invalid = e;
+    }
+
+    // The witnesses: they must rebuild the agreed root_lo and cover every account the operation touches.
+    const witnesses = call.witnesses;
+    if (witnesses.length === 0) throw new L1Revert("BAD_WITNESS", "a one-step proof needs at least one Merkle witness");
+    if (new Set(witnesses.map((w) => w.index)).size !== witnesses.length) throw new L1Revert("BAD_WITNESS", "an account is witnessed twice");
+    const leafGas = await poseidonGas(4);
+    const pathGas = await this.pathPoseidonGas();
+    const presentLeaves = witnesses.filter((w) => w.account !== undefined).length;
+    tx.gas.chargeEach("poseidon: witness leaves", presentLeaves, leafGas, "Poseidon(4) leaf hash, measured");
+    this.chargePaths(tx, "poseidon: witness paths", witnesses.length, pathGas);
+    let state: RollupState;
+    try {
+      state = RollupState.fromWitness(this.arities, witnesses);
+    } catch (e) {
+      if (e instanceof RollupError) throw new L1Revert("BAD_WITNESS", `witness: ${e.message}`, { cause: e });
+      throw e;
+    }
+    if (state.root !== d.rootLo) throw new L1Revert("BAD_WITNESS", `the witnesses lead to ${state.root}, not the agreed root_${d.lo} ${d.rootLo}`);
+    if (op !== undefined) {
+      const missing = touchedAccounts(op).filter((i) => !witnesses.some((w) => w.index === i));
+      if (missing.length > 0) throw new L1Revert("BAD_WITNESS", `operation ${d.lo} touches accounts ${missing.join(", ")}, which are not witnessed`);
+    }
+
+    // Re-execution with the one reference transition, signatures and nonces included.
+    let applied: AppliedOperation | undefined;
+    if (op !== undefined) {
+      if (op.kind === "transfer" || op.kind === "withdraw") {
+        tx.gas.charge("poseidon: signature hash", await poseidonGas(6), "h = Poseidon(R8x, R8y, Ax, Ay, M0, M1), Poseidon(6) measured");
+        tx.gas.charge(
+          "eddsa curve check",
+          this.eddsaCurveGasEstimate,
+          this.eddsaCurveGasEstimate === 0
+            ? "0: NOT METERED — Baby Jubjub S·B8 = R8 + 8·h·A has no EVM contract measured here"
+            : `${this.eddsaCurveGasEstimate}: ESTIMATE from the config, not measured here`,
+        );
+      }
+      try {
+        applied = applyOperation(state, op, { layout: this.layout, rollupId: this.rollupId });
+      } catch (e) {
+        if (!(e instanceof RollupError)) throw e;
+        invalid = e;
+      }
+    }
+    if (applied !== undefined && op !== undefined) {
+      const updates = op.kind === "transfer" ? 2 : op.kind === "noop" ? 0 : 1;
+      tx.gas.chargeEach("poseidon: new leaves", updates, leafGas, "Poseidon(4) leaf hash, measured");
+      this.chargePaths(tx, "poseidon: new paths", updates, pathGas);
+    }
+
+    if (invalid !== undefined) {
+      this.resolve(tx, d, "challenger", `operation ${d.lo} is invalid (${invalid.code}): the batch is invalid`);
+    } else if (applied === undefined || applied.rootAfter !== d.rootHi) {
+      this.resolve(tx, d, "challenger", `operation ${d.lo} leads to ${applied?.rootAfter}, the proposer claimed root_${d.hi} = ${d.rootHi}`);
+    } else {
+      this.resolve(tx, d, "proposer", `operation ${d.lo} leads to the proposer's root_${d.hi}`);
+    }
+    this.recordMove(tx, d, "oneStep", `one-step proof of operation ${d.lo}`, { index: d.lo });
+    return copyDispute(d);
+  }
+
+  private runTimeout(tx: TxContext, input: Uint8Array): Dispute {
+    const id = decodeUintCall(input, OPTIMISTIC_SIGNATURES.timeout);
+    const d = this.openDispute(tx, id);
+    if (tx.timestamp <= d.deadline) {
+      throw new L1Revert("DEADLINE_NOT_PASSED", `dispute ${d.id} awaits ${describeTurn(d)} until ${d.deadline}`);
+    }
+    const loser: Side = d.turn === "proposer" ? "proposer" : "challenger";
+    this.resolve(tx, d, loser === "proposer" ? "challenger" : "proposer", `${describeTurn(d)} missed the deadline ${d.deadline}`);
+    this.recordMove(tx, d, "timeout", `${loser} timed out`);
+    return copyDispute(d);
+  }
+
+  private runFinalize(tx: TxContext, input: Uint8Array): OptimisticBatch {
+    const n = decodeUintCall(input, OPTIMISTIC_SIGNATURES.finalize);
+    tx.gas.chargeEach("storage reads", 2, SLOAD_COLD_GAS, "batch status, parent: SLOAD cold");
+    const b = this.records[n - 1];
+    if (b === undefined) throw new L1Revert("NO_SUCH_BATCH", `there is no batch ${n}`);
+    const at = this.finalizedAt(n);
+    if (at === undefined) throw new L1Revert("NOT_FINAL", `batch ${n} is not final`);
+    if (b.bondReturned) throw new L1Revert("ALREADY_FINALIZED", `batch ${n}'s bond was already returned`);
+    tx.gas.charge("storage writes", SSTORE_EXISTING_WARM_GAS, "status: SSTORE existing (warm)");
+    this.pay(tx, b.proposer, b.bond, "proposer bond returned");
+    tx.emit("BatchFinalized", { batchNumber: n, finalizedAt: at, root: b.newRoot }, ["batchNumber"]);
+    tx.onSuccess(() => {
+      b.bondReturned = true;
+    });
+    return { ...copyBatch(b), bondReturned: true };
+  }
+
+  // ---- helpers ----
+
+  private record(n: number): BatchRecord {
+    const b = this.records[n - 1];
+    if (b === undefined) throw new Error(`no batch ${n}`);
+    return b;
+  }
+
+  private openDispute(tx: TxContext, id: number): DisputeRecord {
+    tx.gas.chargeEach("storage reads", 2, SLOAD_COLD_GAS, "dispute: parties, lo|hi|turn|deadline; SLOAD cold");
+    const d = this.disputeRecords[id - 1];
+    if (d === undefined) throw new L1Revert("NO_SUCH_DISPUTE", `there is no dispute ${id}`);
+    if (d.outcome !== undefined) throw new L1Revert("DISPUTE_OVER", `dispute ${id} is over (${d.outcome})`);
+    return d;
+  }
+
+  private readQueue(tx: TxContext, offset: number): DepositEntry | undefined {
+    const entry = this.bridge.depositQueue[this.depositHead + offset];
+    if (entry !== undefined) tx.gas.chargeEach("deposit queue reads", DEPOSIT_SLOTS, SLOAD_COLD_GAS, "SLOAD cold, EIP-2929");
+    return entry;
+  }
+
+  /** Poseidon gas of one Merkle path (one hash per level); arity 8 cannot be measured and is estimated. */
+  private async pathPoseidonGas(): Promise<{ measured: number; estimated: number; estimatedLevels: number }> {
+    let measured = 0;
+    let estimated = 0;
+    let estimatedLevels = 0;
+    for (const a of this.arities) {
+      if (a <= POSEIDON_CONTRACT_MAX_INPUTS) measured += await poseidonGas(a);
+      else {
+        estimated += await estimatedPoseidonGas(a);
+        estimatedLevels++;
+      }
+    }
+    return { measured, estimated, estimatedLevels };
+  }
+
+  private chargePaths(
+    tx: TxContext,
+    item: string,
+    paths: number,
+    gas: { measured: number; estimated: number; estimatedLevels: number },
+  ): void {
+    if (paths === 0) return;
+    const levels = this.arities.length - gas.estimatedLevels;
+    tx.gas.charge(item, paths * gas.measured, `${paths} path(s) × ${levels} levels, Poseidon(arity) measured [${this.arities.join(",")}]`);
+    if (gas.estimatedLevels > 0) {
+      tx.gas.charge(
+        `${item} (estimate)`,
+        paths * gas.estimated,
+        `${paths} path(s) × ${gas.estimatedLevels} arity-8 levels: Poseidon(8) ESTIMATED by a quadratic fit of measured Poseidon(4..6) ` +
+          "(circomlibjs's contract generator cannot build Poseidon(8))",
+      );
+    }
+  }
+
+  private pay(tx: TxContext, to: L1Address, amount: bigint, why: string): void {
+    if (amount === 0n) return;
+    tx.gas.charge("value transfers", CALL_VALUE_GAS + COLD_ACCOUNT_ACCESS_GAS, `${why}: CALL with value 9,000 + cold account 2,600`);
+    tx.move(this.address, to, amount);
+  }
+
+  /** Records a successful dispute transaction (its gas is final when the effects run). */
+  private recordMove(
+    tx: TxContext,
+    d: DisputeRecord,
+    kind: DisputeMoveKind,
+    detail: string,
+    at: { index?: number; agree?: boolean } = {},
+  ): void {
+    tx.onSuccess(() => {
+      d.moves.push({
+        kind,
+        from: tx.from,
+        blockNumber: tx.blockNumber,
+        timestamp: tx.timestamp,
+        gasUsed: tx.gas.total,
+        index: at.index,
+        agree: at.agree,
+        detail,
+      });
+    });
+  }
+
+  /** Ends dispute `d`: slashes the loser, pays the winner, and rolls back if the proposer lost. */
+  private resolve(tx: TxContext, d: DisputeRecord, winner: Side, reason: string): void {
+    const b = this.record(d.batchNumber);
+    const loserBond = winner === "proposer" ? d.bond : b.bond;
+    const burned = (loserBond * this.burnPpm) / 1_000_000n;
+    const toWinner = loserBond - burned;
+    const slash: SlashRecord = {
+      loser: winner === "proposer" ? d.challenger : d.proposer,
+      winner: winner === "proposer" ? d.proposer : d.challenger,
+      bond: loserBond,
+      burned,
+      toWinner,
+    };
+    const outcome: DisputeOutcome = winner === "proposer" ? "proposerWon" : "challengerWon";
+    tx.gas.charge("storage writes", SSTORE_EXISTING_WARM_GAS, "dispute outcome (warm): SSTORE existing");
+    this.pay(tx, BURN_ADDRESS, burned, "slash: burned share");
+    if (winner === "proposer") {
+      // The proposer's own bond stays locked until the batch is final.
+      this.pay(tx, d.proposer, toWinner, "slash: challenger's bond to the proposer");
+      tx.gas.charge("storage writes", SSTORE_EXISTING_SLOT_GAS, "batch open-dispute count|last resolution: SSTORE existing");
+    } else {
+      this.pay(tx, d.challenger, d.bond + toWinner, "challenger bond returned + proposer's slashed bond");
+    }
+    tx.emit("DisputeResolved", { disputeId: d.id, batchNumber: b.number, outcome, burned, toWinner }, ["disputeId", "batchNumber"]);
+
+    const rollback = winner === "challenger" ? this.planRollback(tx, b, d) : undefined;
+    tx.onSuccess(() => {
+      d.outcome = outcome;
+      d.reason = reason;
+      d.resolvedAt = tx.timestamp;
+      d.turn = undefined;
+      d.slash = slash;
+      this.burnedTotal += burned;
+      b.openDisputes--;
+      b.lastDisputeResolvedAt = tx.timestamp;
+      rollback?.();
+    });
+  }
+
+  /** Charges and returns the effects of rolling back `b` and every live batch after it. */
+  private planRollback(tx: TxContext, b: BatchRecord, lost: DisputeRecord): () => void {
+    const at = this.live.indexOf(b.number);
+    if (at < 0) throw new Error(`batch ${b.number} is not live`);
+    const discarded = this.live.slice(at).map((n) => this.record(n));
+    const cancelled = this.disputeRecords.filter((x) => x.outcome === undefined && x !== lost && discarded.some((y) => y.number === x.batchNumber));
+    tx.gas.charge("storage writes", SSTORE_EXISTING_SLOT_GAS, "current root back to the parent root: SSTORE existing");
+    tx.gas.charge("storage writes", SSTORE_EXISTING_SLOT_GAS, "latest live batch: SSTORE existing");
+    if (b.firstDeposit !== this.depositHead) tx.gas.charge("storage writes", SSTORE_EXISTING_SLOT_GAS, "queue head back: SSTORE existing");
+    tx.gas.chargeEach("storage writes", discarded.length, SSTORE_EXISTING_SLOT_GAS, "batch status → rolled back: SSTORE existing");
+    for (const later of discarded.slice(1)) this.pay(tx, later.proposer, later.bond, `bond of discarded batch ${later.number} returned`);
+    tx.gas.chargeEach("storage writes", cancelled.length, SSTORE_EXISTING_SLOT_GAS, "cancelled dispute status: SSTORE existing");
+    for (const x of cancelled) this.pay(tx, x.challenger, x.bond, `bond of cancelled dispute ${x.id} returned`);
+    tx.emit("BatchesRolledBack", { fromBatch: b.number, toBatch: discarded[discarded.length - 1]?.number ?? b.number, root: b.parentRoot }, ["fromBatch"]);
+    return () => {
+      for (const x of discarded) {
+        x.rolledBackAt = tx.timestamp;
+        x.rolledBackBy = lost.id;
+        if (x !== b) x.bondReturned = true;
+      }
+      for (const x of cancelled) {
+        x.outcome = "cancelled";
+        x.reason = `batch ${x.batchNumber} was rolled back by dispute ${lost.id}`;
+        x.resolvedAt = tx.timestamp;
+        x.turn = undefined;
+        this.record(x.batchNumber).openDisputes--;
+      }
+      this.live = this.live.slice(0, at);
+      this.root = b.parentRoot;
+      this.depositHead = b.firstDeposit;
+    };
+  }
+}
+
+function requireBond(value: bigint, bond: bigint, who: string): void {
+  if (value < bond) throw new L1Revert("INSUFFICIENT_BOND", `the ${who} bond is ${bond}, ${value} was sent`);
+  if (value > bond) throw new L1Revert("BAD_AMOUNT", `the ${who} bond is exactly ${bond}, ${value} was sent`);
+}
+
+function requireBeforeDeadline(tx: TxContext, d: DisputeRecord): void {
+  if (tx.timestamp > d.deadline) throw new L1Revert("DEADLINE_PASSED", `dispute ${d.id}'s move was due by ${d.deadline}`);
+}
+
+function describeTurn(d: DisputeRecord): string {
+  if (d.turn === "proposer") return `the proposer's root_${d.lo + Math.floor((d.hi - d.lo) / 2)}`;
+  if (d.turn === "challenger") return `the challenger's answer on root_${d.mid ?? "?"}`;
+  return `a one-step proof of operation ${d.lo}`;
+}
+
+/** Views never share the stored data buffer (nothing outside can change what the contract holds). */
+function copyBatch(b: BatchRecord): OptimisticBatch {
+  return { ...b, data: b.data.slice() };
+}
+
+function copyDispute(d: DisputeRecord): Dispute {
+  return { ...d, moves: [...d.moves] };
+}
+
+/**
+ * Poseidon(n) gas for n above what circomlibjs's contract generator builds: a quadratic through the
+ * measured Poseidon(4), (5), (6) — an ESTIMATE, always booked on its own labelled gas line.
+ */
+export async function estimatedPoseidonGas(n: number): Promise<number> {
+  if (n <= POSEIDON_CONTRACT_MAX_INPUTS) return poseidonGas(n);
+  const [f4, f5, f6] = [await poseidonGas(4), await poseidonGas(5), await poseidonGas(6)];
+  // Lagrange interpolation through x = 4, 5, 6 evaluated at n.
+  const l4 = ((n - 5) * (n - 6)) / 2;
+  const l5 = -((n - 4) * (n - 6));
+  const l6 = ((n - 4) * (n - 5)) / 2;
+  return Math.round(f4 * l4 + f5 * l5 + f6 * l6);
+}
