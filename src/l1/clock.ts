@@ -28,6 +28,11 @@ export class L1Clock {
     return Math.floor(this.seconds / this.slotSeconds);
   }
 
+  /** The slot (= block number) a time falls in. */
+  slotOf(seconds: number): number {
+    return Math.floor(seconds / this.slotSeconds);
+  }
+
   /** The timestamp of block `n`: the start of its slot. */
   slotTimestamp(n: number): number {
     return n * this.slotSeconds;

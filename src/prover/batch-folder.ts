@@ -20,9 +20,28 @@ export interface BatchMetadata {
   records: string;
   /** Deposit public keys and withdrawal recipients, in record order (what the L1 message chain hashes). */
   l1Messages: { x: string; y: string }[];
-  counts: { transfers: number; deposits: number; withdrawals: number; noops: number };
+  counts: BatchCounts;
   timings?: { witnessSeconds: number; proveSeconds: number };
   insecureKeys: boolean;
+}
+
+export interface BatchCounts {
+  transfers: number;
+  deposits: number;
+  withdrawals: number;
+  noops: number;
+}
+
+/** How many slots of each kind a batch holds (from its circuit inputs' kind codes). */
+export function countKinds(kinds: readonly bigint[]): BatchCounts {
+  const c = { transfers: 0, deposits: 0, withdrawals: 0, noops: 0 };
+  for (const k of kinds) {
+    if (k === 1n) c.transfers++;
+    else if (k === 2n) c.deposits++;
+    else if (k === 3n) c.withdrawals++;
+    else c.noops++;
+  }
+  return c;
 }
 
 export interface BatchFolder {
@@ -91,13 +110,6 @@ export function batchMetadata(args: {
   insecureKeys: boolean;
 }): BatchMetadata {
   const { batch } = args;
-  const kinds = { transfers: 0, deposits: 0, withdrawals: 0, noops: 0 };
-  for (const k of batch.inputs.kind) {
-    if (k === 1n) kinds.transfers++;
-    else if (k === 2n) kinds.deposits++;
-    else if (k === 3n) kinds.withdrawals++;
-    else kinds.noops++;
-  }
   return {
     number: args.number,
     instance: args.instance.name,
@@ -109,7 +121,7 @@ export function batchMetadata(args: {
     inputHash: batch.inputHash.toString(),
     records: Buffer.from(batch.records).toString("hex"),
     l1Messages: l1MessagesToJson(batch.l1Messages),
-    counts: kinds,
+    counts: countKinds(batch.inputs.kind),
     ...(args.timings === undefined ? {} : { timings: args.timings }),
     insecureKeys: args.insecureKeys,
   };

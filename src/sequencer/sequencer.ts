@@ -22,6 +22,8 @@ export interface SequencerOptions {
 }
 
 export interface SequencedBatch {
+  /** The state the batch starts from. */
+  readonly parent: RollupState;
   readonly batch: BuiltBatch;
   readonly deposits: QueuedDeposit[];
   readonly operations: PendingOperation[];
@@ -34,6 +36,8 @@ export interface SequencedBatch {
 export class Sequencer {
   readonly mempool: Mempool;
   private committed: RollupState;
+  /** Queue index of the first deposit not yet in a cut batch (cut batches may not be on L1 yet). */
+  private nextDeposit = 0;
   private readonly maxWait: number;
 
   constructor(
@@ -54,6 +58,11 @@ export class Sequencer {
     return this.mempool.submit(op, now);
   }
 
+  /** The queued deposits no cut batch has taken yet. */
+  freshDeposits(depositQueue: readonly QueuedDeposit[]): QueuedDeposit[] {
+    return depositQueue.filter((d) => d.queueIndex >= this.nextDeposit);
+  }
+
   /** Size trigger (a full batch is waiting) or time trigger (the oldest operation waited long enough). */
   shouldCut(now: number, queuedDeposits: number): boolean {
     if (this.mempool.size + queuedDeposits >= this.opts.capacity) return true;
@@ -63,13 +72,16 @@ export class Sequencer {
 
   /** Builds the next batch; the committed state advances only if the batch builds. */
   cut(depositQueue: readonly QueuedDeposit[]): SequencedBatch {
-    const deposits = depositQueue.slice(0, this.opts.capacity);
+    const deposits = this.freshDeposits(depositQueue).slice(0, this.opts.capacity);
     const depositOps = this.assignDeposits(deposits);
     const operations = this.mempool.take(this.opts.capacity - depositOps.length);
-    const batch = buildBatch(this.committed, [...depositOps, ...operations.map((p) => p.op)], this.opts.capacity, this.opts.ctx);
+    const parent = this.committed;
+    const batch = buildBatch(parent, [...depositOps, ...operations.map((p) => p.op)], this.opts.capacity, this.opts.ctx);
     this.committed = batch.state;
     this.mempool.rebase(batch.state);
-    return { batch, deposits, operations };
+    const last = deposits[deposits.length - 1];
+    if (last !== undefined) this.nextDeposit = last.queueIndex + 1;
+    return { parent, batch, deposits, operations };
   }
 
   /** A deposit goes to the account already holding its key, or to the lowest free index. */

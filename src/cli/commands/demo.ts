@@ -1,67 +1,143 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findInstance, instanceByRole } from "../../circuit/instances.ts";
-import { runZkDemo, type ZkDemoReport } from "../../demo/zk-demo.ts";
+import { runDemo, type DemoReport } from "../../demo/demo.ts";
+import type { Mode } from "../../demo/mode-run.ts";
 import { BUILD_DIR } from "../../paths.ts";
+import { fmtSeconds, renderDemoHtml } from "../../report/demo-html.ts";
 import { machineLine } from "../../report/machine.ts";
 import { parseArgs, stringFlag } from "../args.ts";
 import { CliError } from "../errors.ts";
 import { printTable } from "./circuits.ts";
 
-export const DEMO_HELP = `zkr demo [--mode zk] [--instance NAME] [--users N] [--transfers N] [--seed S] [--out DIR] [--json]
-  Runs a small economy end to end on the simulated L1: deposits, random signed transfers, batches
-  proven and accepted by the zk rollup contract, a withdrawal paid from a final root. Artifacts are
-  built on demand. Prints a timeline (L1 time of each batch's cut, submission, acceptance) and the
-  L1 gas per batch and per operation beside a plain L1 transfer (21,000).
-  Defaults: the demo instance, 4 users, 12 transfers, seed 1, batch folders in build/demo/.`;
+export const DEMO_HELP = `zkr demo [--mode zk|optimistic|both] [--malicious] [--no-watcher] [--window 7d]
+         [--instance NAME] [--users N] [--transfers N] [--seed S] [--out DIR] [--json] [--report FILE.html]
+  zk vs optimistic finality on the same traffic and the same simulated L1. An honest run per mode
+  (deposits, random signed transfers, batches, a withdrawal paid from a final root), then a malicious
+  sequencer that steals a deposit (zk: no proof can be made and forged ones are rejected; optimistic:
+  challenged, bisected and rolled back by the watcher, or final and paid with no watcher), and a
+  dishonest challenger. Prints per batch and in total: L1 inclusion and finality times, withdrawal
+  latency, L1 gas and bytes posted, gas per operation beside a plain L1 transfer (21,000).
+  --malicious runs only the malicious-sequencer scenarios; --no-watcher turns the optimistic watcher
+  off; --window sets the challenge window (e.g. 1h, 2d, 3600; default 7d as on OP Mainnet and Arbitrum);
+  --report writes a self-contained HTML report with charts.
+  Defaults: both modes, the demo instance, 4 users, 12 transfers, seed 1, batch folders in build/demo/.`;
 
 export async function demoCommand(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv, { valued: ["mode", "instance", "users", "transfers", "seed", "out"], boolean: ["json"] });
+  const args = parseArgs(argv, {
+    valued: ["mode", "instance", "users", "transfers", "seed", "out", "window", "report"],
+    boolean: ["json", "malicious", "no-watcher"],
+  });
   if (args.positional.length > 0) throw new CliError(`unexpected argument "${args.positional[0] ?? ""}"`);
-  const mode = stringFlag(args, "mode") ?? "zk";
-  if (mode !== "zk") throw new CliError("--mode: only zk is available so far (optimistic comes with the next issue)");
+  const modeFlag = stringFlag(args, "mode") ?? "both";
+  if (!["zk", "optimistic", "both"].includes(modeFlag)) throw new CliError("--mode must be zk, optimistic or both");
+  const modes: Mode[] = modeFlag === "both" ? ["zk", "optimistic"] : [modeFlag as Mode];
   const instanceName = stringFlag(args, "instance");
   const instance = instanceName === undefined ? instanceByRole("demo") : findInstance(instanceName);
-  const users = intFlag(stringFlag(args, "users"), "users", 2, 64, 4);
-  const transfers = intFlag(stringFlag(args, "transfers"), "transfers", 0, 10_000, 12);
   const seed = intFlag(stringFlag(args, "seed"), "seed", 0, 2 ** 31, 1);
-  const outDir = stringFlag(args, "out") ?? join(BUILD_DIR, "demo", `run-${seed}`);
   const json = args.flags.has("json");
   const log = (m: string) => (json ? console.error(m) : console.log(m));
+  const outDir = stringFlag(args, "out") ?? join(BUILD_DIR, "demo", `run-${seed}`);
+  const reportPath = stringFlag(args, "report");
 
   log(`machine: ${machineLine()}`);
-  const report = await runZkDemo({ instance, users, transfers, seed, outDir, log });
+  const report = await runDemo({
+    instance,
+    modes,
+    users: intFlag(stringFlag(args, "users"), "users", 2, 64, 4),
+    transfers: intFlag(stringFlag(args, "transfers"), "transfers", 0, 10_000, 12),
+    seed,
+    windowSeconds: parseDuration(stringFlag(args, "window") ?? "7d"),
+    watcher: !args.flags.has("no-watcher"),
+    maliciousOnly: args.flags.has("malicious"),
+    outDir,
+    costSizes: [1, 2, 4, 8, 16, 32, 64],
+    log,
+  });
+  if (reportPath !== undefined) {
+    writeFileSync(reportPath, await renderDemoHtml(report));
+    log(`report: ${reportPath}`);
+  }
   if (json) console.log(JSON.stringify(report, null, 2));
   else printReport(report, outDir);
   return 0;
 }
 
-function printReport(r: ZkDemoReport, outDir: string): void {
-  console.log(`\nzk rollup on the simulated L1 (${r.slotSeconds} s slots), instance ${r.instance}, keys: ${r.keys.ceremony}${r.keys.insecure ? " (INSECURE dev setup)" : ""}`);
-  printTable(
-    ["batch", "transfers", "deposits", "withdrawals", "cut (L1 s)", "proof (s, measured)", "accepted = final (L1 s)", "gas", "gas / op", "calldata B"],
-    r.batches.map((b) => {
-      const ops = b.counts.transfers + b.counts.deposits + b.counts.withdrawals;
-      return [
-        String(b.number),
-        String(b.counts.transfers),
-        String(b.counts.deposits),
-        String(b.counts.withdrawals),
-        String(b.cutAt),
-        b.proveSeconds.toFixed(1),
-        String(b.acceptedAt),
-        String(b.gas),
-        String(Math.round(b.gas / Math.max(1, ops))),
-        String(b.calldataBytes),
-      ];
-    }),
-  );
-  console.log(`\ntotal: ${r.totals.operations} L2 operations, ${r.totals.gas} gas, ${r.totals.gasPerOperation} gas per operation (a plain L1 transfer: ${r.totals.plainL1TransferGas})`);
-  if (r.withdrawal !== undefined) {
-    console.log(`withdrawal: asked at t=${r.withdrawal.requestedAt} s, in batch ${r.withdrawal.includedInBatch}, paid on L1 at t=${r.withdrawal.paidAt} s (${r.withdrawal.paidAt - r.withdrawal.requestedAt} s later), claim ${r.withdrawal.claimGas} gas`);
+function printReport(r: DemoReport, outDir: string): void {
+  if (r.runs.length > 0) {
+    console.log(`\nSame traffic, both modes (${r.config.instance}: ${r.config.batchSize} operations per batch; L1 times in simulated seconds)`);
+    printTable(
+      ["mode", "batch", "T/D/W", "cut", "proof s (measured)", "included", "final", "gas", "gas/op", "calldata B"],
+      r.runs.flatMap((run) =>
+        run.batches.map((b) => {
+          const ops = b.counts.transfers + b.counts.deposits + b.counts.withdrawals;
+          return [
+            run.mode,
+            String(b.number),
+            `${b.counts.transfers}/${b.counts.deposits}/${b.counts.withdrawals}`,
+            String(b.cutAt),
+            b.proveSeconds === undefined ? "-" : b.proveSeconds.toFixed(1),
+            String(b.submittedAt),
+            b.finalAt === undefined ? "never" : String(b.finalAt),
+            String(b.gas),
+            String(Math.round(b.gas / Math.max(1, ops))),
+            String(b.calldataBytes),
+          ];
+        }),
+      ),
+    );
+    console.log("");
+    printTable(
+      ["mode", "L2 ops", "mean cut → final", "withdrawal asked → paid", "total gas", "gas/op", "bytes posted", "plain L1 transfer"],
+      r.runs.map((run) => [
+        run.mode,
+        String(run.totals.operations),
+        fmtSeconds(mean(run.batches.map((b) => (b.finalAt ?? NaN) - b.cutAt))),
+        run.withdrawal === undefined ? "-" : fmtSeconds(run.withdrawal.paidAt - run.withdrawal.requestedAt),
+        String(run.totals.gas),
+        String(run.totals.gasPerOperation),
+        String(run.totals.bytesPosted),
+        "21000",
+      ]),
+    );
   }
-  console.log(`state rebuilt from L1 data alone matches the L1 root: ${r.reconstructedRootMatches ? "yes" : "NO"}`);
-  console.log(`batch folders (zkr verify DIR): ${outDir}`);
-  console.log(r.gasNote);
+  if (r.scenarios.length > 0) {
+    console.log("\nScenarios");
+    printTable(
+      ["mode", "scenario", "bad root accepted", "final", "theft paid", "dispute"],
+      r.scenarios.map((s) => [
+        s.mode,
+        s.name,
+        s.badRootAccepted ? "yes" : "no",
+        s.badRootFinal ? "yes" : "no",
+        s.theftPaid ? `yes (${s.stolen})` : "no",
+        s.dispute === undefined ? "-" : `${s.dispute.outcome ?? "open"}, ${s.dispute.moves} moves, ${s.dispute.totalGas} gas, ${fmtSeconds(s.dispute.durationSeconds ?? NaN)}`,
+      ]),
+    );
+    for (const s of r.scenarios) console.log(`  ${s.mode} · ${s.name}: ${s.summary}`);
+  }
+  console.log("\nL1 gas per transfer by batch size (full batches of transfers)");
+  const sizes = [...new Set(r.costByBatchSize.map((c) => c.batchSize))];
+  printTable(
+    ["ops/batch", ...sizes.map(String)],
+    ["zk", "optimistic", "plain L1 transfer"].map((mode) => [mode, ...sizes.map((n) => String(r.costByBatchSize.find((c) => c.mode === mode && c.batchSize === n)?.gasPerTransfer ?? "-"))]),
+  );
+  if (r.runs.some((run) => run.mode === "zk")) console.log(`\nzk batch folders (zkr verify DIR): ${outDir}`);
+  console.log(`\nMeasured: ${r.provenance.measured}.\nComputed: ${r.provenance.computed}.`);
+}
+
+/** "7d", "1h", "30m", "45s" or plain seconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)(s|m|h|d)?$/.exec(text.trim());
+  if (m === null || m[1] === undefined) throw new CliError(`--window: "${text}" is not a duration (e.g. 7d, 1h, 3600)`);
+  const n = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? "s") as "s" | "m" | "h" | "d"];
+  if (n < 60) throw new CliError("--window must be at least 60 s");
+  return n;
+}
+
+function mean(xs: number[]): number {
+  const ok = xs.filter(Number.isFinite);
+  return ok.length === 0 ? NaN : ok.reduce((a, b) => a + b, 0) / ok.length;
 }
 
 function intFlag(value: string | undefined, name: string, min: number, max: number, fallback: number): number {

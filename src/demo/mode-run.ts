@@ -1,0 +1,292 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { JsonObject } from "snarkjs";
+import type { SetupArtifacts } from "../artifacts/setup.ts";
+import { writeFileAtomic } from "../artifacts/files.ts";
+import type { CircuitInstance } from "../circuit/instances.ts";
+import { L1Chain, labelAddress, type L1Receipt, type L1Transaction } from "../l1/chain.ts";
+import { OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
+import { reconstructState } from "../l1/reconstruct.ts";
+import { ZkRollupContract } from "../l1/zk-rollup.ts";
+import { Proposer } from "../optimistic/proposer.ts";
+import { Watcher } from "../optimistic/watcher.ts";
+import { batchMetadata, countKinds, writeBatchFolder, type BatchCounts } from "../prover/batch-folder.ts";
+import type { ProvedBatch } from "../prover/prove.ts";
+import type { Prover } from "../prover/prover.ts";
+import { Sequencer, type QueuedDeposit, type SequencedBatch } from "../sequencer/sequencer.ts";
+import { RollupError } from "../state/errors.ts";
+import { RollupState } from "../state/rollup-state.ts";
+import { stateToJson } from "../state/serialize.ts";
+import { signTransfer, signWithdraw } from "../tx/operation.ts";
+import type { Workload } from "./workload.ts";
+
+export type Mode = "zk" | "optimistic";
+
+export const ROLLUP_ID = 1;
+export const SEQUENCER = labelAddress("sequencer");
+export const WATCHER = labelAddress("watcher");
+export const PROPOSER_BOND = 10n ** 18n;
+export const CHALLENGER_BOND = 5n * 10n ** 17n;
+
+export interface ModeBatch {
+  readonly number: number;
+  readonly counts: BatchCounts;
+  /** L1 time the sequencer cut the batch (the same in both modes). */
+  readonly cutAt: number;
+  /** zk: measured witness + proof seconds; the submission waits for it. */
+  readonly proveSeconds: number | undefined;
+  /** L1 time of the block that included the submission (zk: accepted; optimistic: proposed). */
+  readonly submittedAt: number;
+  /** L1 time the root could no longer change: zk at acceptance, optimistic when its window closed. */
+  readonly finalAt: number | undefined;
+  readonly gas: number;
+  readonly calldataBytes: number;
+  readonly folder: string | undefined;
+}
+
+export interface ModeRun {
+  readonly mode: Mode;
+  readonly slotSeconds: number;
+  readonly windowSeconds: number | undefined;
+  readonly deposits: { user: number; amount: string; gas: number; at: number }[];
+  readonly batches: ModeBatch[];
+  readonly withdrawal: { requestedAt: number; batch: number; finalAt: number; paidAt: number; amount: string; claimGas: number } | undefined;
+  readonly totals: { operations: number; transfers: number; gas: number; gasPerOperation: number; bytesPosted: number };
+  readonly reconstructedRootMatches: boolean | undefined;
+  readonly endedAt: number;
+}
+
+export interface ModeRunOptions {
+  readonly mode: Mode;
+  readonly instance: CircuitInstance;
+  readonly workload: Workload;
+  readonly windowSeconds: number;
+  readonly watcher: boolean;
+  readonly log: (message: string) => void;
+  /** zk only: the keys and a warm prover. */
+  readonly keys?: SetupArtifacts;
+  readonly prover?: Prover;
+  /** zk only: where batch folders go. */
+  readonly outDir?: string;
+}
+
+/** A cut batch waiting for its L1 submission (zk: until its proof is ready). */
+interface Pending {
+  readonly seq: SequencedBatch;
+  readonly cutAt: number;
+  readonly readyAt: number;
+  readonly proved: ProvedBatch | undefined;
+}
+
+/**
+ * Runs the workload in one mode on a fresh simulated L1: the same sequencer logic cuts the same batches
+ * at the same L1 times in both modes; zk submits each with its proof once the (measured) proving time
+ * has passed, optimistic proposes it with a bond in the next block and waits out the challenge window.
+ */
+export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
+  const { instance, workload, log, mode } = opts;
+  const ctx = { layout: instance.layout, rollupId: ROLLUP_ID };
+  const chain = new L1Chain();
+  const genesis = new RollupState(instance.arities);
+  const zk = mode === "zk" ? zkContract(chain, opts, genesis.root) : undefined;
+  const opt =
+    mode === "optimistic"
+      ? new OptimisticRollupContract(chain, {
+          rollupId: ROLLUP_ID,
+          arities: instance.arities,
+          capacity: instance.ops,
+          genesisRoot: genesis.root,
+          challengeWindowSeconds: opts.windowSeconds,
+          proposerBond: PROPOSER_BOND,
+          challengerBond: CHALLENGER_BOND,
+        })
+      : undefined;
+  const proposer = opt === undefined ? undefined : new Proposer(opt, SEQUENCER, genesis);
+  const watcher = opt === undefined || !opts.watcher ? undefined : new Watcher(opt, WATCHER, genesis);
+  chain.mint(SEQUENCER, 100n * PROPOSER_BOND);
+  chain.mint(WATCHER, 100n * CHALLENGER_BOND);
+
+  const sequencer = new Sequencer({ capacity: instance.ops, arities: instance.arities, ctx, maxWaitSeconds: 2 * chain.clock.slotSeconds }, genesis);
+  const queue = (): QueuedDeposit[] =>
+    (zk?.bridge.pendingDeposits() ?? opt?.pendingDeposits() ?? []).map((d) => ({ queueIndex: d.index, publicKey: d.publicKey, amount: d.amount }));
+
+  const deposits: ModeRun["deposits"] = [];
+  for (const [i, u] of workload.users.entries()) {
+    chain.mint(u.l1, u.deposit * 2n);
+    const r = zk !== undefined ? await zk.deposit(u.l1, u.publicKey, u.deposit) : await opt!.deposit(u.l1, u.publicKey, u.deposit);
+    deposits.push({ user: i, amount: u.deposit.toString(), gas: r.gasUsed, at: r.timestamp });
+  }
+  chain.clock.advanceSlots(1);
+
+  const batches: ModeBatch[] = [];
+  const pending: Pending[] = [];
+  let proverFreeAt = 0;
+  let nextTransfer = 0;
+  let withdrawal: { requestedAt: number; amount: bigint; batch?: number; claimed?: ModeRun["withdrawal"] } | undefined;
+  const indexOf = (u: number): number | undefined => {
+    const pk = workload.users[u]?.publicKey;
+    for (const [i, a] of sequencer.mempool.state.entries()) if (a.publicKey.x === pk?.x && a.publicKey.y === pk.y) return i;
+    return undefined;
+  };
+
+  for (let guard = 0; guard < 1_000_000; guard++) {
+    const slot = chain.clock.slot;
+    // 1. Traffic of this slot (an operation that no longer fits the sender's balance is dropped by admission).
+    for (; nextTransfer < workload.transfers.length && (workload.transfers[nextTransfer]?.slot ?? Infinity) <= slot; nextTransfer++) {
+      const t = workload.transfers[nextTransfer]!;
+      const from = indexOf(t.from);
+      const to = indexOf(t.to);
+      const user = workload.users[t.from]!;
+      if (from === undefined || to === undefined) continue;
+      const nonce = sequencer.mempool.state.account(from)?.nonce ?? 0n;
+      tryAdmit(() => sequencer.submit(signTransfer(user.key, { kind: "transfer", from, to, amount: t.amount, nonce }, ctx.layout, ROLLUP_ID), chain.now));
+    }
+    if (withdrawal === undefined && slot >= workload.withdrawalSlot) {
+      const u = workload.users[0]!;
+      const from = indexOf(0);
+      const account = from === undefined ? undefined : sequencer.mempool.state.account(from);
+      if (from !== undefined && account !== undefined) {
+        const amount = account.balance / 2n;
+        tryAdmit(() => sequencer.submit(signWithdraw(u.key, { kind: "withdraw", from, recipient: u.l1, amount, nonce: account.nonce }, ctx.layout, ROLLUP_ID), chain.now));
+        withdrawal = { requestedAt: chain.now, amount };
+      }
+    }
+    // 2. The sequencer cuts on its size or time trigger; a zk batch is then proven (the clock does not wait).
+    const fresh = sequencer.freshDeposits(queue());
+    if (sequencer.shouldCut(chain.now, fresh.length)) {
+      const seq = sequencer.cut(queue());
+      let proved: ProvedBatch | undefined;
+      let readyAt = chain.now;
+      if (mode === "zk") {
+        proved = await opts.prover!.prove(seq.batch.inputs);
+        const seconds = proved.witnessSeconds + proved.proveSeconds;
+        proverFreeAt = Math.max(proverFreeAt, chain.now) + Math.ceil(seconds);
+        readyAt = proverFreeAt;
+      }
+      pending.push({ seq, cutAt: chain.now, readyAt, proved });
+    }
+    // 3. A batch is submitted in the first block after its cut that starts once its proof is ready.
+    const blockTime = chain.clock.slotTimestamp(slot);
+    for (let p = pending[0]; p !== undefined && p.readyAt <= blockTime && slot > chain.clock.slotOf(p.cutAt); p = pending[0]) {
+      pending.shift();
+      batches.push(await submit(p));
+    }
+    // 4. Optimistic parties react; finality; the withdrawal is claimed once its batch is final.
+    await proposer?.step();
+    await watcher?.step();
+    await claimIfFinal();
+
+    const trafficDone = nextTransfer >= workload.transfers.length && withdrawal !== undefined;
+    const idle = trafficDone && sequencer.mempool.size === 0 && sequencer.freshDeposits(queue()).length === 0 && pending.length === 0;
+    if (idle && withdrawal?.claimed !== undefined && batches.every((b) => finalAt(b.number) !== undefined)) break;
+    // Nothing to do but wait for challenge windows: jump to the next one's end.
+    const nextWindowEnd = idle && opt !== undefined && opt.openDisputes().length === 0 ? nextOpenWindowEnd() : undefined;
+    if (nextWindowEnd !== undefined && nextWindowEnd > chain.now) chain.advance(nextWindowEnd - chain.now);
+    else chain.clock.advanceSlots(1);
+  }
+
+  const finalBatches = batches.map((b) => ({ ...b, finalAt: finalAt(b.number) }));
+  const ops = finalBatches.reduce((n, b) => n + b.counts.transfers + b.counts.deposits + b.counts.withdrawals, 0);
+  const gas = finalBatches.reduce((n, b) => n + b.gas, 0);
+  return {
+    mode,
+    slotSeconds: chain.clock.slotSeconds,
+    windowSeconds: opt === undefined ? undefined : opts.windowSeconds,
+    deposits,
+    batches: finalBatches,
+    withdrawal: withdrawal?.claimed,
+    totals: {
+      operations: ops,
+      transfers: finalBatches.reduce((n, b) => n + b.counts.transfers, 0),
+      gas,
+      gasPerOperation: Math.round(gas / Math.max(1, ops)),
+      bytesPosted: finalBatches.reduce((n, b) => n + b.calldataBytes, 0),
+    },
+    reconstructedRootMatches: zk === undefined ? undefined : reconstructState(zk, instance.arities).root === zk.currentRoot,
+    endedAt: chain.now,
+  };
+
+  function tryAdmit(submitOp: () => unknown): void {
+    try {
+      submitOp();
+    } catch (err) {
+      if (!(err instanceof RollupError)) throw err;
+    }
+  }
+
+  function finalAt(n: number): number | undefined {
+    if (zk !== undefined) return zk.batch(n)?.timestamp;
+    return opt?.finalizedAt(n);
+  }
+
+  function nextOpenWindowEnd(): number | undefined {
+    const ends = (opt?.liveBatches ?? []).filter((n) => !opt!.isFinal(n)).map((n) => opt!.batch(n)?.windowEnd ?? Infinity);
+    return ends.length === 0 ? undefined : Math.min(...ends);
+  }
+
+  async function submit(p: Pending): Promise<ModeBatch> {
+    const { batch } = p.seq;
+    const counts = countKinds(batch.inputs.kind);
+    let receipt: L1Receipt<unknown>;
+    let number: number;
+    let folder: string | undefined;
+    if (zk !== undefined && p.proved !== undefined) {
+      receipt = await zk.submitBatch(SEQUENCER, { records: batch.records, withdrawalRecipients: batch.withdrawalRecipients, newRoot: batch.newRoot, proof: p.proved.proof });
+      number = zk.batchCount;
+      folder = writeFolder(number, p);
+    } else {
+      const r = await proposer!.proposeSequenced(p.seq);
+      receipt = r;
+      number = r.result?.number ?? -1;
+    }
+    if (receipt.status !== "success") throw new Error(`${mode}: the L1 rejected batch ${number}: ${receipt.revertReason ?? "?"}`);
+    if (counts.withdrawals > 0 && withdrawal !== undefined && withdrawal.batch === undefined) withdrawal.batch = number;
+    log(`${mode}: batch ${number} (${counts.transfers} transfers, ${counts.deposits} deposits, ${counts.withdrawals} withdrawals) ${mode === "zk" ? `proven in ${((p.proved?.witnessSeconds ?? 0) + (p.proved?.proveSeconds ?? 0)).toFixed(1)} s and accepted` : "proposed with a bond"} at L1 t=${receipt.timestamp} s, ${receipt.gasUsed} gas`);
+    return {
+      number,
+      counts,
+      cutAt: p.cutAt,
+      proveSeconds: p.proved === undefined ? undefined : p.proved.witnessSeconds + p.proved.proveSeconds,
+      submittedAt: receipt.timestamp,
+      finalAt: undefined,
+      gas: receipt.gasUsed,
+      calldataBytes: receipt.calldata.bytes,
+      folder,
+    };
+  }
+
+  function writeFolder(number: number, p: Pending): string | undefined {
+    if (opts.outDir === undefined || opts.keys === undefined || p.proved === undefined) return undefined;
+    const vkey = JSON.parse(readFileSync(opts.keys.vkey, "utf8")) as JsonObject;
+    const name = `batch-${String(number).padStart(4, "0")}`;
+    const metadata = batchMetadata({ number, instance, protocol: "groth16", rollupId: ROLLUP_ID, batch: p.seq.batch, timings: p.proved, insecureKeys: opts.keys.manifest.insecure });
+    // The state the batch started from, for `zkr verify --reexecute`.
+    writeFileAtomic(join(opts.outDir, `state-before-${name}.json`), JSON.stringify(stateToJson(p.seq.parent)));
+    return writeBatchFolder(join(opts.outDir, name), { metadata, proof: p.proved.proof, publicSignals: p.proved.publicSignals, vkey });
+  }
+
+  async function claimIfFinal(): Promise<void> {
+    if (withdrawal === undefined || withdrawal.batch === undefined || withdrawal.claimed !== undefined) return;
+    const at = finalAt(withdrawal.batch);
+    if (at === undefined) return;
+    const u = workload.users[0]!;
+    const before = chain.balanceOf(u.l1);
+    const claim: L1Transaction = zk !== undefined ? await zk.claimWithdrawal(u.l1, withdrawal.batch, 0) : await opt!.claimWithdrawal(u.l1, withdrawal.batch, 0);
+    if (claim.status !== "success") return;
+    withdrawal.claimed = {
+      requestedAt: withdrawal.requestedAt,
+      batch: withdrawal.batch,
+      finalAt: at,
+      paidAt: claim.timestamp,
+      amount: (chain.balanceOf(u.l1) - before).toString(),
+      claimGas: claim.gasUsed,
+    };
+    log(`${mode}: withdrawal paid on L1 at t=${claim.timestamp} s (asked at t=${withdrawal.requestedAt} s)`);
+  }
+}
+
+function zkContract(chain: L1Chain, opts: ModeRunOptions, genesisRoot: bigint): ZkRollupContract {
+  if (opts.keys === undefined || opts.prover === undefined) throw new Error("zk mode needs keys and a prover");
+  const vkey = JSON.parse(readFileSync(opts.keys.vkey, "utf8")) as JsonObject;
+  return new ZkRollupContract(chain, { rollupId: ROLLUP_ID, layout: opts.instance.layout, capacity: opts.instance.ops, vkey, genesisRoot });
+}

@@ -1,0 +1,144 @@
+import type { DemoReport } from "../demo/demo.ts";
+import { renderSvg, type ChartSpec } from "./charts.ts";
+
+const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
+
+/** A self-contained HTML report of a demo run: inline SVG charts and tables, nothing loaded from the network. */
+export async function renderDemoHtml(r: DemoReport): Promise<string> {
+  const timeline = r.runs.flatMap((run) =>
+    run.batches.map((b) => ({
+      batch: `${run.mode} · batch ${b.number}`,
+      mode: run.mode,
+      submittedHours: b.submittedAt / 3600,
+      finalHours: (b.finalAt ?? b.submittedAt) / 3600,
+      secondsToFinal: Math.max(1, (b.finalAt ?? b.submittedAt) - b.cutAt),
+    })),
+  );
+  const charts: { title: string; note: string; spec: ChartSpec }[] = [];
+  if (timeline.length > 0) {
+    charts.push({
+      title: "Finality timeline",
+      note: "Each bar runs from the block that included the batch (zk: accepted with its proof; optimistic: proposed with a bond) to the moment its root became final. L1 time, simulated 12 s slots.",
+      spec: {
+        $schema: SCHEMA,
+        width: 640,
+        height: { step: 16 },
+        data: { values: timeline },
+        layer: [
+          { mark: { type: "rule", strokeWidth: 3 }, encoding: { y: { field: "batch", type: "nominal", sort: null, title: null }, x: { field: "submittedHours", type: "quantitative", title: "L1 time (hours)" }, x2: { field: "finalHours" }, color: { field: "mode", type: "nominal" } } },
+          { mark: { type: "point", filled: true }, encoding: { y: { field: "batch", type: "nominal", sort: null }, x: { field: "finalHours", type: "quantitative" }, color: { field: "mode", type: "nominal" } } },
+        ],
+      },
+    });
+    charts.push({
+      title: "Time from cut to finality, per batch (log scale)",
+      note: "zk: the measured proving time plus inclusion; optimistic: the challenge window.",
+      spec: {
+        $schema: SCHEMA,
+        width: 640,
+        height: 240,
+        data: { values: timeline },
+        mark: "bar",
+        encoding: {
+          x: { field: "batch", type: "nominal", sort: null, title: null },
+          y: { field: "secondsToFinal", type: "quantitative", scale: { type: "log" }, title: "seconds" },
+          color: { field: "mode", type: "nominal" },
+        },
+      },
+    });
+  }
+  charts.push({
+    title: "L1 gas per transfer by batch size",
+    note: "Full batches of transfers, from each contract's own gas accounting (computed from the EIP schedule plus measured Poseidon contract gas; the zk proof check is charged, not executed, for these synthetic batches).",
+    spec: {
+      $schema: SCHEMA,
+      width: 640,
+      height: 280,
+      data: { values: r.costByBatchSize },
+      mark: { type: "line", point: true },
+      encoding: {
+        x: { field: "batchSize", type: "quantitative", scale: { type: "log", base: 2 }, title: "operations per batch" },
+        y: { field: "gasPerTransfer", type: "quantitative", scale: { type: "log" }, title: "gas per transfer" },
+        color: { field: "mode", type: "nominal" },
+      },
+    },
+  });
+  const svgs = await Promise.all(charts.map((c) => renderSvg(c.spec)));
+
+  const runRows = r.runs.map((run) => [
+    run.mode,
+    String(run.batches.length),
+    String(run.totals.operations),
+    fmtSeconds(avg(run.batches.map((b) => (b.finalAt ?? NaN) - b.cutAt))),
+    run.withdrawal === undefined ? "-" : fmtSeconds(run.withdrawal.paidAt - run.withdrawal.requestedAt),
+    String(run.totals.gas),
+    String(run.totals.gasPerOperation),
+    String(run.totals.bytesPosted),
+  ]);
+  const batchRows = r.runs.flatMap((run) =>
+    run.batches.map((b) => [
+      run.mode,
+      String(b.number),
+      `${b.counts.transfers}/${b.counts.deposits}/${b.counts.withdrawals}`,
+      String(b.cutAt),
+      b.proveSeconds === undefined ? "-" : b.proveSeconds.toFixed(1),
+      String(b.submittedAt),
+      b.finalAt === undefined ? "never" : String(b.finalAt),
+      String(b.gas),
+      String(b.calldataBytes),
+    ]),
+  );
+  const scenarioRows = r.scenarios.map((s) => [
+    s.mode,
+    s.name,
+    s.badRootAccepted ? "yes" : "no",
+    s.badRootFinal ? "yes" : "no",
+    s.theftPaid ? `yes (${s.stolen})` : "no",
+    s.dispute === undefined ? "-" : `${s.dispute.outcome ?? "open"}: ${s.dispute.moves} moves, ${s.dispute.totalGas} gas, ${fmtSeconds(s.dispute.durationSeconds ?? NaN)}`,
+    s.summary,
+  ]);
+  const m = r.machine;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>zk vs optimistic finality — zk-rollup lab</title>
+<style>body{font:14px/1.45 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}
+td:first-child,th:first-child,td.l{text-align:left}h2{margin-top:2em}.note{color:#555;font-size:13px}</style></head><body>
+<h1>zk vs optimistic finality</h1>
+<p>Instance <b>${esc(r.config.instance)}</b> (${r.config.accounts} accounts, ${r.config.batchSize} operations per batch); ${r.config.users} users, ${r.config.transfers} transfers, seed ${r.config.seed};
+challenge window ${fmtSeconds(r.config.windowSeconds)}; watcher ${r.config.watcher ? "on" : "off"}.
+${r.keys === undefined ? "" : `Keys: ${esc(r.keys.ceremony)}${r.keys.insecure ? " (<b>INSECURE development setup</b>)" : ""}.`}</p>
+<p class="note">Machine: ${esc(m.cpu)}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${esc(m.node)}, snarkjs ${esc(m.snarkjs)}, circom2 ${esc(m.circom2)}.<br>
+Measured: ${esc(r.provenance.measured)}.<br>Computed: ${esc(r.provenance.computed)}.</p>
+<h2>Same traffic, both modes</h2>
+${table(["mode", "batches", "L2 operations", "mean cut → final", "withdrawal asked → paid", "L1 gas", "gas / operation", "bytes posted"], runRows)}
+<p class="note">A plain L1 transfer costs 21,000 gas.</p>
+${charts.map((c, i) => `<h2>${esc(c.title)}</h2><p class="note">${esc(c.note)}</p>${svgs[i] ?? ""}`).join("\n")}
+<h2>Per batch</h2>
+${table(["mode", "batch", "T/D/W", "cut (s)", "proof (s, measured)", "included (s)", "final (s)", "gas", "calldata B"], batchRows)}
+<h2>Scenarios</h2>
+${table(["mode", "scenario", "bad root accepted", "bad root final", "theft paid", "dispute", "outcome"], scenarioRows)}
+${r.scenarios.map((s) => `<h3>${esc(s.mode)}: ${esc(s.name)}</h3><ul>${s.events.map((e) => `<li>t=${fmtSeconds(e.at)}: ${esc(e.what)}</li>`).join("")}</ul>`).join("\n")}
+</body></html>
+`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  return `<table><tr>${header.map((h) => `<th>${esc(h)}</th>`).join("")}</tr>${rows.map((row) => `<tr>${row.map((c, i) => `<td${i > 0 && /[a-z]{4}/i.test(c) ? ' class="l"' : ""}>${esc(c)}</td>`).join("")}</tr>`).join("")}</table>`;
+}
+
+export function fmtSeconds(s: number): string {
+  if (!Number.isFinite(s)) return "-";
+  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 2 * 3600) return `${(s / 60).toFixed(1)} min`;
+  if (s < 2 * 86400) return `${(s / 3600).toFixed(1)} h`;
+  return `${(s / 86400).toFixed(2)} d`;
+}
+
+function avg(xs: number[]): number {
+  const ok = xs.filter(Number.isFinite);
+  return ok.length === 0 ? NaN : ok.reduce((a, b) => a + b, 0) / ok.length;
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
