@@ -91,7 +91,7 @@ export function encodeSubmitBatch(args: SubmitBatchArgs): Uint8Array {
 
 /** Inverse of encodeSubmitBatch; reverts MALFORMED on bytes it does not produce. */
 export function decodeSubmitBatch(input: Uint8Array): DecodedSubmitBatch {
-  const reader = new Reader(input);
+  const reader = new CalldataReader(input);
   reader.expectSelector(SIGNATURES.submitBatch);
   const newRoot = reader.word();
   const proofWords = Array.from({ length: PROOF_WORDS }, () => reader.word());
@@ -107,7 +107,7 @@ export function encodeDeposit(publicKey: PublicKey): Uint8Array {
 }
 
 export function decodeDeposit(input: Uint8Array): PublicKey {
-  const reader = new Reader(input);
+  const reader = new CalldataReader(input);
   reader.expectSelector(SIGNATURES.deposit);
   const x = reader.word();
   const y = reader.word();
@@ -120,7 +120,7 @@ export function encodeClaim(batchNumber: number, index: number): Uint8Array {
 }
 
 export function decodeClaim(input: Uint8Array): { batchNumber: number; index: number } {
-  const reader = new Reader(input);
+  const reader = new CalldataReader(input);
   reader.expectSelector(SIGNATURES.claimWithdrawal);
   const batchNumber = reader.length();
   const index = reader.length();
@@ -133,7 +133,8 @@ export function encodeWord(value: bigint): Uint8Array {
   return bigintToBytes(value, WORD_BYTES);
 }
 
-class Reader {
+/** Reads calldata front to back; anything short, long or malformed reverts MALFORMED. */
+export class CalldataReader {
   private at = 0;
   constructor(private readonly input: Uint8Array) {}
 
@@ -152,6 +153,13 @@ class Reader {
     const v = this.word();
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new L1Revert("MALFORMED", `length ${v} is out of range`);
     return Number(v);
+  }
+
+  /** A length word, then that many words (refused before allocating if the calldata is too short). */
+  wordArray(): bigint[] {
+    const n = this.length();
+    if (n * WORD_BYTES > this.input.length - this.at) throw new L1Revert("MALFORMED", "calldata is too short");
+    return Array.from({ length: n }, () => this.word());
   }
 
   bytes(n: number): Uint8Array {

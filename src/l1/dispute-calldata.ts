@@ -13,8 +13,8 @@
  *   finalize       batchNumber
  * (deposit and claimWithdrawal are calldata.ts's.)
  */
-import { bytesToBigint } from "../tx/index.ts";
-import { WORD_BYTES, encodeWord, selector } from "./calldata.ts";
+import { concatBytes } from "../tx/bytes.ts";
+import { CalldataReader, encodeWord, selector } from "./calldata.ts";
 import type { AccountWitness } from "./dispute-data.ts";
 import { L1Revert } from "./errors.ts";
 
@@ -43,7 +43,7 @@ export interface ProveStepCall {
 }
 
 export function encodeProposeBatch(args: ProposeBatchArgs): Uint8Array {
-  return concat([
+  return concatBytes([
     selector(OPTIMISTIC_SIGNATURES.proposeBatch),
     encodeWord(args.newRoot),
     encodeWord(args.rootsCommitment),
@@ -53,7 +53,7 @@ export function encodeProposeBatch(args: ProposeBatchArgs): Uint8Array {
 }
 
 export function decodeProposeBatch(input: Uint8Array): ProposeBatchArgs {
-  const r = new Reader(input, OPTIMISTIC_SIGNATURES.proposeBatch);
+  const r = reader(input, OPTIMISTIC_SIGNATURES.proposeBatch);
   const newRoot = r.word();
   const rootsCommitment = r.word();
   const data = r.bytes(r.length()).slice();
@@ -63,18 +63,18 @@ export function decodeProposeBatch(input: Uint8Array): ProposeBatchArgs {
 
 /** challenge, timeout, finalize: one integer argument. */
 export function encodeUintCall(signature: string, value: number): Uint8Array {
-  return concat([selector(signature), encodeWord(BigInt(value))]);
+  return concatBytes([selector(signature), encodeWord(BigInt(value))]);
 }
 
 export function decodeUintCall(input: Uint8Array, signature: string): number {
-  const r = new Reader(input, signature);
+  const r = reader(input, signature);
   const value = r.length();
   r.end();
   return value;
 }
 
 export function encodeRevealRoot(disputeId: number, root: bigint, proof: readonly bigint[]): Uint8Array {
-  return concat([
+  return concatBytes([
     selector(OPTIMISTIC_SIGNATURES.revealRoot),
     encodeWord(BigInt(disputeId)),
     encodeWord(root),
@@ -84,7 +84,7 @@ export function encodeRevealRoot(disputeId: number, root: bigint, proof: readonl
 }
 
 export function decodeRevealRoot(input: Uint8Array): { disputeId: number; root: bigint; proof: bigint[] } {
-  const r = new Reader(input, OPTIMISTIC_SIGNATURES.revealRoot);
+  const r = reader(input, OPTIMISTIC_SIGNATURES.revealRoot);
   const disputeId = r.length();
   const root = r.word();
   const proof = r.wordArray();
@@ -93,11 +93,11 @@ export function decodeRevealRoot(input: Uint8Array): { disputeId: number; root: 
 }
 
 export function encodeRespond(disputeId: number, agree: boolean): Uint8Array {
-  return concat([selector(OPTIMISTIC_SIGNATURES.respond), encodeWord(BigInt(disputeId)), encodeWord(agree ? 1n : 0n)]);
+  return concatBytes([selector(OPTIMISTIC_SIGNATURES.respond), encodeWord(BigInt(disputeId)), encodeWord(agree ? 1n : 0n)]);
 }
 
 export function decodeRespond(input: Uint8Array): { disputeId: number; agree: boolean } {
-  const r = new Reader(input, OPTIMISTIC_SIGNATURES.respond);
+  const r = reader(input, OPTIMISTIC_SIGNATURES.respond);
   const disputeId = r.length();
   const flag = r.word();
   r.end();
@@ -121,11 +121,11 @@ export function encodeProveStep(call: ProveStepCall): Uint8Array {
     }
     parts.push(encodeWord(BigInt(w.path.length)), ...w.path.map(encodeWord));
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 export function decodeProveStep(input: Uint8Array): ProveStepCall {
-  const r = new Reader(input, OPTIMISTIC_SIGNATURES.proveStep);
+  const r = reader(input, OPTIMISTIC_SIGNATURES.proveStep);
   const disputeId = r.length();
   const data = r.bytes(r.length()).slice();
   const witnesses: AccountWitness[] = [];
@@ -143,52 +143,9 @@ export function decodeProveStep(input: Uint8Array): ProveStepCall {
   return { disputeId, data, witnesses };
 }
 
-class Reader {
-  private at = 0;
-  constructor(
-    private readonly input: Uint8Array,
-    signature: string,
-  ) {
-    const expected = selector(signature);
-    const got = this.bytes(expected.length);
-    if (!expected.every((b, i) => b === got[i])) throw new L1Revert("MALFORMED", `calldata is not ${signature}`);
-  }
-
-  word(): bigint {
-    return bytesToBigint(this.bytes(WORD_BYTES));
-  }
-
-  length(): number {
-    const v = this.word();
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new L1Revert("MALFORMED", `length ${v} is out of range`);
-    return Number(v);
-  }
-
-  /** A length word, then that many words (refused before allocating if the calldata is too short). */
-  wordArray(): bigint[] {
-    const n = this.length();
-    if (n * WORD_BYTES > this.input.length - this.at) throw new L1Revert("MALFORMED", "calldata is too short");
-    return Array.from({ length: n }, () => this.word());
-  }
-
-  bytes(n: number): Uint8Array {
-    if (this.at + n > this.input.length) throw new L1Revert("MALFORMED", "calldata is too short");
-    const out = this.input.subarray(this.at, this.at + n);
-    this.at += n;
-    return out;
-  }
-
-  end(): void {
-    if (this.at !== this.input.length) throw new L1Revert("MALFORMED", "calldata has trailing bytes");
-  }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+/** A reader positioned after `signature`'s selector (reverts MALFORMED if the selector differs). */
+function reader(input: Uint8Array, signature: string): CalldataReader {
+  const r = new CalldataReader(input);
+  r.expectSelector(signature);
+  return r;
 }

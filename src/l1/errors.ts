@@ -1,3 +1,5 @@
+import { CodedError } from "../errors.ts";
+
 /**
  * Why a simulated L1 transaction reverted. A reverted transaction is still mined and still pays gas;
  * its receipt carries one of these codes (tests assert on the code, not on the message).
@@ -35,15 +37,8 @@ export type L1RevertCode =
   | "ALREADY_FINALIZED";
 
 /** Thrown inside a contract method to revert the transaction (Solidity's `revert ReasonCode()`). */
-export class L1Revert extends Error {
+export class L1Revert extends CodedError<L1RevertCode> {
   override readonly name = "L1Revert";
-  constructor(
-    readonly code: L1RevertCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** Errors that are not reverts: bad arguments refused before a transaction exists, bad config, a failed replay. */
@@ -53,13 +48,6 @@ export type L1ErrorCode =
   | "POSEIDON_CONTRACT"
   | "RECONSTRUCTION_MISMATCH";
 
-export class L1Error extends Error {
+export class L1Error extends CodedError<L1ErrorCode> {
   override readonly name = "L1Error";
-  constructor(
-    readonly code: L1ErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

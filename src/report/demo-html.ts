@@ -65,29 +65,8 @@ export async function renderDemoHtml(r: DemoReport): Promise<string> {
   });
   const svgs = await Promise.all(charts.map((c) => renderSvg(c.spec)));
 
-  const runRows = r.runs.map((run) => [
-    run.mode,
-    String(run.batches.length),
-    String(run.totals.operations),
-    fmtSeconds(avg(run.batches.map((b) => (b.finalAt ?? NaN) - b.cutAt))),
-    run.withdrawal === undefined ? "-" : fmtSeconds(run.withdrawal.paidAt - run.withdrawal.requestedAt),
-    String(run.totals.gas),
-    String(run.totals.gasPerOperation),
-    String(run.totals.bytesPosted),
-  ]);
-  const batchRows = r.runs.flatMap((run) =>
-    run.batches.map((b) => [
-      run.mode,
-      String(b.number),
-      `${b.counts.transfers}/${b.counts.deposits}/${b.counts.withdrawals}`,
-      String(b.cutAt),
-      b.proveSeconds === undefined ? "-" : b.proveSeconds.toFixed(1),
-      String(b.submittedAt),
-      b.finalAt === undefined ? "never" : String(b.finalAt),
-      String(b.gas),
-      String(b.calldataBytes),
-    ]),
-  );
+  const runRows = summaryRows(r);
+  const batchRows = perBatchRows(r);
   const scenarioRows = r.scenarios.map((s) => [
     s.mode,
     s.name,
@@ -110,16 +89,54 @@ ${r.keys === undefined ? "" : `Keys: ${esc(r.keys.ceremony)}${r.keys.insecure ? 
 <p class="note">Machine: ${esc(m.cpu)}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${esc(m.node)}, snarkjs ${esc(m.snarkjs)}, circom2 ${esc(m.circom2)}.<br>
 Measured: ${esc(r.provenance.measured)}.<br>Computed: ${esc(r.provenance.computed)}.</p>
 <h2>Same traffic, both modes</h2>
-${table(["mode", "batches", "L2 operations", "mean cut → final", "withdrawal asked → paid", "L1 gas", "gas / operation", "bytes posted"], runRows)}
+${table(SUMMARY_HEADER, runRows)}
 <p class="note">A plain L1 transfer costs 21,000 gas.</p>
 ${charts.map((c, i) => `<h2>${esc(c.title)}</h2><p class="note">${esc(c.note)}</p>${svgs[i] ?? ""}`).join("\n")}
 <h2>Per batch</h2>
-${table(["mode", "batch", "T/D/W", "cut (s)", "proof (s, measured)", "included (s)", "final (s)", "gas", "calldata B"], batchRows)}
+${table(PER_BATCH_HEADER, batchRows)}
 <h2>Scenarios</h2>
 ${table(["mode", "scenario", "bad root accepted", "bad root final", "theft paid", "dispute", "outcome"], scenarioRows)}
 ${r.scenarios.map((s) => `<h3>${esc(s.mode)}: ${esc(s.name)}</h3><ul>${s.events.map((e) => `<li>t=${fmtSeconds(e.at)}: ${esc(e.what)}</li>`).join("")}</ul>`).join("\n")}
 </body></html>
 `;
+}
+
+export const PER_BATCH_HEADER = ["mode", "batch", "T/D/W", "cut (s)", "proof s (measured)", "included (s)", "final (s)", "gas", "gas/op", "calldata B"];
+export const SUMMARY_HEADER = ["mode", "batches", "L2 ops", "mean cut → final", "withdrawal asked → paid", "L1 gas", "gas/op", "bytes posted"];
+
+/** One row per batch per mode (the CLI table and the HTML report share it). */
+export function perBatchRows(r: DemoReport): string[][] {
+  return r.runs.flatMap((run) =>
+    run.batches.map((b) => {
+      const ops = b.counts.transfers + b.counts.deposits + b.counts.withdrawals;
+      return [
+        run.mode,
+        String(b.number),
+        `${b.counts.transfers}/${b.counts.deposits}/${b.counts.withdrawals}`,
+        String(b.cutAt),
+        b.proveSeconds === undefined ? "-" : b.proveSeconds.toFixed(1),
+        String(b.submittedAt),
+        b.finalAt === undefined ? "never" : String(b.finalAt),
+        String(b.gas),
+        String(Math.round(b.gas / Math.max(1, ops))),
+        String(b.calldataBytes),
+      ];
+    }),
+  );
+}
+
+/** One row per mode: finality, withdrawal latency, gas and bytes. */
+export function summaryRows(r: DemoReport): string[][] {
+  return r.runs.map((run) => [
+    run.mode,
+    String(run.batches.length),
+    String(run.totals.operations),
+    fmtSeconds(avg(run.batches.map((b) => (b.finalAt ?? NaN) - b.cutAt))),
+    run.withdrawal === undefined ? "-" : fmtSeconds(run.withdrawal.paidAt - run.withdrawal.requestedAt),
+    String(run.totals.gas),
+    String(run.totals.gasPerOperation),
+    String(run.totals.bytesPosted),
+  ]);
 }
 
 function table(header: string[], rows: string[][]): string {

@@ -1,3 +1,5 @@
+import { CodedError } from "../errors.ts";
+
 /** Stable codes for every rule the reference model (and so the circuit) enforces. Tests assert on these. */
 export type RollupErrorCode =
   | "BAD_SIGNATURE"
@@ -12,13 +14,6 @@ export type RollupErrorCode =
   | "DUPLICATE"
   | "MALFORMED";
 
-export class RollupError extends Error {
+export class RollupError extends CodedError<RollupErrorCode> {
   override readonly name = "RollupError";
-  constructor(
-    readonly code: RollupErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -4,7 +4,7 @@ import { findInstance, instanceByRole } from "../../circuit/instances.ts";
 import { runDemo, type DemoReport } from "../../demo/demo.ts";
 import type { Mode } from "../../demo/mode-run.ts";
 import { BUILD_DIR } from "../../paths.ts";
-import { fmtSeconds, renderDemoHtml } from "../../report/demo-html.ts";
+import { fmtSeconds, perBatchRows, PER_BATCH_HEADER, renderDemoHtml, summaryRows, SUMMARY_HEADER } from "../../report/demo-html.ts";
 import { machineLine } from "../../report/machine.ts";
 import { parseArgs, stringFlag } from "../args.ts";
 import { CliError } from "../errors.ts";
@@ -66,40 +66,10 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
 function printReport(r: DemoReport, outDir: string): void {
   if (r.runs.length > 0) {
     console.log(`\nSame traffic, both modes (${r.config.instance}: ${r.config.batchSize} operations per batch; L1 times in simulated seconds)`);
-    printTable(
-      ["mode", "batch", "T/D/W", "cut", "proof s (measured)", "included", "final", "gas", "gas/op", "calldata B"],
-      r.runs.flatMap((run) =>
-        run.batches.map((b) => {
-          const ops = b.counts.transfers + b.counts.deposits + b.counts.withdrawals;
-          return [
-            run.mode,
-            String(b.number),
-            `${b.counts.transfers}/${b.counts.deposits}/${b.counts.withdrawals}`,
-            String(b.cutAt),
-            b.proveSeconds === undefined ? "-" : b.proveSeconds.toFixed(1),
-            String(b.submittedAt),
-            b.finalAt === undefined ? "never" : String(b.finalAt),
-            String(b.gas),
-            String(Math.round(b.gas / Math.max(1, ops))),
-            String(b.calldataBytes),
-          ];
-        }),
-      ),
-    );
+    printTable(PER_BATCH_HEADER, perBatchRows(r));
     console.log("");
-    printTable(
-      ["mode", "L2 ops", "mean cut → final", "withdrawal asked → paid", "total gas", "gas/op", "bytes posted", "plain L1 transfer"],
-      r.runs.map((run) => [
-        run.mode,
-        String(run.totals.operations),
-        fmtSeconds(mean(run.batches.map((b) => (b.finalAt ?? NaN) - b.cutAt))),
-        run.withdrawal === undefined ? "-" : fmtSeconds(run.withdrawal.paidAt - run.withdrawal.requestedAt),
-        String(run.totals.gas),
-        String(run.totals.gasPerOperation),
-        String(run.totals.bytesPosted),
-        "21000",
-      ]),
-    );
+    printTable(SUMMARY_HEADER, summaryRows(r));
+    console.log("A plain L1 transfer costs 21,000 gas.");
   }
   if (r.scenarios.length > 0) {
     console.log("\nScenarios");
@@ -135,10 +105,6 @@ export function parseDuration(text: string): number {
   return n;
 }
 
-function mean(xs: number[]): number {
-  const ok = xs.filter(Number.isFinite);
-  return ok.length === 0 ? NaN : ok.reduce((a, b) => a + b, 0) / ok.length;
-}
 
 function intFlag(value: string | undefined, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
