@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runDemo, type DemoReport } from "../../src/demo/demo.ts";
-import { renderDemoHtml } from "../../src/report/demo-html.ts";
+import { renderDemoHtml, renderDemoMarkdown } from "../../src/report/demo-report.ts";
 import { verifyBatchFolder } from "../../src/verify/verify-batch.ts";
 import { shutdownProver } from "../../src/prover/prove.ts";
 import { testInstance } from "../helpers/fixtures.ts";
@@ -66,5 +66,8 @@ describe("zk vs optimistic demo end to end (test instance, 1 h window)", () => {
     const html = await renderDemoHtml(report);
     expect(html.match(/<svg/g)?.length).toBe(3);
     expect(html).not.toMatch(/<script|<link|src="http/);
+    const md = renderDemoMarkdown(report, "zkr demo");
+    expect(md).toMatch(/^# zk vs optimistic \(measured by `zkr demo`\)/);
+    expect(md).toMatch(/\| zk \| \d+ \|/);
   });
 });

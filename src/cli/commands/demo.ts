@@ -4,7 +4,7 @@ import { findInstance, instanceByRole } from "../../circuit/instances.ts";
 import { runDemo, type DemoReport } from "../../demo/demo.ts";
 import type { Mode } from "../../demo/mode-run.ts";
 import { BUILD_DIR } from "../../paths.ts";
-import { fmtSeconds, perBatchRows, PER_BATCH_HEADER, renderDemoHtml, summaryRows, SUMMARY_HEADER } from "../../report/demo-html.ts";
+import { fmtSeconds, perBatchRows, PER_BATCH_HEADER, renderDemoHtml, renderDemoMarkdown, summaryRows, SUMMARY_HEADER } from "../../report/demo-report.ts";
 import { machineLine } from "../../report/machine.ts";
 import { parseArgs, stringFlag } from "../args.ts";
 import { CliError } from "../errors.ts";
@@ -20,7 +20,7 @@ export const DEMO_HELP = `zkr demo [--mode zk|optimistic|both] [--malicious] [--
   latency, L1 gas and bytes posted, gas per operation beside a plain L1 transfer (21,000).
   --malicious runs only the malicious-sequencer scenarios; --no-watcher turns the optimistic watcher
   off; --window sets the challenge window (e.g. 1h, 2d, 3600; default 7d as on OP Mainnet and Arbitrum);
-  --report writes a self-contained HTML report with charts.
+  --report FILE.html writes a self-contained HTML report with charts; FILE.md the tables as Markdown.
   Defaults: both modes, the demo instance, 4 users, 12 transfers, seed 1, batch folders in build/demo/.`;
 
 export async function demoCommand(argv: readonly string[]): Promise<number> {
@@ -55,7 +55,8 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
     log,
   });
   if (reportPath !== undefined) {
-    writeFileSync(reportPath, await renderDemoHtml(report));
+    const command = `zkr demo ${argv.filter((a) => a !== reportPath && a !== "--report").join(" ")}`.trim();
+    writeFileSync(reportPath, reportPath.endsWith(".md") ? renderDemoMarkdown(report, command) : await renderDemoHtml(report));
     log(`report: ${reportPath}`);
   }
   if (json) console.log(JSON.stringify(report, null, 2));

@@ -139,6 +139,35 @@ export function summaryRows(r: DemoReport): string[][] {
   ]);
 }
 
+/** The same report as Markdown (tables only), for README and notes; says how it was made. */
+export function renderDemoMarkdown(r: DemoReport, command: string): string {
+  const md = (header: string[], rows: string[][]) =>
+    [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
+  const m = r.machine;
+  const sizes = [...new Set(r.costByBatchSize.map((c) => c.batchSize))];
+  return [
+    `# zk vs optimistic (measured by \`${command}\`)`,
+    "",
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, snarkjs ${m.snarkjs}. Instance ${r.config.instance} (${r.config.batchSize} operations per batch), ${r.config.users} users, ${r.config.transfers} transfers, seed ${r.config.seed}, challenge window ${fmtSeconds(r.config.windowSeconds)}${r.keys?.insecure === true ? ", development (INSECURE) keys" : ""}.`,
+    "",
+    md(SUMMARY_HEADER, summaryRows(r)),
+    "",
+    md(PER_BATCH_HEADER, perBatchRows(r)),
+    "",
+    md(
+      ["mode", "scenario", "bad root accepted", "final", "theft paid", "dispute"],
+      r.scenarios.map((s) => [s.mode, s.name, s.badRootAccepted ? "yes" : "no", s.badRootFinal ? "yes" : "no", s.theftPaid ? "yes" : "no", s.dispute === undefined ? "-" : `${s.dispute.outcome ?? "open"}: ${s.dispute.moves} moves, ${s.dispute.totalGas} gas, ${fmtSeconds(s.dispute.durationSeconds ?? NaN)}`]),
+    ),
+    "",
+    "L1 gas per transfer, full batches of transfers, by batch size:",
+    "",
+    md(["mode", ...sizes.map(String)], ["zk", "optimistic", "plain L1 transfer"].map((mode) => [mode, ...sizes.map((n) => String(r.costByBatchSize.find((c) => c.mode === mode && c.batchSize === n)?.gasPerTransfer ?? "-"))])),
+    "",
+    `Measured: ${r.provenance.measured}. Computed: ${r.provenance.computed}.`,
+    "",
+  ].join("\n");
+}
+
 function table(header: string[], rows: string[][]): string {
   return `<table><tr>${header.map((h) => `<th>${esc(h)}</th>`).join("")}</tr>${rows.map((row) => `<tr>${row.map((c, i) => `<td${i > 0 && /[a-z]{4}/i.test(c) ? ' class="l"' : ""}>${esc(c)}</td>`).join("")}</tr>`).join("")}</table>`;
 }
