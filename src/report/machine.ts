@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../paths.ts";
 
@@ -16,10 +16,12 @@ export function machineInfo() {
     snarkjs: version("snarkjs"),
     circom2: version("circom2"),
     circomlib: version("circomlib"),
+    /** 1/5/15-minute load averages when the figures were taken: above the core count, other work competed. */
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
 
 export function machineLine(): string {
   const m = machineInfo();
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, snarkjs ${m.snarkjs}, circom2 ${m.circom2}`;
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, snarkjs ${m.snarkjs}, circom2 ${m.circom2}, load ${m.loadAverage.join("/")}`;
 }
