@@ -1,0 +1,10 @@
+/** A real EVM as the L1: Solidity contracts (contracts/) compiled with solc-js, deployed on anvil, driven with viem. */
+export { ANVIL_PACKAGE, DEFAULT_HARDFORK, anvilBinary, startAnvil, withAnvil, type AnvilNode, type AnvilOptions } from "./anvil.ts";
+export { AnvilL1, ZK_ROLLUP_ABI, compileRollupContracts, type AnvilDeployment, type AnvilL1Config, type AnvilReceipt, type DeploymentGas } from "./anvil-l1.ts";
+export { EvmSession, TX_GAS_LIMIT, ZERO_FEE_ARGS, fromAddress, toAddress } from "./client.ts";
+export { CONTRACTS_DIR, EVM_BUILD_DIR, EVM_VERSION, compileSources, repoSources, type CompileOutput, type CompiledContract } from "./compile.ts";
+export { EvmError, type EvmErrorCode } from "./errors.ts";
+export { EVM_GAS_ITEMS, measureGas, type EvmGasItem, type MeasuredGas, type MeasuredGasLine } from "./gas-breakdown.ts";
+export { compareCommitments, compareGas, type CommitmentRow, type GasComparison, type TxComparison } from "./gas-compare.ts";
+export { groth16VerifierSource } from "./verifier.ts";
+export { simulatedZkL1, type ZkL1, type ZkL1Receipt, type ZkL1RevertCode } from "./zk-l1.ts";
