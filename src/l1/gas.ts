@@ -40,6 +40,12 @@ export const SLOAD_COLD_GAS = 2_100;
 export const CALL_VALUE_GAS = 9_000;
 /** First access to an account in a transaction (EIP-2929 COLD_ACCOUNT_ACCESS_COST). */
 export const COLD_ACCOUNT_ACCESS_GAS = 2_600;
+/** Any later access to it (EIP-2929 WARM_STORAGE_READ_COST). */
+export const WARM_ACCESS_GAS = 100;
+/** The 2,300 gas stipend a value CALL hands the callee; an EOA recipient returns it unused. */
+export const CALL_STIPEND_GAS = 2_300;
+/** A value CALL to an account that does not exist yet (empty, EIP-161): Yellow Paper G_newaccount. */
+export const NEW_ACCOUNT_GAS = 25_000;
 /** LOGn: 375 + 375 per topic + 8 per data byte (Yellow Paper G_log, G_logtopic, G_logdata). */
 export const LOG_BASE_GAS = 375;
 export const LOG_TOPIC_GAS = 375;

@@ -22,8 +22,11 @@ import {
 import type { L1Address, L1Chain, L1Receipt, TxContext } from "./chain.ts";
 import { L1Error, L1Revert } from "./errors.ts";
 import {
+  COLD_ACCOUNT_ACCESS_GAS,
+  SLOAD_COLD_GAS,
   SSTORE_EXISTING_SLOT_GAS,
   SSTORE_NEW_SLOT_GAS,
+  WARM_ACCESS_GAS,
   groth16VerifyGas,
   hashChainCalls,
   inputHashElements,
@@ -235,6 +238,13 @@ export class ZkRollupContract {
     );
 
     tx.gas.charge("groth16 verification", groth16VerifyGas(1), "4-pair pairing 181,000 + 1 × (ECMUL 6,000 + ECADD 150) (EIP-1108)");
+    // Corrected against anvil (scripts/evm-gas.ts): calling the Poseidon contracts and the verifier costs
+    // a cold account access for each callee and a warm one for every further call (EIP-2929), and the
+    // contract reads its deposit-queue head and length every batch.
+    const calls = messages.length + hashChainCalls(elements) + 1;
+    const callees = (messages.length > 0 ? 1 : 0) + 2;
+    tx.gas.charge("contract calls", callees * COLD_ACCOUNT_ACCESS_GAS + (calls - callees) * WARM_ACCESS_GAS, `${calls} calls to ${callees} contracts (EIP-2929)`);
+    tx.gas.chargeEach("storage reads", 2, SLOAD_COLD_GAS, "deposit queue head and length: SLOAD cold (EIP-2929)");
     if (!(await this.verify(call.proofWords, inputHash))) {
       throw new L1Revert("INVALID_PROOF", `the proof does not verify for input hash ${inputHash} (old root ${oldRoot})`);
     }

@@ -203,6 +203,8 @@ describe("zk rollup contract on the simulated L1 (test instance, development key
       ["poseidon: L1 message chain", 2 * p3],
       ["poseidon: input hash", p6],
       ["groth16 verification", 187_150],
+      ["contract calls", 3 * 2_600 + 100], // Poseidon(3) twice, Poseidon(6), the verifier
+      ["storage reads", 2 * 2_100], // queue head and length
       ["storage writes", 5_000], // root
       ["storage writes", 22_100], // batch count 0 → 1
       ["storage writes", 22_100], // queue head 0 → 2
@@ -274,12 +276,14 @@ describe("zk rollup contract on the simulated L1 (test instance, development key
       ["poseidon: L1 message chain", p3],
       ["poseidon: input hash", p6],
       ["groth16 verification", 187_150],
+      ["contract calls", 3 * 2_600], // Poseidon(3), Poseidon(6), the verifier
+      ["storage reads", 2 * 2_100],
       ["storage writes", 5_000], // root
       ["storage writes", 5_000], // batch count
       ["storage writes", 22_100], // one withdrawal
       ["logs", 1_637],
     ]);
-    expect(r.gasUsed).toBe(21_000 + r.calldata.gas + p3 + p6 + 187_150 + 32_100 + 1_637);
+    expect(r.gasUsed).toBe(21_000 + r.calldata.gas + p3 + p6 + 187_150 + 3 * 2_600 + 4_200 + 32_100 + 1_637);
     expect(r.gasProvenance).toMatch(/EIP/);
   });
 
