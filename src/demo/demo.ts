@@ -19,11 +19,13 @@ export interface DemoOptions {
   readonly maliciousOnly: boolean;
   readonly outDir: string;
   readonly costSizes: readonly number[];
+  /** Where the honest zk run's contract runs: the simulated L1 (default) or anvil (real EVM, gas measured). */
+  readonly l1?: "simulated" | "anvil";
   readonly log: (message: string) => void;
 }
 
 export interface DemoReport {
-  readonly config: { instance: string; accounts: number; batchSize: number; users: number; transfers: number; seed: number; windowSeconds: number; watcher: boolean; modes: readonly Mode[] };
+  readonly config: { instance: string; accounts: number; batchSize: number; users: number; transfers: number; seed: number; windowSeconds: number; watcher: boolean; modes: readonly Mode[]; l1: "simulated" | "anvil" };
   readonly machine: ReturnType<typeof machineInfo>;
   readonly keys: { ceremony: string; insecure: boolean } | undefined;
   readonly runs: ModeRun[];
@@ -61,6 +63,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
             ...(keys === undefined ? {} : { keys }),
             ...(prover === undefined ? {} : { prover }),
             outDir: opts.outDir,
+            l1: opts.l1 ?? "simulated",
           }),
         );
       }
@@ -92,6 +95,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       windowSeconds: opts.windowSeconds,
       watcher: opts.watcher,
       modes: opts.modes,
+      l1: opts.l1 ?? "simulated",
     },
     machine: machineInfo(),
     keys: keys === undefined ? undefined : { ceremony: keys.manifest.ceremony, insecure: keys.manifest.insecure },
@@ -99,7 +103,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     scenarios,
     costByBatchSize: costs,
     provenance: {
-      measured: "proving times (wall clock on this machine), and every L1 event time, gas and byte count produced by running the contracts in this run",
+      measured: `proving times (wall clock on this machine), and every L1 event time, gas and byte count produced by running the contracts in this run${opts.l1 === "anvil" ? "; the honest zk run's gas is from real transaction receipts on anvil (Solidity contracts)" : ""}`,
       computed:
         "L1 gas comes from the EIP schedules (21,000 base; calldata 16/4 per byte, EIP-2028; pairing 45,000 + 34,000·k, ECMUL 6,000, ECADD 150, EIP-1108; SSTORE, EIP-2929) plus Poseidon contract gas measured in @ethereumjs/evm (Poseidon(8) interpolated); L1 time comes from the simulated 12 s slot clock, advanced by the measured proving time; cost by batch size runs the contracts on synthetic batches (the zk proof check charged, not executed); the EdDSA curve arithmetic of a one-step proof is not metered",
     },

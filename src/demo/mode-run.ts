@@ -4,10 +4,12 @@ import type { JsonObject } from "snarkjs";
 import type { SetupArtifacts } from "../artifacts/setup.ts";
 import { writeFileAtomic } from "../artifacts/files.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
-import { L1Chain, labelAddress, type L1Receipt, type L1Transaction } from "../l1/chain.ts";
+import { L1Chain, labelAddress } from "../l1/chain.ts";
 import { OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
 import { reconstructState } from "../l1/reconstruct.ts";
 import { ZkRollupContract } from "../l1/zk-rollup.ts";
+import { AnvilL1 } from "../evm/anvil-l1.ts";
+import { simulatedZkL1, type ZkL1, type ZkL1Receipt } from "../evm/zk-l1.ts";
 import { Proposer } from "../optimistic/proposer.ts";
 import { Watcher } from "../optimistic/watcher.ts";
 import { batchMetadata, countKinds, writeBatchFolder, type BatchCounts } from "../prover/batch-folder.ts";
@@ -46,6 +48,8 @@ export interface ModeBatch {
 
 export interface ModeRun {
   readonly mode: Mode;
+  /** Where the zk contract ran: gas is computed from the schedule (simulated) or measured (anvil). */
+  readonly l1: "simulated" | "anvil";
   readonly slotSeconds: number;
   readonly windowSeconds: number | undefined;
   readonly deposits: { user: number; amount: string; gas: number; at: number }[];
@@ -68,6 +72,8 @@ export interface ModeRunOptions {
   readonly prover?: Prover;
   /** zk only: where batch folders go. */
   readonly outDir?: string;
+  /** zk only: the simulated contract (default) or the Solidity contract on anvil, gas measured. */
+  readonly l1?: "simulated" | "anvil";
 }
 
 /** A cut batch waiting for its L1 submission (zk: until its proof is ready). */
@@ -88,7 +94,14 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
   const ctx = { layout: instance.layout, rollupId: ROLLUP_ID };
   const chain = new L1Chain();
   const genesis = new RollupState(instance.arities);
-  const zk = mode === "zk" ? zkContract(chain, opts, genesis.root) : undefined;
+  const zk = mode === "zk" ? await zkL1(chain, opts, genesis.root) : undefined;
+  try {
+    return await drive();
+  } finally {
+    if (zk instanceof AnvilL1) await zk.stop();
+  }
+
+  async function drive(): Promise<ModeRun> {
   const opt =
     mode === "optimistic"
       ? new OptimisticRollupContract(chain, {
@@ -107,12 +120,13 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
   chain.mint(WATCHER, 100n * CHALLENGER_BOND);
 
   const sequencer = new Sequencer({ capacity: instance.ops, arities: instance.arities, ctx, maxWaitSeconds: 2 * chain.clock.slotSeconds }, genesis);
-  const queue = (): QueuedDeposit[] =>
-    (zk?.bridge.pendingDeposits() ?? opt?.pendingDeposits() ?? []).map((d) => ({ queueIndex: d.index, publicKey: d.publicKey, amount: d.amount }));
+  const queue = async (): Promise<QueuedDeposit[]> =>
+    ((zk === undefined ? opt?.pendingDeposits() : await zk.pendingDeposits()) ?? []).map((d) => ({ queueIndex: d.index, publicKey: d.publicKey, amount: d.amount }));
 
   const deposits: ModeRun["deposits"] = [];
   for (const [i, u] of workload.users.entries()) {
-    chain.mint(u.l1, u.deposit * 2n);
+    if (zk !== undefined) await zk.fund(u.l1, u.deposit * 2n);
+    else chain.mint(u.l1, u.deposit * 2n);
     const r = zk !== undefined ? await zk.deposit(u.l1, u.publicKey, u.deposit) : await opt!.deposit(u.l1, u.publicKey, u.deposit);
     deposits.push({ user: i, amount: u.deposit.toString(), gas: r.gasUsed, at: r.timestamp });
   }
@@ -152,9 +166,9 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
       }
     }
     // 2. The sequencer cuts on its size or time trigger; a zk batch is then proven (the clock does not wait).
-    const fresh = sequencer.freshDeposits(queue());
-    if (sequencer.shouldCut(chain.now, fresh.length)) {
-      const seq = sequencer.cut(queue());
+    const queued = await queue();
+    if (sequencer.shouldCut(chain.now, sequencer.freshDeposits(queued).length)) {
+      const seq = sequencer.cut(queued);
       let proved: ProvedBatch | undefined;
       let readyAt = chain.now;
       if (mode === "zk") {
@@ -177,19 +191,21 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
     await claimIfFinal();
 
     const trafficDone = nextTransfer >= workload.transfers.length && withdrawal !== undefined;
-    const idle = trafficDone && sequencer.mempool.size === 0 && sequencer.freshDeposits(queue()).length === 0 && pending.length === 0;
-    if (idle && withdrawal?.claimed !== undefined && batches.every((b) => finalAt(b.number) !== undefined)) break;
+    const idle = trafficDone && sequencer.mempool.size === 0 && sequencer.freshDeposits(await queue()).length === 0 && pending.length === 0;
+    if (idle && withdrawal?.claimed !== undefined && (await allFinal())) break;
     // Nothing to do but wait for challenge windows: jump to the next one's end.
     const nextWindowEnd = idle && opt !== undefined && opt.openDisputes().length === 0 ? nextOpenWindowEnd() : undefined;
     if (nextWindowEnd !== undefined && nextWindowEnd > chain.now) chain.advance(nextWindowEnd - chain.now);
     else chain.clock.advanceSlots(1);
   }
 
-  const finalBatches = batches.map((b) => ({ ...b, finalAt: finalAt(b.number) }));
+  const finalBatches: ModeBatch[] = [];
+  for (const b of batches) finalBatches.push({ ...b, finalAt: await finalAt(b.number) });
   const ops = finalBatches.reduce((n, b) => n + b.counts.transfers + b.counts.deposits + b.counts.withdrawals, 0);
   const gas = finalBatches.reduce((n, b) => n + b.gas, 0);
   return {
     mode,
+    l1: zk?.kind ?? "simulated",
     slotSeconds: chain.clock.slotSeconds,
     windowSeconds: opt === undefined ? undefined : opts.windowSeconds,
     deposits,
@@ -202,7 +218,7 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
       gasPerOperation: Math.round(gas / Math.max(1, ops)),
       bytesPosted: finalBatches.reduce((n, b) => n + b.calldataBytes, 0),
     },
-    reconstructedRootMatches: zk === undefined ? undefined : reconstructState(zk, instance.arities).root === zk.currentRoot,
+    reconstructedRootMatches: zk === undefined ? undefined : reconstructState(await zk.rollupData(), instance.arities).root === (await zk.currentRoot()),
     endedAt: chain.now,
   };
 
@@ -214,9 +230,14 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
     }
   }
 
-  function finalAt(n: number): number | undefined {
-    if (zk !== undefined) return zk.batch(n)?.timestamp;
+  async function finalAt(n: number): Promise<number | undefined> {
+    if (zk !== undefined) return (await zk.isFinal(n)) ? (await zk.batch(n))?.timestamp : undefined;
     return opt?.finalizedAt(n);
+  }
+
+  async function allFinal(): Promise<boolean> {
+    for (const b of batches) if ((await finalAt(b.number)) === undefined) return false;
+    return true;
   }
 
   function nextOpenWindowEnd(): number | undefined {
@@ -227,12 +248,13 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
   async function submit(p: Pending): Promise<ModeBatch> {
     const { batch } = p.seq;
     const counts = countKinds(batch.inputs.kind);
-    let receipt: L1Receipt<unknown>;
+    let receipt: ZkL1Receipt<unknown>;
     let number: number;
     let folder: string | undefined;
     if (zk !== undefined && p.proved !== undefined) {
-      receipt = await zk.submitBatch(SEQUENCER, { records: batch.records, withdrawalRecipients: batch.withdrawalRecipients, newRoot: batch.newRoot, proof: p.proved.proof });
-      number = zk.batchCount;
+      const r = await zk.submitBatch(SEQUENCER, { records: batch.records, withdrawalRecipients: batch.withdrawalRecipients, newRoot: batch.newRoot, proof: p.proved.proof });
+      receipt = r;
+      number = r.result?.number ?? -1;
       folder = writeFolder(number, p);
     } else {
       const r = await proposer!.proposeSequenced(p.seq);
@@ -267,26 +289,31 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
 
   async function claimIfFinal(): Promise<void> {
     if (withdrawal === undefined || withdrawal.batch === undefined || withdrawal.claimed !== undefined) return;
-    const at = finalAt(withdrawal.batch);
+    const at = await finalAt(withdrawal.batch);
     if (at === undefined) return;
     const u = workload.users[0]!;
-    const before = chain.balanceOf(u.l1);
-    const claim: L1Transaction = zk !== undefined ? await zk.claimWithdrawal(u.l1, withdrawal.batch, 0) : await opt!.claimWithdrawal(u.l1, withdrawal.batch, 0);
+    const balance = async () => (zk === undefined ? chain.balanceOf(u.l1) : await zk.balanceOf(u.l1));
+    const before = await balance();
+    const claim: ZkL1Receipt<unknown> = zk !== undefined ? await zk.claimWithdrawal(u.l1, withdrawal.batch, 0) : await opt!.claimWithdrawal(u.l1, withdrawal.batch, 0);
     if (claim.status !== "success") return;
     withdrawal.claimed = {
       requestedAt: withdrawal.requestedAt,
       batch: withdrawal.batch,
       finalAt: at,
       paidAt: claim.timestamp,
-      amount: (chain.balanceOf(u.l1) - before).toString(),
+      amount: ((await balance()) - before).toString(),
       claimGas: claim.gasUsed,
     };
     log(`${mode}: withdrawal paid on L1 at t=${claim.timestamp} s (asked at t=${withdrawal.requestedAt} s)`);
   }
 }
+}
 
-function zkContract(chain: L1Chain, opts: ModeRunOptions, genesisRoot: bigint): ZkRollupContract {
+/** The zk contract on the simulated chain, or the Solidity one on anvil (block times follow the same clock). */
+async function zkL1(chain: L1Chain, opts: ModeRunOptions, genesisRoot: bigint): Promise<ZkL1> {
   if (opts.keys === undefined || opts.prover === undefined) throw new Error("zk mode needs keys and a prover");
+  const config = { rollupId: ROLLUP_ID, layout: opts.instance.layout, capacity: opts.instance.ops, genesisRoot };
+  if (opts.l1 === "anvil") return AnvilL1.start({ ...config, keys: opts.keys, clock: chain.clock, log: opts.log });
   const vkey = JSON.parse(readFileSync(opts.keys.vkey, "utf8")) as JsonObject;
-  return new ZkRollupContract(chain, { rollupId: ROLLUP_ID, layout: opts.instance.layout, capacity: opts.instance.ops, vkey, genesisRoot });
+  return simulatedZkL1(new ZkRollupContract(chain, { ...config, vkey }), chain);
 }

@@ -10,7 +10,7 @@ import { parseArgs, stringFlag } from "../args.ts";
 import { CliError } from "../errors.ts";
 import { printTable } from "./circuits.ts";
 
-export const DEMO_HELP = `zkr demo [--mode zk|optimistic|both] [--malicious] [--no-watcher] [--window 7d]
+export const DEMO_HELP = `zkr demo [--mode zk|optimistic|both] [--malicious] [--no-watcher] [--window 7d] [--l1 simulated|anvil]
          [--instance NAME] [--users N] [--transfers N] [--seed S] [--out DIR] [--json] [--report FILE.html]
   zk vs optimistic finality on the same traffic and the same simulated L1. An honest run per mode
   (deposits, random signed transfers, batches, a withdrawal paid from a final root), then a malicious
@@ -20,12 +20,14 @@ export const DEMO_HELP = `zkr demo [--mode zk|optimistic|both] [--malicious] [--
   latency, L1 gas and bytes posted, gas per operation beside a plain L1 transfer (21,000).
   --malicious runs only the malicious-sequencer scenarios; --no-watcher turns the optimistic watcher
   off; --window sets the challenge window (e.g. 1h, 2d, 3600; default 7d as on OP Mainnet and Arbitrum);
+  --l1 anvil runs the honest zk run's contracts in Solidity on a local anvil node (started and stopped
+  by the tool; gas measured from real receipts); the rest stays on the simulated L1.
   --report FILE.html writes a self-contained HTML report with charts; FILE.md the tables as Markdown.
   Defaults: both modes, the demo instance, 4 users, 12 transfers, seed 1, batch folders in build/demo/.`;
 
 export async function demoCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, {
-    valued: ["mode", "instance", "users", "transfers", "seed", "out", "window", "report"],
+    valued: ["mode", "instance", "users", "transfers", "seed", "out", "window", "report", "l1"],
     boolean: ["json", "malicious", "no-watcher"],
   });
   if (args.positional.length > 0) throw new CliError(`unexpected argument "${args.positional[0] ?? ""}"`);
@@ -39,6 +41,8 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
   const log = (m: string) => (json ? console.error(m) : console.log(m));
   const outDir = stringFlag(args, "out") ?? join(BUILD_DIR, "demo", `run-${seed}`);
   const reportPath = stringFlag(args, "report");
+  const l1 = stringFlag(args, "l1") ?? "simulated";
+  if (l1 !== "simulated" && l1 !== "anvil") throw new CliError("--l1 must be simulated or anvil");
 
   log(`machine: ${machineLine()}`);
   const report = await runDemo({
@@ -52,6 +56,7 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
     maliciousOnly: args.flags.has("malicious"),
     outDir,
     costSizes: [1, 2, 4, 8, 16, 32, 64],
+    l1,
     log,
   });
   if (reportPath !== undefined) {
