@@ -4,7 +4,10 @@ import { circuitsCommand, CIRCUITS_HELP } from "./commands/circuits.ts";
 import { setupCommand, SETUP_HELP } from "./commands/setup.ts";
 import { verifyCommand, VERIFY_HELP } from "./commands/verify.ts";
 import { demoCommand, DEMO_HELP } from "./commands/demo.ts";
+import { nodeCommand, NODE_HELP } from "./commands/node.ts";
+import { walletCommand, WALLET_HELP } from "./commands/wallet.ts";
 import { BatchFolderError } from "../prover/batch-folder.ts";
+import { NodeError } from "../node/errors.ts";
 import { CliError } from "./errors.ts";
 
 /** Each command returns its exit code (or nothing for 0). */
@@ -13,6 +16,8 @@ const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<numbe
   setup: { run: setupCommand, help: SETUP_HELP },
   verify: { run: verifyCommand, help: VERIFY_HELP },
   demo: { run: demoCommand, help: DEMO_HELP },
+  node: { run: nodeCommand, help: NODE_HELP },
+  wallet: { run: walletCommand, help: WALLET_HELP },
 };
 
 const USAGE = `zkr — zk-rollup lab
@@ -42,6 +47,7 @@ function exitCodeOf(err: unknown): number {
   if (err instanceof CliError || err instanceof BatchFolderError) return 2;
   if (err instanceof RollupError) return 2;
   if (err instanceof ArtifactError) return err.code === "BAD_PTAU" || err.code === "PTAU_TOO_SMALL" ? 2 : 1;
+  if (err instanceof NodeError) return ["CONFIG_MISMATCH", "KEYS_CHANGED", "DB_LOCKED"].includes(err.code) ? 2 : 1;
   return 1;
 }
 

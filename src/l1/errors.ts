@@ -34,7 +34,17 @@ export type L1RevertCode =
   | "BAD_MERKLE_PROOF"
   | "BAD_WITNESS"
   | "BAD_BATCH_DATA"
-  | "ALREADY_FINALIZED";
+  | "ALREADY_FINALIZED"
+  // forced withdrawals and exit mode (src/node/forced-exit.ts)
+  | "EXIT_MODE"
+  | "NOT_EXIT_MODE"
+  | "BAD_NONCE"
+  | "BAD_SIGNATURE"
+  | "NOT_PENDING"
+  | "NOT_STALE"
+  | "NO_REQUEST"
+  | "NO_DEPOSIT"
+  | "DEPOSIT_CONSUMED";
 
 /** Thrown inside a contract method to revert the transaction (Solidity's `revert ReasonCode()`). */
 export class L1Revert extends CodedError<L1RevertCode> {

@@ -63,7 +63,8 @@ export class Mempool {
    */
   rebase(base: RollupState): void {
     const next = base.clone();
-    for (const p of this.queue) applyOperation(next, p.op, this.ctx);
+    // Their signatures and nonces were checked at admission, in this order: only balances can move.
+    for (const p of this.queue) applyOperation(next, p.op, { ...this.ctx, fromPostedData: true });
     this.pendingState = next;
   }
 

@@ -1,0 +1,56 @@
+import { CodedError } from "../errors.ts";
+
+/**
+ * Errors of the node and its HTTP API. Every refusal the API sends carries one of these codes (or a
+ * RollupError code from the reference rules); tests assert on the code, never on the message.
+ */
+export type NodeErrorCode =
+  // request shape (HTTP 4xx before any rule runs)
+  | "MALFORMED_JSON"
+  | "INVALID_REQUEST"
+  | "BODY_TOO_LARGE"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "NOT_FOUND"
+  | "METHOD_NOT_ALLOWED"
+  | "UNKNOWN_OPERATION"
+  | "UNKNOWN_BATCH"
+  | "UNKNOWN_ACCOUNT"
+  // node state
+  | "EXIT_MODE"
+  | "MEMPOOL_FULL"
+  | "SHUTTING_DOWN"
+  | "FAUCET_DISABLED"
+  // start-up and storage
+  | "CONFIG_MISMATCH"
+  | "KEYS_CHANGED"
+  | "DB_LOCKED"
+  | "STORE_CORRUPT"
+  | "RECOVERY_MISMATCH"
+  | "HALTED";
+
+export class NodeError extends CodedError<NodeErrorCode> {
+  override readonly name = "NodeError";
+}
+
+/** The HTTP status each code is answered with. */
+export const HTTP_STATUS: Readonly<Record<NodeErrorCode, number>> = {
+  MALFORMED_JSON: 400,
+  INVALID_REQUEST: 400,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  UNKNOWN_OPERATION: 404,
+  UNKNOWN_BATCH: 404,
+  UNKNOWN_ACCOUNT: 404,
+  EXIT_MODE: 409,
+  MEMPOOL_FULL: 503,
+  SHUTTING_DOWN: 503,
+  FAUCET_DISABLED: 403,
+  CONFIG_MISMATCH: 500,
+  KEYS_CHANGED: 500,
+  DB_LOCKED: 500,
+  STORE_CORRUPT: 500,
+  RECOVERY_MISMATCH: 500,
+  HALTED: 503,
+};

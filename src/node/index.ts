@@ -1,0 +1,13 @@
+export { RollupNode, SEQUENCER_ADDRESS, DEFAULT_GENESIS, type NodeOptions, type GenesisParams, type OperationStatus, type OperationView, type BatchView, type AccountView } from "./node.ts";
+export { startNode, nodeKeys, type RunningNode, type RunOptions } from "./run.ts";
+export { startApi, DEFAULT_MAX_BODY_BYTES, type RunningApi } from "./api.ts";
+export { NodeClient, ApiError, rollupDataFromJson, type HealthJson, type BatchJson, type RollupDataJson } from "./client.ts";
+export { NodeError, HTTP_STATUS, type NodeErrorCode } from "./errors.ts";
+export { NodeStore } from "./store.ts";
+export { L1Host, type L1LogEntry, type L1Params } from "./l1-host.ts";
+export { ForcedExitRollup, exitClaimMessage, EXIT_CLAIM_TAG, type ExitMode, type ForcedWithdrawalRequest } from "./forced-exit.ts";
+export { accountProof, verifyAccountProof, type AccountProof } from "./merkle-proof.ts";
+export { CRASH_POINTS, type CrashPoint } from "./crash-points.ts";
+export { auditDataDir, type AuditResult } from "./audit.ts";
+export { runLoad, formatLoadReport, type LoadOptions, type LoadReport } from "./load.ts";
+export { spawnNode, freePort, type NodeProcess } from "./spawn.ts";

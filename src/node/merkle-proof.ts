@@ -1,0 +1,30 @@
+/**
+ * Account Merkle proofs: the leaf's path as the circuit takes it (every child of every level on the way
+ * up, bottom-up, flattened) and its check against a root, by the state's own tree code.
+ */
+import { leafHash, type Account } from "../state/account.ts";
+import { RollupError } from "../state/errors.ts";
+import type { RollupState } from "../state/rollup-state.ts";
+import { MerkleTree } from "../state/tree.ts";
+
+export interface AccountProof {
+  readonly index: number;
+  /** undefined: the leaf is empty (0). */
+  readonly account: Account | undefined;
+  readonly path: readonly bigint[];
+}
+
+export function accountProof(state: RollupState, index: number): AccountProof {
+  return { index, account: state.account(index), path: state.tree.path(index) };
+}
+
+/** True when the proof's leaf sits at its index under `root` in a tree of these arities. */
+export function verifyAccountProof(arities: readonly number[], root: bigint, proof: AccountProof): boolean {
+  try {
+    const leaf = proof.account === undefined ? 0n : leafHash(proof.account);
+    return MerkleTree.fromPaths(arities, [{ index: proof.index, leaf, path: proof.path }]).root === root;
+  } catch (err) {
+    if (err instanceof RollupError) return false;
+    throw err;
+  }
+}

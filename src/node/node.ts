@@ -1,0 +1,826 @@
+/**
+ * The sequencer as a service: admission into a durable mempool, batches cut, proven by the warm prover
+ * and submitted to the (durable, simulated) L1, and everything a client asks about: operation status
+ * with L1 times, accounts with Merkle proofs against the latest final root, batches with their proofs.
+ *
+ * Crash safety, in one rule per step (the store's writes are atomic, fsynced and applied in order):
+ * - admit:  the operation and its pending marker are written in one batch before the API answers;
+ * - cut:    the batch record, the state after it, the operations' batch numbers and the removal of their
+ *           pending markers are one write, so an operation is pending xor in exactly one batch;
+ *           only operations already on disk are cut, and a batch is on disk before it is proven;
+ * - prove:  a proof is stored with its batch; a batch without one is proven again after a restart
+ *           (its inputs are rebuilt from the stored parent state and operations, same roots);
+ * - submit: the L1 transaction is logged before it runs (l1-host.ts); on start the L1 is replayed and
+ *           is the truth: batches it accepted are marked accepted, the next one is submitted again.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { JsonObject } from "snarkjs";
+import type { CircuitInstance } from "../circuit/instances.ts";
+import type { PublicKey } from "../crypto/eddsa.ts";
+import { wordsToProof } from "../l1/calldata.ts";
+import { labelAddress, type L1Address } from "../l1/chain.ts";
+import { poseidonGas } from "../l1/gas.ts";
+import { writeBatchFolder, batchMetadata, countKinds, type BatchCounts } from "../prover/batch-folder.ts";
+import { verifyProof, type ProvedBatch } from "../prover/prove.ts";
+import { Prover } from "../prover/prover.ts";
+import { operationId } from "../sequencer/mempool.ts";
+import type { Account } from "../state/account.ts";
+import { buildBatch, type BuiltBatch } from "../state/batch.ts";
+import { RollupError } from "../state/errors.ts";
+import { RollupState } from "../state/rollup-state.ts";
+import { stateFromJson, stateToJson, type StateJson } from "../state/serialize.ts";
+import type { RollupContext } from "../state/transition.ts";
+import type { Deposit, SignedOperation } from "../tx/operation.ts";
+import {
+  addressHex,
+  bytesToHex,
+  depositFromJson,
+  depositToJson,
+  operationFromJson,
+  operationToJson,
+  type DepositJson,
+  type OperationJson,
+} from "./codec.ts";
+import { crashPoint, crashSoon } from "./crash-points.ts";
+import { NodeError } from "./errors.ts";
+import { L1Host, type L1Params } from "./l1-host.ts";
+import { NodeMempool, type PendingOp } from "./mempool.ts";
+import { accountProof, type AccountProof } from "./merkle-proof.ts";
+import { NodeStore, seqKey, type StoreOp } from "./store.ts";
+
+/** The L1 address the node submits batches from. */
+export const SEQUENCER_ADDRESS: L1Address = labelAddress("sequencer");
+
+/** Parameters fixed at genesis: stored in the data directory, a restart must agree with them. */
+export interface GenesisParams {
+  readonly rollupId: number;
+  readonly slotSeconds: number;
+  readonly finalitySlots: number;
+  readonly forcedDeadlineSeconds: number;
+}
+
+export const DEFAULT_GENESIS: GenesisParams = { rollupId: 1, slotSeconds: 12, finalitySlots: 2, forcedDeadlineSeconds: 240 };
+
+export interface NodeOptions {
+  readonly dataDir: string;
+  readonly instance: CircuitInstance;
+  readonly keys: { readonly zkey: string; readonly wasm: string; readonly vkey: JsonObject; readonly insecure: boolean };
+  /** Only the ones given; the rest come from the data directory or DEFAULT_GENESIS. */
+  readonly genesis?: Partial<GenesisParams>;
+  /** Wall milliseconds per L1 slot; 0: the clock moves only through tick() (tests). */
+  readonly slotMs: number;
+  /** Cut a partial batch once the oldest pending operation waited this long (L1 seconds). */
+  readonly maxWaitSeconds?: number;
+  /** Admission refuses (MEMPOOL_FULL) above this many pending operations. */
+  readonly maxPending?: number;
+  /** Batches cut but not yet accepted on L1, at most. */
+  readonly maxInFlight?: number;
+  /** A censoring sequencer: ignores forced withdrawals (to show exit mode). */
+  readonly censorForced?: boolean;
+  /** POST /l1/faucet mints L1 funds (the simulated L1's faucet). */
+  readonly faucet?: boolean;
+  readonly log?: (message: string) => void;
+}
+
+export interface Meta extends GenesisParams {
+  readonly version: 1;
+  readonly instance: string;
+  readonly arities: number[];
+  readonly capacity: number;
+  readonly genesisRoot: string;
+  readonly vkey: JsonObject;
+  readonly insecureKeys: boolean;
+  readonly createdAt: string;
+}
+
+interface OpRecord {
+  readonly id: string;
+  readonly op: OperationJson;
+  readonly seq: number;
+  readonly admittedAt: number;
+  readonly admittedWallMs: number;
+  readonly batch?: number;
+}
+
+export interface BatchRecord {
+  readonly number: number;
+  readonly opIds: string[];
+  readonly deposits: DepositJson[];
+  readonly oldRoot: string;
+  readonly newRoot: string;
+  readonly inputHash: string;
+  readonly records: string;
+  readonly withdrawalRecipients: string[];
+  readonly counts: BatchCounts;
+  readonly cutAt: number;
+  readonly cutWallMs: number;
+  readonly proof?: JsonObject;
+  readonly publicSignals?: string[];
+  readonly provedAt?: number;
+  readonly prove?: { readonly witnessSeconds: number; readonly proveSeconds: number; readonly wallStartMs: number; readonly wallEndMs: number };
+  readonly accepted?: { readonly block: number; readonly timestamp: number; readonly gas: number; readonly calldataBytes: number };
+  readonly folder?: string;
+}
+
+export type OperationStatus = "pending" | "in_batch" | "proven" | "accepted" | "final";
+
+export interface OperationView {
+  readonly id: string;
+  readonly kind: SignedOperation["kind"];
+  readonly from: number;
+  readonly status: OperationStatus;
+  readonly batch: number | null;
+  /** L1 times (seconds since genesis) of each step reached so far. */
+  readonly l1Times: { admitted: number; cut?: number; proven?: number; accepted?: number; final?: number };
+}
+
+export interface BatchView extends Omit<BatchRecord, "proof" | "publicSignals"> {
+  readonly status: "cut" | "proven" | "accepted" | "final";
+  readonly final: boolean;
+  readonly finalAt: number | null;
+  readonly proof: JsonObject | null;
+  readonly publicSignals: string[] | null;
+}
+
+export interface AccountView extends AccountProof {
+  readonly finalBatch: number;
+  readonly root: bigint;
+  /** The account after every pending operation (what the next signature must use), if it exists there. */
+  readonly pending: Account | undefined;
+}
+
+export const META_KEY = "meta";
+const OP = "op/";
+const PENDING = "pending/";
+export const BATCH = "batch/";
+export const STATE = "state/";
+const batchKey = (n: number) => seqKey(BATCH, n);
+export const stateKey = (n: number) => seqKey(STATE, n);
+
+export class RollupNode {
+  readonly ctx: RollupContext;
+  readonly capacity: number;
+  readonly arities: readonly number[];
+  private readonly log: (m: string) => void;
+  private readonly ops = new Map<string, { record: OpRecord; durable: Promise<void> }>();
+  private readonly batches: BatchRecord[] = [];
+  private readonly built = new Map<number, BuiltBatch>();
+  private committed: RollupState;
+  private mempool: NodeMempool;
+  private nextSeq = 0;
+  private nextDeposit = 0;
+  private prover: Prover | undefined;
+  private proving: { batch: number; sinceWallMs: number } | undefined;
+  private submitting = false;
+  private stepping = false;
+  private stepAgain = false;
+  private stopped = false;
+  private haltedBy: Error | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private finalCache: { batch: number; state: RollupState } | undefined;
+  private readonly forcedHandled = new Set<number>();
+  private readonly forcedDismissTried = new Map<number, number>();
+  private readonly startedWallMs = Date.now();
+  /** Wall-clock intervals of proofs, for the load report (admissions during a proof). */
+  readonly provingIntervals: { batch: number; startMs: number; endMs: number }[] = [];
+
+  private constructor(
+    readonly store: NodeStore,
+    readonly l1: L1Host,
+    readonly meta: Meta,
+    private readonly opts: NodeOptions,
+    genesis: RollupState,
+  ) {
+    this.capacity = meta.capacity;
+    this.arities = meta.arities;
+    this.ctx = { layout: opts.instance.layout, rollupId: meta.rollupId };
+    this.log = opts.log ?? (() => {});
+    this.committed = genesis;
+    this.mempool = new NodeMempool(genesis, this.ctx);
+  }
+
+  /** Opens (or creates) the data directory, rebuilds the L1 and the sequencer, and starts the pipeline. */
+  static async open(opts: NodeOptions): Promise<RollupNode> {
+    const store = await NodeStore.open(opts.dataDir);
+    try {
+      const genesisState = new RollupState(opts.instance.arities);
+      const meta = await loadMeta(store, opts, genesisState.root);
+      const params: L1Params = {
+        rollupId: meta.rollupId,
+        layout: opts.instance.layout,
+        arities: meta.arities,
+        capacity: meta.capacity,
+        vkey: meta.vkey,
+        genesisRoot: BigInt(meta.genesisRoot),
+        slotSeconds: meta.slotSeconds,
+        finalitySlots: meta.finalitySlots,
+        forcedDeadlineSeconds: meta.forcedDeadlineSeconds,
+      };
+      const t0 = performance.now();
+      const l1 = await L1Host.open(store, params);
+      const node = new RollupNode(store, l1, meta, opts, genesisState);
+      await node.recover();
+      node.log(
+        `recovered in ${((performance.now() - t0) / 1000).toFixed(1)} s: L1 t=${l1.now} s, ${node.batches.length} batches ` +
+          `(${l1.zk.batchCount} on L1), ${node.mempool.size} pending operations`,
+      );
+      node.prover = new Prover({ zkey: opts.keys.zkey, wasm: opts.keys.wasm });
+      await warmL1(meta.vkey);
+      node.startTicker();
+      node.kick();
+      return node;
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  // ---- recovery ----
+
+  private async recover(): Promise<void> {
+    const records = await this.store.entries<BatchRecord>(BATCH);
+    for (const [i, [, b]] of records.entries()) {
+      if (b.number !== i + 1) throw new NodeError("STORE_CORRUPT", `batch records are not numbered 1..n (found ${b.number} at ${i + 1})`);
+      this.batches.push(b);
+    }
+    const zk = this.l1.zk;
+    if (zk.batchCount > this.batches.length) {
+      throw new NodeError("RECOVERY_MISMATCH", `the L1 holds ${zk.batchCount} batches, the store only ${this.batches.length}`);
+    }
+    const fixes: StoreOp[] = [];
+    for (let n = 1; n <= zk.batchCount; n++) {
+      const onL1 = zk.batch(n);
+      const b = this.batches[n - 1];
+      if (onL1 === undefined || b === undefined) continue;
+      if (onL1.newRoot.toString() !== b.newRoot) {
+        throw new NodeError("RECOVERY_MISMATCH", `batch ${n}: the L1 accepted root ${onL1.newRoot}, the store holds ${b.newRoot}`);
+      }
+      if (b.accepted === undefined) {
+        const rec = this.acceptedFromL1(n, b);
+        this.batches[n - 1] = rec;
+        fixes.push({ type: "put", key: batchKey(n), value: rec });
+      }
+    }
+    if (fixes.length > 0) await this.store.write(fixes);
+
+    const last = this.batches.length;
+    if (last > 0) {
+      const json = await this.store.get<StateJson>(stateKey(last));
+      if (json === undefined) throw new NodeError("STORE_CORRUPT", `no state stored after batch ${last}`);
+      this.committed = stateFromJson(json);
+      if (this.committed.root.toString() !== this.batches[last - 1]?.newRoot) throw new NodeError("STORE_CORRUPT", `state ${last} does not match its batch`);
+    }
+    this.nextDeposit = this.batches.reduce((n, b) => n + b.deposits.length, 0);
+
+    for (const [, r] of await this.store.entries<OpRecord>(OP)) {
+      this.ops.set(r.id, { record: r, durable: Promise.resolve() });
+      this.nextSeq = Math.max(this.nextSeq, r.seq + 1);
+    }
+    this.mempool = new NodeMempool(this.committed, this.ctx);
+    for (const [, id] of await this.store.entries<string>(PENDING)) {
+      const r = this.ops.get(id)?.record;
+      if (r === undefined || r.batch !== undefined) throw new NodeError("STORE_CORRUPT", `pending marker for ${id} without a pending operation`);
+      this.mempool.restore({ id, op: operationFromJson(r.op), seq: r.seq, admittedAt: r.admittedAt, durable: true });
+    }
+
+    // Batches not yet on L1: rebuild their inputs (same roots) for proving, and a proven batch's folder
+    // if the crash came between storing the proof and writing the folder.
+    for (let n = zk.batchCount + 1; n <= last; n++) {
+      const built = await this.rebuild(n);
+      this.built.set(n, built);
+      const b = this.batches[n - 1];
+      if (b?.folder !== undefined && !existsSync(join(b.folder, "proof.json"))) this.writeFolder(b, built);
+    }
+  }
+
+  /** Rebuilds a stored batch from the state before it and its operations; the roots must agree. */
+  private async rebuild(n: number): Promise<BuiltBatch> {
+    const b = this.batches[n - 1];
+    if (b === undefined) throw new NodeError("STORE_CORRUPT", `no batch ${n}`);
+    const parent = await this.stateAfter(n - 1);
+    const ops = [
+      ...b.deposits.map(depositFromJson),
+      ...b.opIds.map((id) => {
+        const r = this.ops.get(id)?.record;
+        if (r === undefined) throw new NodeError("STORE_CORRUPT", `batch ${n} names unknown operation ${id}`);
+        return operationFromJson(r.op);
+      }),
+    ];
+    const built = buildBatch(parent, ops, this.capacity, this.ctx);
+    if (built.newRoot.toString() !== b.newRoot) throw new NodeError("RECOVERY_MISMATCH", `batch ${n} rebuilds to another root`);
+    return built;
+  }
+
+  private async stateAfter(n: number): Promise<RollupState> {
+    if (n === 0) return new RollupState(this.arities);
+    if (n === this.batches.length) return this.committed;
+    if (this.finalCache?.batch === n) return this.finalCache.state;
+    const json = await this.store.get<StateJson>(stateKey(n));
+    if (json === undefined) throw new NodeError("STORE_CORRUPT", `no state stored after batch ${n}`);
+    return stateFromJson(json);
+  }
+
+  // ---- admission ----
+
+  /** Admits a signed operation; resolves once it is on disk. A resubmission returns the same id. */
+  async submit(op: SignedOperation): Promise<{ id: string; status: OperationStatus; duplicate: boolean }> {
+    this.requireRunning();
+    const id = operationId(op);
+    const known = this.ops.get(id);
+    if (known !== undefined) {
+      await known.durable;
+      return { id, status: this.statusOf(known.record), duplicate: true };
+    }
+    if (this.mempool.size >= (this.opts.maxPending ?? 10_000)) {
+      throw new NodeError("MEMPOOL_FULL", `${this.mempool.size} operations are waiting; try again later`);
+    }
+    const p: PendingOp = { id, op, seq: this.nextSeq, admittedAt: this.l1.now, durable: false };
+    this.mempool.admit(p); // throws RollupError with the rule's code; nothing changed then
+    this.nextSeq++;
+    const record: OpRecord = { id, op: operationToJson(op), seq: p.seq, admittedAt: p.admittedAt, admittedWallMs: Date.now() };
+    crashPoint("admit:before-write");
+    const durable = this.store.write([
+      { type: "put", key: OP + id, value: record },
+      { type: "put", key: seqKey(PENDING, p.seq), value: id },
+    ]);
+    this.ops.set(id, { record, durable });
+    try {
+      await durable;
+    } catch (err) {
+      this.halt(new NodeError("HALTED", `the store failed: ${String(err)}`, { cause: err }));
+      throw this.haltedBy;
+    }
+    p.durable = true;
+    crashPoint("admit:after-write");
+    this.kick();
+    return { id, status: "pending", duplicate: false };
+  }
+
+  private requireRunning(): void {
+    if (this.stopped) throw new NodeError("SHUTTING_DOWN", "the node is stopping");
+    if (this.haltedBy !== undefined) throw new NodeError("HALTED", `the node halted: ${this.haltedBy.message}`);
+    if (this.l1.forced.exitMode !== undefined) throw new NodeError("EXIT_MODE", "the rollup is in exit mode: withdraw on L1 with a Merkle proof");
+  }
+
+  // ---- the pipeline: cut, prove, submit ----
+
+  /** Runs the pipeline soon (coalesced). */
+  kick(): void {
+    if (this.stopped || this.haltedBy !== undefined) return;
+    if (this.stepping) {
+      this.stepAgain = true;
+      return;
+    }
+    this.stepping = true;
+    void this.step()
+      .catch((err: unknown) => this.halt(err instanceof Error ? err : new Error(String(err))))
+      .finally(() => {
+        this.stepping = false;
+        if (this.stepAgain) {
+          this.stepAgain = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async step(): Promise<void> {
+    if (this.stopped || this.haltedBy !== undefined || this.l1.forced.exitMode !== undefined) return;
+    await this.serveForcedWithdrawals();
+    const onL1 = this.l1.zk.batchCount;
+    // Submit the next batch once proven (in order: the L1 checks the proof against its current root).
+    const next = this.batches[onL1];
+    if (next?.proof !== undefined && !this.submitting) this.background(this.submitNext(next));
+    // Prove the oldest batch without a proof.
+    this.proveNext();
+    // Cut while the size or time trigger holds and the pipeline has room.
+    while (this.batches.length - this.l1.zk.batchCount < (this.opts.maxInFlight ?? 2) && this.shouldCut()) {
+      await this.cut();
+      this.proveNext();
+    }
+  }
+
+  private proveNext(): void {
+    if (this.proving !== undefined) return;
+    const unproven = this.batches.find((b) => b.number > this.l1.zk.batchCount && b.proof === undefined);
+    if (unproven !== undefined) this.background(this.prove(unproven.number));
+  }
+
+  /** Work started from the pipeline: a failure halts the node (a lost prover process is replaced). */
+  private background(work: Promise<void>): void {
+    work.catch((err: unknown) => {
+      if (this.stopped) return;
+      const e = err instanceof Error ? err : new Error(String(err));
+      if (/prover (process exited|is closed)/.test(e.message)) {
+        this.log(`the prover process ended (${e.message}); starting a new one`);
+        this.prover = new Prover({ zkey: this.opts.keys.zkey, wasm: this.opts.keys.wasm });
+        this.kick();
+        return;
+      }
+      this.halt(e);
+    });
+  }
+
+  private freshDeposits() {
+    return this.l1.zk.depositQueue.slice(this.nextDeposit);
+  }
+
+  private shouldCut(): boolean {
+    const ready = this.mempool.durablePrefix(this.capacity);
+    const deposits = this.freshDeposits().length;
+    if (ready + deposits >= this.capacity) return true;
+    const oldest = this.mempool.oldestDurableAdmittedAt();
+    const maxWait = this.opts.maxWaitSeconds ?? 2 * this.meta.slotSeconds;
+    return (oldest !== undefined && this.l1.now - oldest >= maxWait) || (deposits > 0 && ready === 0);
+  }
+
+  private async cut(): Promise<void> {
+    const number = this.batches.length + 1;
+    const deposits = this.freshDeposits().slice(0, this.capacity);
+    const depositOps = this.assignDeposits(deposits.map((d) => ({ publicKey: d.publicKey, amount: d.amount })));
+    const taken = this.mempool.take(this.capacity - depositOps.length);
+    const parent = this.committed;
+    const built = buildBatch(parent, [...depositOps, ...taken.map((p) => p.op)], this.capacity, this.ctx);
+    const record: BatchRecord = {
+      number,
+      opIds: taken.map((p) => p.id),
+      deposits: deposits.map((d, i) => depositToJson(d.index, depositOps[i] ?? failDeposit())),
+      oldRoot: built.oldRoot.toString(),
+      newRoot: built.newRoot.toString(),
+      inputHash: built.inputHash.toString(),
+      records: bytesToHex(built.records),
+      withdrawalRecipients: built.withdrawalRecipients.map(addressHex),
+      counts: countKinds(built.inputs.kind),
+      cutAt: this.l1.now,
+      cutWallMs: Date.now(),
+    };
+    this.committed = built.state;
+    this.mempool.advance(depositOps);
+    this.nextDeposit += deposits.length;
+    this.batches.push(record);
+    this.built.set(number, built);
+    const writes: StoreOp[] = [
+      { type: "put", key: batchKey(number), value: record },
+      { type: "put", key: stateKey(number), value: stateToJson(built.state) },
+    ];
+    for (const p of taken) {
+      const entry = this.ops.get(p.id);
+      if (entry === undefined) throw new NodeError("STORE_CORRUPT", `operation ${p.id} is not indexed`);
+      const updated: OpRecord = { ...entry.record, batch: number };
+      entry.record = updated;
+      writes.push({ type: "put", key: OP + p.id, value: updated }, { type: "del", key: seqKey(PENDING, p.seq) });
+    }
+    crashPoint("cut:before-write");
+    await this.store.write(writes);
+    crashPoint("cut:after-write");
+    this.log(`batch ${number} cut: ${record.counts.deposits} deposits, ${record.counts.transfers} transfers, ${record.counts.withdrawals} withdrawals (L1 t=${record.cutAt} s)`);
+  }
+
+  /** A deposit goes to the account already holding its key, or to the lowest free index (as src/sequencer does). */
+  private assignDeposits(deposits: readonly { publicKey: PublicKey; amount: bigint }[]): Deposit[] {
+    const byKey = new Map<string, number>();
+    for (const [i, a] of this.committed.entries()) byKey.set(keyOf(a.publicKey), i);
+    const taken = new Set<number>(byKey.values());
+    let free = 0;
+    return deposits.map((d) => {
+      let to = byKey.get(keyOf(d.publicKey));
+      if (to === undefined) {
+        while (taken.has(free)) free++;
+        if (free >= this.committed.capacity) throw new RollupError("UNKNOWN_ACCOUNT", "the account tree is full");
+        to = free;
+        taken.add(to);
+        byKey.set(keyOf(d.publicKey), to);
+      }
+      return { kind: "deposit", to, publicKey: d.publicKey, amount: d.amount };
+    });
+  }
+
+  private async prove(number: number): Promise<void> {
+    if (this.proving !== undefined || this.prover === undefined) return;
+    const startMs = Date.now();
+    this.proving = { batch: number, sinceWallMs: startMs };
+    try {
+      let built = this.built.get(number);
+      if (built === undefined) {
+        built = await this.rebuild(number);
+        this.built.set(number, built);
+      }
+      crashSoon("prove:during", 300);
+      let proved: ProvedBatch;
+      try {
+        proved = await this.prover.prove(built.inputs);
+      } catch (err) {
+        if (this.stopped) return;
+        throw err;
+      }
+      crashPoint("prove:after");
+      const endMs = Date.now();
+      this.provingIntervals.push({ batch: number, startMs, endMs });
+      const b = this.batches[number - 1];
+      if (b === undefined) throw new NodeError("STORE_CORRUPT", `batch ${number} vanished`);
+      const folder = join(this.store.dir, "batches", `batch-${String(number).padStart(4, "0")}`);
+      const updated: BatchRecord = {
+        ...b,
+        proof: proved.proof,
+        publicSignals: proved.publicSignals,
+        provedAt: this.l1.now,
+        prove: { witnessSeconds: proved.witnessSeconds, proveSeconds: proved.proveSeconds, wallStartMs: startMs, wallEndMs: endMs },
+        folder,
+      };
+      await this.store.write([{ type: "put", key: batchKey(number), value: updated }]);
+      this.batches[number - 1] = updated;
+      this.writeFolder(updated, built);
+      this.log(`batch ${number} proven in ${(proved.witnessSeconds + proved.proveSeconds).toFixed(1)} s (L1 t=${updated.provedAt} s)`);
+    } finally {
+      this.proving = undefined;
+      this.kick();
+    }
+  }
+
+  private writeFolder(b: BatchRecord, built: BuiltBatch): void {
+    if (b.folder === undefined || b.proof === undefined || b.publicSignals === undefined) return;
+    const metadata = batchMetadata({
+      number: b.number,
+      instance: this.opts.instance,
+      protocol: "groth16",
+      rollupId: this.meta.rollupId,
+      batch: built,
+      ...(b.prove === undefined ? {} : { timings: { witnessSeconds: b.prove.witnessSeconds, proveSeconds: b.prove.proveSeconds } }),
+      insecureKeys: this.meta.insecureKeys,
+    });
+    writeBatchFolder(b.folder, { metadata, proof: b.proof, publicSignals: b.publicSignals, vkey: this.meta.vkey });
+  }
+
+  private async submitNext(b: BatchRecord): Promise<void> {
+    if (b.proof === undefined) return;
+    this.submitting = true;
+    try {
+      const receipt = await this.l1.submitBatch(
+        SEQUENCER_ADDRESS,
+        {
+          records: Buffer.from(b.records, "hex"),
+          withdrawalRecipients: b.withdrawalRecipients.map((r) => BigInt(r)),
+          newRoot: BigInt(b.newRoot),
+          proof: b.proof,
+        },
+        () => crashPoint("submit:after-log"),
+      );
+      crashPoint("submit:after-execute");
+      if (receipt.status !== "success") {
+        if (this.l1.forced.exitMode !== undefined) {
+          this.log(`batch ${b.number} refused: the rollup is in exit mode`);
+          return;
+        }
+        throw new NodeError("HALTED", `the L1 rejected batch ${b.number}: ${receipt.revertReason ?? "?"} ${receipt.revertMessage ?? ""}`);
+      }
+      const rec = this.acceptedFromL1(b.number, b);
+      await this.store.write([{ type: "put", key: batchKey(b.number), value: rec }]);
+      this.batches[b.number - 1] = rec;
+      this.built.delete(b.number);
+      this.log(`batch ${b.number} accepted on L1 at t=${receipt.timestamp} s (${receipt.gasUsed} gas)`);
+    } finally {
+      this.submitting = false;
+      this.kick();
+    }
+  }
+
+  private acceptedFromL1(n: number, b: BatchRecord): BatchRecord {
+    const onL1 = this.l1.zk.batch(n);
+    if (onL1 === undefined) throw new NodeError("RECOVERY_MISMATCH", `batch ${n} is not on L1`);
+    const tx = this.l1.chain.block(onL1.blockNumber).transactions.find((t) => t.method === "submitBatch" && t.status === "success" && t.events.some((e) => e.name === "BatchAccepted" && e.args["batchNumber"] === n));
+    return { ...b, accepted: { block: onL1.blockNumber, timestamp: onL1.timestamp, gas: tx?.gasUsed ?? 0, calldataBytes: tx?.calldata.bytes ?? 0 } };
+  }
+
+  // ---- forced withdrawals (the honest sequencer's side) ----
+
+  private async serveForcedWithdrawals(): Promise<void> {
+    if (this.opts.censorForced === true) return;
+    const forced = this.l1.forced;
+    for (const req of forced.pendingRequests()) {
+      if (!this.forcedHandled.has(req.id)) {
+        this.forcedHandled.add(req.id);
+        try {
+          await this.submit(req.withdraw);
+          this.log(`forced withdrawal ${req.id} admitted`);
+        } catch (err) {
+          if (err instanceof NodeError && err.code === "MEMPOOL_FULL") this.forcedHandled.delete(req.id);
+          else if (err instanceof RollupError) {
+            this.log(`forced withdrawal ${req.id} cannot be included (${err.code}); it will be dismissed once a final root shows its nonce used`);
+          } else throw err;
+        }
+        continue;
+      }
+      // Stale (its nonce was used by another operation): dismiss with a proof under a later final root.
+      const finalBatch = forced.lastFinalBatch();
+      if (finalBatch <= req.rootBatch || this.forcedDismissTried.get(req.id) === finalBatch) continue;
+      const state = await this.finalState(finalBatch);
+      const account = state.account(req.withdraw.from);
+      if (account === undefined || account.nonce <= req.withdraw.nonce) continue;
+      this.forcedDismissTried.set(req.id, finalBatch);
+      const r = await this.l1.dismissForcedWithdrawal(SEQUENCER_ADDRESS, req.id, { rootBatch: finalBatch, account, path: state.tree.path(req.withdraw.from) });
+      this.log(`forced withdrawal ${req.id} dismissed as stale: ${r.status}${r.revertReason === null ? "" : ` ${r.revertReason}`}`);
+    }
+  }
+
+  // ---- time ----
+
+  private startTicker(): void {
+    if (this.opts.slotMs <= 0) return;
+    const loop = () => {
+      this.ticker = setTimeout(() => {
+        this.tick().then(
+          () => {
+            if (!this.stopped) loop();
+          },
+          (err: unknown) => {
+            if (!this.stopped) this.halt(err instanceof Error ? err : new Error(String(err)));
+          },
+        );
+      }, this.opts.slotMs);
+    };
+    loop();
+  }
+
+  /** Moves the L1 one slot on, then lets the pipeline react (finality, time triggers). */
+  async tick(): Promise<void> {
+    if (this.stopped) return;
+    await this.l1.tick();
+    this.kick();
+  }
+
+  // ---- views ----
+
+  private statusOf(r: OpRecord): OperationStatus {
+    if (r.batch === undefined) return "pending";
+    const b = this.batches[r.batch - 1];
+    if (b === undefined || b.proof === undefined) return "in_batch";
+    if (this.l1.zk.batchCount < r.batch) return "proven";
+    return this.l1.zk.isFinal(r.batch) ? "final" : "accepted";
+  }
+
+  operation(id: string): OperationView | undefined {
+    const r = this.ops.get(id)?.record;
+    if (r === undefined) return undefined;
+    const b = r.batch === undefined ? undefined : this.batchView(r.batch);
+    const l1Times: OperationView["l1Times"] = { admitted: r.admittedAt };
+    if (b !== undefined) {
+      l1Times.cut = b.cutAt;
+      if (b.provedAt !== undefined) l1Times.proven = b.provedAt;
+      if (b.accepted !== undefined && this.l1.zk.batchCount >= b.number) l1Times.accepted = b.accepted.timestamp;
+      if (b.finalAt !== null) l1Times.final = b.finalAt;
+    }
+    return { id, kind: r.op.kind, from: r.op.from, status: this.statusOf(r), batch: r.batch ?? null, l1Times };
+  }
+
+  batchView(n: number): BatchView | undefined {
+    const b = this.batches[n - 1];
+    if (b === undefined) return undefined;
+    const onL1 = n <= this.l1.zk.batchCount;
+    const final = onL1 && this.l1.zk.isFinal(n);
+    const acceptedBlock = this.l1.zk.batch(n)?.blockNumber;
+    const { proof, publicSignals, ...rest } = b;
+    return {
+      ...rest,
+      status: final ? "final" : onL1 ? "accepted" : proof !== undefined ? "proven" : "cut",
+      final,
+      finalAt: final && acceptedBlock !== undefined ? this.l1.chain.clock.slotTimestamp(acceptedBlock + this.meta.finalitySlots) : null,
+      proof: proof ?? null,
+      publicSignals: publicSignals ?? null,
+    };
+  }
+
+  get batchCount(): number {
+    return this.batches.length;
+  }
+
+  /** The state after the latest final batch (in exit mode: after the exit batch, once final). */
+  async finalState(batch = this.l1.forced.lastFinalBatch()): Promise<RollupState> {
+    if (this.finalCache?.batch === batch) return this.finalCache.state;
+    const state = await this.stateAfter(batch);
+    this.finalCache = { batch, state };
+    return state;
+  }
+
+  async account(index: number): Promise<AccountView> {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.committed.capacity) {
+      throw new NodeError("UNKNOWN_ACCOUNT", `account index ${index} is outside 0..${this.committed.capacity - 1}`);
+    }
+    const exit = this.l1.forced.exitMode;
+    const finalBatch = exit !== undefined ? exit.batchNumber : this.l1.forced.lastFinalBatch();
+    const state = await this.finalState(finalBatch);
+    return { ...accountProof(state, index), finalBatch, root: state.root, pending: this.mempool.state.account(index) };
+  }
+
+  /** Indices whose account holds this key (after pending operations; deposits appear once batched). */
+  findAccounts(publicKey: PublicKey): number[] {
+    const out: number[] = [];
+    for (const [i, a] of this.mempool.state.entries()) if (a.publicKey.x === publicKey.x && a.publicKey.y === publicKey.y) out.push(i);
+    return out.sort((a, b) => a - b);
+  }
+
+  health() {
+    const zk = this.l1.zk;
+    const lastFinal = this.l1.forced.lastFinalBatch();
+    const exit = this.l1.forced.exitMode;
+    return {
+      ok: this.haltedBy === undefined && !this.stopped,
+      halted: this.haltedBy?.message ?? null,
+      uptimeSeconds: Math.round((Date.now() - this.startedWallMs) / 1000),
+      instance: this.meta.instance,
+      capacity: this.capacity,
+      rollupId: this.meta.rollupId,
+      insecureKeys: this.meta.insecureKeys,
+      l1: { now: this.l1.now, block: this.l1.chain.blockNumber, slotSeconds: this.meta.slotSeconds, slotMs: this.opts.slotMs, finalitySlots: this.meta.finalitySlots },
+      mempool: { pending: this.mempool.size, durable: this.mempool.durablePrefix() },
+      batches: {
+        cut: this.batches.length,
+        proven: this.batches.filter((b) => b.proof !== undefined).length,
+        accepted: zk.batchCount,
+        final: lastFinal,
+        finalRoot: (lastFinal === 0 ? zk.genesisRoot : (zk.batch(lastFinal)?.newRoot ?? 0n)).toString(),
+      },
+      prover: { busy: this.proving !== undefined, batch: this.proving?.batch ?? null, sinceMs: this.proving === undefined ? null : Date.now() - this.proving.sinceWallMs },
+      forced: { pending: this.l1.forced.pendingRequests().length, deadlineSeconds: this.meta.forcedDeadlineSeconds, censoring: this.opts.censorForced === true },
+      exitMode: exit === undefined ? null : { activatedAt: exit.activatedAt, requestId: exit.requestId, batchNumber: exit.batchNumber, root: exit.root.toString() },
+      store: { dir: this.store.dir, syncs: this.store.syncs },
+    };
+  }
+
+  get faucetEnabled(): boolean {
+    return this.opts.faucet !== false;
+  }
+
+  // ---- stop ----
+
+  private halt(err: Error): void {
+    if (this.haltedBy !== undefined || this.stopped) return;
+    this.haltedBy = err;
+    this.log(`HALTED: ${err.message}`);
+  }
+
+  get halted(): Error | undefined {
+    return this.haltedBy;
+  }
+
+  /** Stops the clock and the pipeline, waits for queued writes, ends the prover and closes the store. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.ticker !== undefined) clearTimeout(this.ticker);
+    await this.store.flush().catch(() => undefined);
+    await this.prover?.close().catch(() => undefined);
+    await this.store.close();
+  }
+}
+
+/**
+ * The simulated L1's first proof verification builds snarkjs's curve and its first gas measurement
+ * starts an EVM (seconds on a busy machine): do both before serving, not inside the first submission
+ * while clients wait.
+ */
+async function warmL1(vkey: JsonObject): Promise<void> {
+  for (const n of [3, 4, 5, 6]) await poseidonGas(n);
+  await verifyProof(vkey, ["1"], wordsToProof(new Array<bigint>(8).fill(1n))).catch(() => false);
+}
+
+function keyOf(pk: PublicKey): string {
+  return `${pk.x}:${pk.y}`;
+}
+
+function failDeposit(): never {
+  throw new NodeError("STORE_CORRUPT", "a deposit has no assigned account");
+}
+
+async function loadMeta(store: NodeStore, opts: NodeOptions, genesisRoot: bigint): Promise<Meta> {
+  const existing = await store.get<Meta>(META_KEY);
+  const given = opts.genesis ?? {};
+  if (existing !== undefined) {
+    if (existing.instance !== opts.instance.name) {
+      throw new NodeError("CONFIG_MISMATCH", `${store.dir} holds a rollup of instance ${existing.instance}, not ${opts.instance.name}`);
+    }
+    for (const key of Object.keys(DEFAULT_GENESIS) as (keyof GenesisParams)[]) {
+      const v = given[key];
+      if (v !== undefined && v !== existing[key]) {
+        throw new NodeError("CONFIG_MISMATCH", `${key} is ${existing[key]} in ${store.dir}; it is fixed at genesis (asked for ${v})`);
+      }
+    }
+    if (JSON.stringify(existing.vkey) !== JSON.stringify(opts.keys.vkey)) {
+      throw new NodeError("KEYS_CHANGED", `the proving keys changed since ${store.dir} was created: the L1 contract's verification key would reject new proofs`);
+    }
+    return existing;
+  }
+  const meta: Meta = {
+    version: 1,
+    ...DEFAULT_GENESIS,
+    ...given,
+    instance: opts.instance.name,
+    arities: [...opts.instance.arities],
+    capacity: opts.instance.ops,
+    genesisRoot: genesisRoot.toString(),
+    vkey: opts.keys.vkey,
+    insecureKeys: opts.keys.insecure,
+    createdAt: new Date().toISOString(),
+  };
+  await store.write([{ type: "put", key: META_KEY, value: meta }]);
+  return meta;
+}
