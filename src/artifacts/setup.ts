@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
-import { basename, join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import * as snarkjs from "snarkjs";
 import type { CircuitInstance } from "../circuit/instances.ts";
@@ -144,6 +144,7 @@ async function universalDevSetup(protocol: "plonk" | "fflonk", name: string, cir
   for (let attempt = 0; ; attempt++) {
     const ptauPath = join(BUILD_DIR, "ptau", `dev-${power}.ptau`);
     if (!existsSync(ptauPath)) {
+      mkdirSync(dirname(ptauPath), { recursive: true });
       log(`development powers of tau 2^${power} (known toxic waste) ...`);
       await writeDevPtau({ power, ptauPath, log: (m) => log(`  ${m}`) });
     }

@@ -5,6 +5,7 @@ import { setupCommand, SETUP_HELP } from "./commands/setup.ts";
 import { verifyCommand, VERIFY_HELP } from "./commands/verify.ts";
 import { demoCommand, DEMO_HELP } from "./commands/demo.ts";
 import { nodeCommand, NODE_HELP } from "./commands/node.ts";
+import { benchCommand, BENCH_HELP } from "./commands/bench.ts";
 import { walletCommand, WALLET_HELP } from "./commands/wallet.ts";
 import { BatchFolderError } from "../prover/batch-folder.ts";
 import { NodeError } from "../node/errors.ts";
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<numbe
   setup: { run: setupCommand, help: SETUP_HELP },
   verify: { run: verifyCommand, help: VERIFY_HELP },
   demo: { run: demoCommand, help: DEMO_HELP },
+  bench: { run: benchCommand, help: BENCH_HELP },
   node: { run: nodeCommand, help: NODE_HELP },
   wallet: { run: walletCommand, help: WALLET_HELP },
 };

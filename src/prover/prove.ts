@@ -2,8 +2,16 @@ import * as snarkjs from "snarkjs";
 import type { Protocol } from "../artifacts/setup.ts";
 import { calculateWitnessBin } from "../circuit/witness.ts";
 import type { BatchInputs } from "../state/batch.ts";
+import { WarmGroth16Prover, type ProveBreakdown } from "./groth16-warm.ts";
 
 export type Proof = snarkjs.JsonObject;
+
+/**
+ * Which Groth16 prover runs: "snarkjs" (snarkjs.groth16.prove, reading the zkey every proof) or "warm"
+ * (groth16-warm.ts: the zkey kept parsed in memory, the QAP step on all cores; same proofs). PLONK and
+ * FFLONK always use snarkjs.
+ */
+export type ProverEngine = "snarkjs" | "warm";
 
 export interface ProvedBatch {
   readonly proof: Proof;
@@ -11,6 +19,12 @@ export interface ProvedBatch {
   readonly publicSignals: string[];
   readonly witnessSeconds: number;
   readonly proveSeconds: number;
+  /** Peak resident memory of the process that proved, so far (bytes); set by the prover process. */
+  readonly peakRssBytes?: number;
+  /** CPU time of the request in the prover process, all its threads (user + system), seconds; set by the prover process. */
+  readonly cpuSeconds?: number;
+  /** Where the proof's time went (warm Groth16 engine only). */
+  readonly breakdown?: ProveBreakdown;
 }
 
 /** Witness (circom wasm, in memory) then proof with snarkjs. A rule the inputs break throws at the witness step. */
@@ -18,13 +32,40 @@ export async function proveBatch(
   keys: { zkey: string; wasm: string },
   inputs: BatchInputs,
   protocol: Protocol = "groth16",
+  engine: ProverEngine = "snarkjs",
 ): Promise<ProvedBatch> {
   const t0 = performance.now();
   const wtns = await calculateWitnessBin(keys.wasm, inputs);
   const t1 = performance.now();
-  const { proof, publicSignals } = await snarkjs[protocol].prove(keys.zkey, { type: "mem", data: wtns });
-  const t2 = performance.now();
-  return { proof, publicSignals, witnessSeconds: (t1 - t0) / 1000, proveSeconds: (t2 - t1) / 1000 };
+  const proved = await proveWitness(keys.zkey, wtns, protocol, engine);
+  return { ...proved, witnessSeconds: (t1 - t0) / 1000 };
+}
+
+const warmProvers = new Map<string, Promise<WarmGroth16Prover>>();
+
+/** A proof from a witness already computed (snarkjs .wtns bytes): the second half of a pipelined prover. */
+export async function proveWitness(
+  zkey: string,
+  wtns: Uint8Array,
+  protocol: Protocol = "groth16",
+  engine: ProverEngine = "snarkjs",
+): Promise<ProvedBatch> {
+  if (protocol === "groth16" && engine === "warm") {
+    let warm = warmProvers.get(zkey);
+    if (warm === undefined) {
+      warm = WarmGroth16Prover.load(zkey);
+      warmProvers.set(zkey, warm);
+      // A failed load is not cached: the next call tries again.
+      warm.catch(() => warmProvers.delete(zkey));
+    }
+    const prover = await warm;
+    const t0 = performance.now();
+    const { proof, publicSignals, breakdown } = await prover.prove(wtns);
+    return { proof: { ...proof }, publicSignals, witnessSeconds: 0, proveSeconds: (performance.now() - t0) / 1000, breakdown };
+  }
+  const t0 = performance.now();
+  const { proof, publicSignals } = await snarkjs[protocol].prove(zkey, { type: "mem", data: wtns });
+  return { proof, publicSignals, witnessSeconds: 0, proveSeconds: (performance.now() - t0) / 1000 };
 }
 
 export async function verifyProof(
@@ -38,6 +79,7 @@ export async function verifyProof(
 
 /** snarkjs keeps bn128 curve workers alive; end them when done or Node never exits. */
 export async function shutdownProver(): Promise<void> {
+  warmProvers.clear();
   // ffjavascript caches the multi-threaded curve here; terminate() also clears it.
   const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };
   if (g.curve_bn128 != null) await g.curve_bn128.terminate();

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { Protocol } from "../artifacts/setup.ts";
 import { CircuitError } from "../circuit/errors.ts";
 import type { BatchInputs } from "../state/batch.ts";
-import type { ProvedBatch } from "./prove.ts";
+import type { ProvedBatch, ProverEngine } from "./prove.ts";
 
 type Reply = { id: number; result: ProvedBatch } | { id: number; error: { message: string; code?: "CONSTRAINT_FAILED" | "BAD_INPUT" } };
 
@@ -18,10 +18,14 @@ export class Prover {
   private nextId = 0;
   private exited = false;
 
+  private readonly engine: ProverEngine;
+
   constructor(
     private readonly keys: { zkey: string; wasm: string },
     private readonly protocol: Protocol = "groth16",
+    options: { readonly engine?: ProverEngine } = {},
   ) {
+    this.engine = options.engine ?? "snarkjs";
     this.child = fork(fileURLToPath(new URL("./worker.ts", import.meta.url)), [], {
       execArgv: ["--import", "tsx"],
       // Structured clone over IPC: bigints in the circuit inputs travel as they are.
@@ -44,11 +48,24 @@ export class Prover {
 
   /** Witness then proof; a batch that breaks a rule rejects with CircuitError CONSTRAINT_FAILED. */
   prove(inputs: BatchInputs): Promise<ProvedBatch> {
+    return this.request({ type: "prove", inputs, ...this.keys });
+  }
+
+  /**
+   * A proof from a witness computed elsewhere (snarkjs .wtns bytes; witnessSeconds is 0): with it a
+   * caller computes the next batch's witness while this process proves the current one (pipelining).
+   * Requests queue: the process proves them one after another.
+   */
+  proveWitness(wtns: Uint8Array): Promise<ProvedBatch> {
+    return this.request({ type: "proveWitness", wtns, zkey: this.keys.zkey });
+  }
+
+  private request(body: Record<string, unknown>): Promise<ProvedBatch> {
     if (this.exited) return Promise.reject(new Error("prover is closed"));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.child.send({ type: "prove", id, inputs, ...this.keys, protocol: this.protocol });
+      this.child.send({ ...body, id, protocol: this.protocol, engine: this.engine });
     });
   }
 

@@ -4,21 +4,39 @@
 import type { Protocol } from "../artifacts/setup.ts";
 import { CircuitError } from "../circuit/errors.ts";
 import type { BatchInputs } from "../state/batch.ts";
-import { proveBatch, shutdownProver } from "./prove.ts";
+import { proveBatch, proveWitness, shutdownProver, type ProvedBatch, type ProverEngine } from "./prove.ts";
 
 type Request =
-  | { type: "prove"; id: number; inputs: BatchInputs; zkey: string; wasm: string; protocol: Protocol }
+  | { type: "prove"; id: number; inputs: BatchInputs; zkey: string; wasm: string; protocol: Protocol; engine: ProverEngine }
+  | { type: "proveWitness"; id: number; wtns: Uint8Array; zkey: string; protocol: Protocol; engine: ProverEngine }
   | { type: "close" };
 
 const send = (msg: unknown) => process.send?.(msg);
 
+/** Peak resident set of this process (its curve worker threads included), bytes. */
+const peakRss = () => process.resourceUsage().maxRSS * 1024;
+
+// One proof at a time, in arrival order: a request sent while a proof runs (pipelining) waits its turn
+// rather than sharing the curve's threads with it (two interleaved proofs are slower than two in a row).
+let queue: Promise<unknown> = Promise.resolve();
+
 process.on("message", (msg: Request) => {
   if (msg.type === "close") {
-    void shutdownProver().then(() => process.exit(0));
+    void queue.then(shutdownProver).then(() => process.exit(0));
     return;
   }
-  proveBatch({ zkey: msg.zkey, wasm: msg.wasm }, msg.inputs, msg.protocol).then(
-    (result) => send({ id: msg.id, result }),
+  const work: Promise<ProvedBatch> = queue.then(async () => {
+    const cpu0 = process.cpuUsage();
+    const result =
+      msg.type === "prove"
+        ? await proveBatch({ zkey: msg.zkey, wasm: msg.wasm }, msg.inputs, msg.protocol, msg.engine)
+        : await proveWitness(msg.zkey, msg.wtns, msg.protocol, msg.engine);
+    const cpu = process.cpuUsage(cpu0);
+    return { ...result, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  });
+  queue = work.catch(() => undefined);
+  work.then(
+    (result) => send({ id: msg.id, result: { ...result, peakRssBytes: peakRss() } }),
     (err: unknown) => {
       const code = err instanceof CircuitError ? err.code : undefined;
       send({ id: msg.id, error: { message: err instanceof Error ? err.message : String(err), code } });

@@ -1,0 +1,105 @@
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { mainSource, type CompiledCircuit } from "../artifacts/compile.ts";
+import { writeFileAtomic } from "../artifacts/files.ts";
+import type { CircuitInstance } from "../circuit/instances.ts";
+import { CIRCUITS_DIR, REPO_ROOT } from "../paths.ts";
+
+const CIRCOM_CLI = createRequire(import.meta.url).resolve("circom2/cli.js");
+
+/** What circom's C++ witness generator needs here, and what is missing (with the Debian packages to install). */
+export function cppToolchain(): { ok: boolean; missing: string[]; install: string[] } {
+  const missing: string[] = [];
+  const install: string[] = [];
+  const onPath = (tool: string) => {
+    try {
+      execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const header = (paths: string[]) => paths.some((p) => existsSync(p));
+  if (!onPath("g++")) (missing.push("g++"), install.push("g++"));
+  if (!onPath("make")) (missing.push("make"), install.push("make"));
+  // circom's generated field arithmetic (fr.asm) is assembled with nasm.
+  if (!onPath("nasm")) (missing.push("nasm"), install.push("nasm"));
+  if (!header(["/usr/include/gmp.h", "/usr/include/x86_64-linux-gnu/gmp.h", "/usr/include/aarch64-linux-gnu/gmp.h"])) (missing.push("gmp.h"), install.push("libgmp-dev"));
+  if (!header(["/usr/include/nlohmann/json.hpp"])) (missing.push("nlohmann/json.hpp"), install.push("nlohmann-json3-dev"));
+  return { ok: missing.length === 0, missing, install };
+}
+
+/** Whether the C++ generator for this compiled circuit is already built (cached). */
+export function cppWitnessBuilt(circuit: CompiledCircuit): boolean {
+  return existsSync(join(circuit.dir, "cpp", "built.json"));
+}
+
+export interface CppWitnessGenerator {
+  readonly binary: string;
+  readonly buildSeconds: number;
+  readonly cached: boolean;
+}
+
+/**
+ * circom --c --O2 for the instance (same sources and flags as the wasm build), then `make` in its
+ * main_cpp folder. Cached beside the compiled circuit (keyed by the same content hash); built in a temp
+ * folder and renamed, so an interrupted build never looks finished.
+ */
+export async function buildCppWitness(instance: CircuitInstance, circuit: CompiledCircuit, log: (m: string) => void): Promise<CppWitnessGenerator> {
+  const dir = join(circuit.dir, "cpp");
+  const marker = join(dir, "built.json");
+  if (existsSync(marker)) {
+    const m = JSON.parse(readFileSync(marker, "utf8")) as { buildSeconds: number; binary: string };
+    const binary = join(dir, m.binary);
+    if (existsSync(binary)) return { binary, buildSeconds: m.buildSeconds, cached: true };
+  }
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  writeFileSync(join(tmp, "main.circom"), mainSource(instance));
+  const started = performance.now();
+  log(`${instance.name}: circom --c --O2 (C++ witness generator) ...`);
+  await run(process.execPath, [CIRCOM_CLI, join(tmp, "main.circom"), "--c", "--O2", "-o", tmp, "-l", CIRCUITS_DIR, "-l", resolve(REPO_ROOT, "node_modules")], REPO_ROOT);
+  // circom names the folder <program>_cpp (circom2 from npm: main_c_cpp) and the binary <program>.
+  const folder = readdirSync(tmp).find((f) => f.endsWith("_cpp"));
+  if (folder === undefined) throw new Error("circom --c wrote no *_cpp folder");
+  log(`${instance.name}: make (g++ -O3) ...`);
+  await run("make", ["-C", join(tmp, folder), "-j2"], tmp);
+  const relBinary = join(folder, folder.slice(0, -"_cpp".length));
+  if (!existsSync(join(tmp, relBinary))) throw new Error(`make did not produce ${relBinary}`);
+  const buildSeconds = (performance.now() - started) / 1000;
+  writeFileAtomic(join(tmp, "built.json"), JSON.stringify({ instance: instance.name, circuitKey: circuit.key, binary: relBinary, buildSeconds }, null, 2));
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  log(`${instance.name}: C++ witness generator built in ${buildSeconds.toFixed(1)} s`);
+  return { binary: join(dir, relBinary), buildSeconds, cached: false };
+}
+
+/** One cold run of the C++ generator: input.json in, a .wtns file out (what the prover reads). */
+export async function cppWitness(gen: CppWitnessGenerator, inputJson: string, wtnsPath: string): Promise<{ wtns: Uint8Array; seconds: number }> {
+  rmSync(wtnsPath, { force: true });
+  const started = performance.now();
+  await run(gen.binary, [inputJson, wtnsPath], undefined);
+  const seconds = (performance.now() - started) / 1000;
+  return { wtns: new Uint8Array(readFileSync(wtnsPath)), seconds };
+}
+
+function run(cmd: string, args: string[], cwd: string | undefined): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...(cwd === undefined ? {} : { cwd }) });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("error", (err) => reject(new Error(`could not start ${cmd}: ${err.message}`)));
+    child.on("close", (code) => {
+      if (code === 0) resolvePromise();
+      else {
+        const clean = output.replace(/\x1b\[[0-9;]*m/g, "");
+        const line = clean.split("\n").find((l) => /error/i.test(l)) ?? clean.trim().split("\n").pop() ?? "";
+        reject(new Error(`${cmd.split("/").pop() ?? cmd} failed (exit ${code}): ${line.trim()}`));
+      }
+    });
+  });
+}

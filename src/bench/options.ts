@@ -1,0 +1,111 @@
+import { join } from "node:path";
+import { PROTOCOLS, type Protocol } from "../artifacts/setup.ts";
+import { loadInstances, type CircuitInstance } from "../circuit/instances.ts";
+import { BUILD_DIR } from "../paths.ts";
+import type { ProverEngine } from "../prover/prove.ts";
+
+export type WitnessGenerator = "wasm" | "cpp";
+export const WITNESS_GENERATORS: readonly WitnessGenerator[] = ["wasm", "cpp"];
+
+export interface BenchOptions {
+  readonly instances: readonly CircuitInstance[];
+  readonly protocols: readonly Protocol[];
+  readonly witness: readonly WitnessGenerator[];
+  /** Groth16 prover in the warm process: "warm" (groth16-warm.ts) and/or "snarkjs" (snarkjs.groth16.prove). */
+  readonly engines: readonly ProverEngine[];
+  /** Timed repetitions per configuration, after one warm-up proof that is not counted. */
+  readonly reps: number;
+  /** Also time the stock snarkjs CLI (one cold `groth16 fullprove` per proof) on the same circuit and keys. */
+  readonly baseline: boolean;
+  /** Also time a pipelined stream of `reps` batches (next witness computed while the current proof runs). */
+  readonly pipeline: boolean;
+  /** A configuration whose estimated time (setup + warm-up + repetitions) exceeds this is skipped, with the estimate. */
+  readonly maxConfigSeconds: number;
+  readonly outDir: string;
+  /** Seed of the transfer workload (keys, receivers, amounts). */
+  readonly seed: number;
+}
+
+/** The tree every batch size is measured on: 65,536 accounts as 4·4·8·8·8·8 (bottom-up 4x2-8x4). */
+export const DEFAULT_TREE = [4, 4, 8, 8, 8, 8] as const;
+/** Default batch sizes on the default tree (the 10-minute sweep); n32 is in `--instances all`. */
+export const DEFAULT_BATCH_SIZES = [1, 4, 8, 16] as const;
+
+export function defaultOutDir(now = new Date()): string {
+  return join(BUILD_DIR, "bench", now.toISOString().replace(/[:.]/g, "-"));
+}
+
+export function treeLabel(arities: readonly number[]): string {
+  const runs: [number, number][] = [];
+  for (const a of arities) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[0] === a) last[1]++;
+    else runs.push([a, 1]);
+  }
+  return runs.map(([a, k]) => `${a}x${k}`).join("-");
+}
+
+const sameTree = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The instances a selector names: a full instance name (batch_n16_d6_a4x2-8x4), `nK` (batch size K on the
+ * default tree), `default` (n1, n4, n8, n16 on the default tree plus n4 on every other tree listed),
+ * `bench` (every bench and demo instance) or `all` (every instance, the test one included).
+ * Unknown names throw with the list of known ones.
+ */
+export function resolveInstances(selectors: readonly string[], known: readonly CircuitInstance[] = loadInstances()): CircuitInstance[] {
+  const out: CircuitInstance[] = [];
+  const add = (i: CircuitInstance) => {
+    if (!out.includes(i)) out.push(i);
+  };
+  for (const sel of selectors) {
+    if (sel === "all") known.forEach(add);
+    else if (sel === "bench") known.filter((i) => i.role !== "test").forEach(add);
+    else if (sel === "default") {
+      for (const n of DEFAULT_BATCH_SIZES) known.filter((i) => i.ops === n && sameTree(i.arities, DEFAULT_TREE)).forEach(add);
+      known.filter((i) => i.ops === 4 && !sameTree(i.arities, DEFAULT_TREE) && i.role !== "test").forEach(add);
+    } else if (/^n\d+$/.test(sel)) {
+      const ops = Number(sel.slice(1));
+      const found = known.find((i) => i.ops === ops && sameTree(i.arities, DEFAULT_TREE));
+      if (found === undefined) {
+        const sizes = known.filter((i) => sameTree(i.arities, DEFAULT_TREE)).map((i) => `n${i.ops}`);
+        throw new BenchInputError(`no instance with batch size ${ops} on the default tree ${treeLabel(DEFAULT_TREE)} (have: ${sizes.join(", ")}; add it to circuits/instances.json)`);
+      }
+      add(found);
+    } else {
+      const found = known.find((i) => i.name === sel);
+      if (found === undefined) throw new BenchInputError(`unknown instance "${sel}" (known: ${known.map((i) => i.name).join(", ")}; or nK, default, bench, all)`);
+      add(found);
+    }
+  }
+  return out.sort((a, b) => a.ops - b.ops || a.arities.length - b.arities.length);
+}
+
+export function parseProtocols(list: readonly string[]): Protocol[] {
+  return list.map((p) => {
+    const found = PROTOCOLS.find((x) => x === p);
+    if (found === undefined) throw new BenchInputError(`unknown protocol "${p}" (groth16, plonk, fflonk)`);
+    return found;
+  });
+}
+
+export function parseEngines(list: readonly string[]): ProverEngine[] {
+  return list.map((e) => {
+    if (e !== "warm" && e !== "snarkjs") throw new BenchInputError(`unknown prover engine "${e}" (warm, snarkjs)`);
+    return e;
+  });
+}
+
+export function parseWitnessGenerators(list: readonly string[]): WitnessGenerator[] {
+  return list.map((w) => {
+    const found = WITNESS_GENERATORS.find((x) => x === w);
+    if (found === undefined) throw new BenchInputError(`unknown witness generator "${w}" (wasm, cpp)`);
+    return found;
+  });
+}
+
+/** A bad bench option (the CLI turns it into a one-line usage error). */
+export class BenchInputError extends Error {
+  override readonly name = "BenchInputError";
+  readonly code = "BAD_BENCH_OPTION";
+}

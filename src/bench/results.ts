@@ -1,0 +1,179 @@
+import type { Protocol } from "../artifacts/setup.ts";
+import type { ProveBreakdown } from "../prover/groth16-warm.ts";
+import type { ProverEngine } from "../prover/prove.ts";
+import type { machineInfo } from "../report/machine.ts";
+import type { WitnessGenerator } from "./options.ts";
+import type { LinearFit, Stat } from "./stats.ts";
+
+/** results.json, version 1. Times in seconds, memory in bytes; every raw sample is kept. */
+export interface BenchResults {
+  readonly schema: "zkr-bench/1";
+  readonly createdAt: string;
+  readonly command: string;
+  readonly machine: ReturnType<typeof machineInfo>;
+  /** 1-minute load average at the start and end of the run (other processes share this machine). */
+  readonly loadAverage: { readonly start: number; readonly end: number };
+  readonly durationSeconds: number;
+  readonly options: {
+    readonly instances: string[];
+    readonly protocols: Protocol[];
+    readonly witness: WitnessGenerator[];
+    readonly engines: ProverEngine[];
+    readonly reps: number;
+    readonly baseline: boolean;
+    readonly pipeline: boolean;
+    readonly maxConfigSeconds: number;
+    readonly seed: number;
+  };
+  readonly configurations: ConfigResult[];
+  readonly scaling: Scaling;
+  /** The headline comparison: warm (pipelined) prover vs the stock CLI at the largest batch measured (16 by default). */
+  readonly headline: Headline | null;
+  readonly notes: string[];
+}
+
+export interface ConfigKey {
+  readonly instance: string;
+  readonly batchSize: number;
+  /** Tree levels bottom-up as runs, e.g. 4x2-8x4. */
+  readonly tree: string;
+  readonly accounts: number;
+  readonly protocol: Protocol;
+  readonly witness: WitnessGenerator;
+  readonly engine: ProverEngine;
+}
+
+export type ConfigStatus = "ok" | "skipped" | "failed";
+
+export interface ConfigResult {
+  readonly id: string;
+  readonly config: ConfigKey;
+  status: ConfigStatus;
+  /** Why it was skipped or failed. */
+  reason?: string;
+  circuit?: {
+    readonly constraints: number;
+    readonly wires: number;
+    /** PLONK gates as snarkjs's plonk/fflonk setup would make them (counted from the r1cs). */
+    readonly plonkGates?: number;
+    readonly domainPower: number;
+    readonly domainSize: number;
+    readonly compileSeconds: number;
+    readonly compileCached: boolean;
+  };
+  estimate?: { readonly seconds: number | null; readonly proveSeconds: number | null; readonly peakRssBytes: number | null };
+  setup?: {
+    readonly seconds: number;
+    /** True when the keys existed before this run: seconds is then the manifest's, from when they were made. */
+    readonly cached: boolean;
+    readonly ceremony: "development" | "ptau";
+    readonly insecure: boolean;
+    readonly cppBuildSeconds?: number;
+  };
+  warmup?: Sample;
+  samples: Sample[];
+  pipelined?: Pipelined;
+  baseline?: { readonly samples: BaselineSample[] };
+  summary?: Summary;
+}
+
+export interface Sample {
+  readonly rep: number;
+  readonly transfers: number;
+  readonly witnessSeconds: number;
+  readonly proveSeconds: number;
+  readonly verifySeconds: number;
+  readonly verified: boolean;
+  readonly peakRssBytes: number | null;
+  /** CPU time of witness + proof in the prover process (all threads), seconds; a C++ witness's own process is not included. */
+  readonly cpuSeconds: number | null;
+  readonly proofJsonBytes: number;
+  /** The proof's words in the Solidity verifier's calldata (public inputs not counted). */
+  readonly proofCalldataBytes: number;
+  readonly breakdown?: ProveBreakdown;
+  readonly loadAverage: number;
+}
+
+export interface Pipelined {
+  readonly proofs: number;
+  readonly transfers: number;
+  /** From the first witness started to the last proof returned. */
+  readonly wallSeconds: number;
+  readonly transfersPerSecond: number;
+  /** Each proof's completion time from the start, and its witness time (computed while the previous proof ran). */
+  readonly completions: { readonly atSeconds: number; readonly witnessSeconds: number; readonly proveSeconds: number; readonly verified: boolean }[];
+  readonly loadAverage: number;
+}
+
+export interface BaselineSample {
+  readonly rep: number;
+  readonly transfers: number;
+  readonly wallSeconds: number;
+  readonly peakRssBytes: number | null;
+  /** CPU time of the whole cold process (all threads), seconds. */
+  readonly cpuSeconds: number | null;
+  readonly verified: boolean;
+  readonly proofJsonBytes: number;
+  readonly loadAverage: number;
+}
+
+export interface Summary {
+  readonly witnessSeconds: Stat | null;
+  readonly proveSeconds: Stat | null;
+  readonly verifySeconds: Stat | null;
+  readonly peakRssBytes: Stat | null;
+  /** batch size / (witness + prove), one proof at a time in the warm process. */
+  readonly transfersPerSecond: Stat | null;
+  /** witness / (witness + prove). */
+  readonly witnessShare: Stat | null;
+  readonly pipelinedTransfersPerSecond: number | null;
+  /** CPU seconds a proof (all threads): less sensitive than wall time to other load on the machine. */
+  readonly cpuSeconds: Stat | null;
+  readonly baselineCpuSeconds: Stat | null;
+  /** Baseline CPU seconds over warm CPU seconds (medians). */
+  readonly cpuRatio: number | null;
+  readonly baselineSeconds: Stat | null;
+  readonly baselinePeakRssBytes: Stat | null;
+  readonly baselineTransfersPerSecond: Stat | null;
+  /**
+   * Warm throughput over the baseline's: the median of the per-repetition ratios (each cold CLI run against
+   * the warm proof just before it, so both saw the same load), or the ratio of the medians without pairs.
+   */
+  readonly speedupVsBaseline: number | null;
+  /** Per repetition: the cold CLI's time over the warm (witness + prove) time of the proof just before it. */
+  readonly pairedSpeedup: Stat | null;
+  readonly proofJsonBytes: Stat | null;
+  readonly proofCalldataBytes: number;
+  readonly l1VerifyGas: number | null;
+}
+
+export interface Scaling {
+  /** Least squares of median prove time vs constraints, per protocol (and engine), over the ok configurations. */
+  readonly proveSecondsPerConstraint: { readonly protocol: Protocol; readonly engine: ProverEngine; readonly fit: LinearFit }[];
+  readonly peakRssBytesPerConstraint: { readonly protocol: Protocol; readonly engine: ProverEngine; readonly fit: LinearFit }[];
+  /** Constraints vs batch size on the default tree. */
+  readonly constraintsPerTransfer: LinearFit | null;
+  readonly largestBatchProven: { readonly protocol: Protocol; readonly batchSize: number; readonly peakRssBytes: number | null }[];
+  /** Batch sizes beyond the largest run: predicted constraints, memory and time from the fits, and whether they fit here. */
+  readonly predictions: { readonly batchSize: number; readonly constraints: number; readonly peakRssBytes: number; readonly proveSeconds: number; readonly fitsMemory: boolean; readonly note: string }[];
+}
+
+export interface Headline {
+  readonly instance: string;
+  readonly batchSize: number;
+  readonly baselineTransfersPerSecond: number;
+  readonly warmTransfersPerSecond: number;
+  readonly pipelinedTransfersPerSecond: number | null;
+  /** Median of the per-repetition ratios (ratioPaired), or ratioOneAtATime when there are no pairs. */
+  readonly ratio: number;
+  /** Median warm throughput (one proof at a time) over the baseline's median. */
+  readonly ratioOneAtATime: number;
+  /** The pipelined stream's throughput over the baseline's median (the stream is not interleaved with the baseline). */
+  readonly ratioPipelined: number | null;
+  /** Median of the per-repetition ratios (each cold CLI run against the warm proof just before it). */
+  readonly ratioPaired: Stat | null;
+  /** The cold CLI's CPU seconds a proof over the warm prover's (medians). */
+  readonly cpuRatio: number | null;
+  readonly goal: 2;
+  readonly witnessShare: number | null;
+}

@@ -1,0 +1,100 @@
+import {
+  BenchInputError,
+  defaultOutDir,
+  notRunLines,
+  parseEngines,
+  parseProtocols,
+  parseWitnessGenerators,
+  resolveInstances,
+  runBench,
+  TABLE_HEADER,
+  tableRows,
+  type BenchOptions,
+} from "../../bench/index.ts";
+import { parseArgs, stringFlag } from "../args.ts";
+import { CliError } from "../errors.ts";
+import { printTable } from "./circuits.ts";
+
+export const BENCH_HELP = `zkr bench [--instances LIST] [--protocols LIST] [--witness LIST] [--engine LIST] [--reps N]
+          [--baseline | --no-baseline] [--no-pipeline] [--max-minutes M] [--seed S] [--out DIR] [--json] [--quick]
+  Proof-generation benchmark: for each circuit instance x protocol x witness generator, one warm-up
+  proof (not counted), then N timed proofs in a warm prover process, each followed by a cold run of
+  the stock snarkjs CLI (groth16 fullprove, one process a proof) on the same circuit and keys as the
+  baseline (interleaved: both see the same machine load), then N pipelined proofs (the next witness
+  computed while the current proof runs). Inputs are full batches of valid signed transfers,
+  different every repetition; every proof is verified against the verification key.
+  Reports constraints (PLONK gates), domain, setup time and key kind, witness/prove/verify times,
+  proof size (JSON and calldata), prover peak RSS, proven transfers/s, L1 verification gas, the
+  ratio to the baseline, a per-constraint cost fit and the largest batch that fits in memory.
+  A configuration that cannot fit this machine or the time budget is skipped with the reason.
+  Writes DIR/results.json (machine, options, every raw sample), DIR/summary.md and SVG charts.
+    --instances LIST  instance names, nK (batch size K on the 65,536-account 4x2-8x4 tree), default,
+                      bench or all (default: default = n1,n4,n8,n16 plus n4 on every other tree)
+    --protocols LIST  groth16,plonk,fflonk (default: all three; PLONK/FFLONK on --O2 circuits are
+                      sized from the r1cs first and skipped with the reason when they cannot fit)
+    --witness LIST    wasm,cpp (default: wasm; cpp needs g++, make, nasm, libgmp-dev, nlohmann-json3-dev)
+    --engine LIST     Groth16 prover in the warm process: warm (zkey kept in memory, QAP on all cores)
+                      and/or snarkjs (snarkjs.groth16.prove) (default: warm)
+    --reps N          timed repetitions per configuration, 1-50 (default: 3)
+    --no-baseline     skip the stock snarkjs CLI baseline;  --no-pipeline  skip the pipelined run
+    --max-minutes M   skip configurations estimated to take longer than M minutes (default: 10)
+    --seed S          workload seed (default: 1)
+    --out DIR         output folder (default: build/bench/<timestamp>/)
+    --json            print results.json to stdout (progress goes to stderr)
+    --quick           smoke run: n1 and n4, 1 repetition, Groth16 only`;
+
+export async function benchCommand(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv, {
+    valued: ["instances", "protocols", "witness", "engine", "reps", "max-minutes", "seed", "out"],
+    boolean: ["baseline", "no-baseline", "no-pipeline", "json", "quick"],
+  });
+  if (args.positional.length > 0) throw new CliError(`unexpected argument "${args.positional[0] ?? ""}"`);
+  if (args.flags.has("baseline") && args.flags.has("no-baseline")) throw new CliError("--baseline and --no-baseline contradict each other");
+  const quick = args.flags.has("quick");
+  const list = (name: string, fallback: string) => (stringFlag(args, name) ?? fallback).split(",").map((s) => s.trim()).filter((s) => s !== "");
+  let options: BenchOptions;
+  try {
+    options = {
+      instances: resolveInstances(list("instances", quick ? "n1,n4" : "default")),
+      protocols: parseProtocols(list("protocols", quick ? "groth16" : "groth16,plonk,fflonk")),
+      witness: parseWitnessGenerators(list("witness", "wasm")),
+      engines: parseEngines(list("engine", "warm")),
+      reps: intFlag(stringFlag(args, "reps"), "reps", 1, 50, quick ? 1 : 3),
+      baseline: !args.flags.has("no-baseline"),
+      pipeline: !args.flags.has("no-pipeline"),
+      maxConfigSeconds: 60 * intFlag(stringFlag(args, "max-minutes"), "max-minutes", 1, 24 * 60, 10),
+      seed: intFlag(stringFlag(args, "seed"), "seed", 0, 2 ** 31, 1),
+      outDir: stringFlag(args, "out") ?? defaultOutDir(),
+    };
+  } catch (err) {
+    if (err instanceof BenchInputError) throw new CliError(err.message);
+    throw err;
+  }
+  if (options.instances.length === 0) throw new CliError("--instances selects no instance");
+  const json = args.flags.has("json");
+  const log = (m: string) => (json ? console.error(m) : console.log(m));
+  const { results, files } = await runBench(options, { log }, ["zkr bench", ...argv].join(" "));
+  if (json) {
+    console.log(JSON.stringify(results, null, 2));
+  } else {
+    console.log("");
+    printTable(TABLE_HEADER, tableRows(results, true));
+    for (const line of notRunLines(results)) console.log(line.replace(/\*\*/g, ""));
+    if (results.headline !== null) {
+      const h = results.headline;
+      const pipelined = h.ratioPipelined === null ? "" : `, pipelined stream ${h.ratioPipelined.toFixed(2)}x`;
+      const cpu = h.cpuRatio === null ? "" : `, CPU time ${h.cpuRatio.toFixed(2)}x`;
+      console.log(`\nbatch ${h.batchSize}: the warm prover proves ${h.ratio.toFixed(2)}x the stock snarkjs CLI's transfers/s (median of paired repetitions; goal 2x${pipelined}${cpu})${h.witnessShare === null ? "" : `; witness ${(100 * h.witnessShare).toFixed(1)} % of a proof (goal <= 15 %)`}`);
+    }
+    console.log(`\nresults: ${files.json}\nsummary: ${files.markdown}\ncharts:  ${files.charts.join(", ")}`);
+  }
+  const failed = results.configurations.filter((c) => c.status === "failed").length;
+  return failed > 0 ? 1 : 0;
+}
+
+function intFlag(value: string | undefined, name: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
