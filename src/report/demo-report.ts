@@ -86,7 +86,7 @@ td:first-child,th:first-child,td.l{text-align:left}h2{margin-top:2em}.note{color
 <p>Instance <b>${esc(r.config.instance)}</b> (${r.config.accounts} accounts, ${r.config.batchSize} operations per batch); ${r.config.users} users, ${r.config.transfers} transfers, seed ${r.config.seed};
 challenge window ${fmtSeconds(r.config.windowSeconds)}; watcher ${r.config.watcher ? "on" : "off"}; zk contract on the ${r.config.l1 === "anvil" ? "anvil EVM (gas measured)" : "simulated L1 (gas from the schedule)"}.
 ${r.keys === undefined ? "" : `Keys: ${esc(r.keys.ceremony)}${r.keys.insecure ? " (<b>INSECURE development setup</b>)" : ""}.`}</p>
-<p class="note">Machine: ${esc(m.cpu)}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${esc(m.node)}, snarkjs ${esc(m.snarkjs)}, circom2 ${esc(m.circom2)}.<br>
+<p class="note">Machine: ${esc(m.cpu)}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${esc(m.node)}, snarkjs ${esc(m.snarkjs)}, circom2 ${esc(m.circom2)}, load average ${m.loadAverage.join("/")}.<br>
 Measured: ${esc(r.provenance.measured)}.<br>Computed: ${esc(r.provenance.computed)}.</p>
 <h2>Same traffic, both modes</h2>
 ${table(SUMMARY_HEADER, runRows)}
@@ -148,7 +148,7 @@ export function renderDemoMarkdown(r: DemoReport, command: string): string {
   return [
     `# zk vs optimistic (measured by \`${command}\`)`,
     "",
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, snarkjs ${m.snarkjs}. Instance ${r.config.instance} (${r.config.batchSize} operations per batch), ${r.config.users} users, ${r.config.transfers} transfers, seed ${r.config.seed}, challenge window ${fmtSeconds(r.config.windowSeconds)}${r.keys?.insecure === true ? ", development (INSECURE) keys" : ""}, zk contract on the ${r.config.l1 === "anvil" ? "anvil EVM (gas measured)" : "simulated L1 (gas from the schedule)"}.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, snarkjs ${m.snarkjs}, load average ${m.loadAverage.join("/")}. Instance ${r.config.instance} (${r.config.batchSize} operations per batch), ${r.config.users} users, ${r.config.transfers} transfers, seed ${r.config.seed}, challenge window ${fmtSeconds(r.config.windowSeconds)}${r.keys?.insecure === true ? ", development (INSECURE) keys" : ""}, zk contract on the ${r.config.l1 === "anvil" ? "anvil EVM (gas measured)" : "simulated L1 (gas from the schedule)"}.`,
     "",
     md(SUMMARY_HEADER, summaryRows(r)),
     "",
