@@ -25,13 +25,14 @@ import { writeBatchFolder, batchMetadata, countKinds, type BatchCounts } from ".
 import { verifyProof, type ProvedBatch } from "../prover/prove.ts";
 import { Prover } from "../prover/prover.ts";
 import { operationId } from "../sequencer/mempool.ts";
+import { assignDeposits } from "../sequencer/sequencer.ts";
 import type { Account } from "../state/account.ts";
 import { buildBatch, type BuiltBatch } from "../state/batch.ts";
 import { RollupError } from "../state/errors.ts";
 import { RollupState } from "../state/rollup-state.ts";
 import { stateFromJson, stateToJson, type StateJson } from "../state/serialize.ts";
 import type { RollupContext } from "../state/transition.ts";
-import type { Deposit, SignedOperation } from "../tx/operation.ts";
+import type { SignedOperation } from "../tx/operation.ts";
 import {
   addressHex,
   bytesToHex,
@@ -437,7 +438,7 @@ export class RollupNode {
   private async cut(): Promise<void> {
     const number = this.batches.length + 1;
     const deposits = this.freshDeposits().slice(0, this.capacity);
-    const depositOps = this.assignDeposits(deposits.map((d) => ({ publicKey: d.publicKey, amount: d.amount })));
+    const depositOps = assignDeposits(this.committed, deposits.map((d) => ({ publicKey: d.publicKey, amount: d.amount })));
     const taken = this.mempool.take(this.capacity - depositOps.length);
     const parent = this.committed;
     const built = buildBatch(parent, [...depositOps, ...taken.map((p) => p.op)], this.capacity, this.ctx);
@@ -474,25 +475,6 @@ export class RollupNode {
     await this.store.write(writes);
     crashPoint("cut:after-write");
     this.log(`batch ${number} cut: ${record.counts.deposits} deposits, ${record.counts.transfers} transfers, ${record.counts.withdrawals} withdrawals (L1 t=${record.cutAt} s)`);
-  }
-
-  /** A deposit goes to the account already holding its key, or to the lowest free index (as src/sequencer does). */
-  private assignDeposits(deposits: readonly { publicKey: PublicKey; amount: bigint }[]): Deposit[] {
-    const byKey = new Map<string, number>();
-    for (const [i, a] of this.committed.entries()) byKey.set(keyOf(a.publicKey), i);
-    const taken = new Set<number>(byKey.values());
-    let free = 0;
-    return deposits.map((d) => {
-      let to = byKey.get(keyOf(d.publicKey));
-      if (to === undefined) {
-        while (taken.has(free)) free++;
-        if (free >= this.committed.capacity) throw new RollupError("UNKNOWN_ACCOUNT", "the account tree is full");
-        to = free;
-        taken.add(to);
-        byKey.set(keyOf(d.publicKey), to);
-      }
-      return { kind: "deposit", to, publicKey: d.publicKey, amount: d.amount };
-    });
   }
 
   private async prove(number: number): Promise<void> {
@@ -783,9 +765,6 @@ async function warmL1(vkey: JsonObject): Promise<void> {
   await verifyProof(vkey, ["1"], wordsToProof(new Array<bigint>(8).fill(1n))).catch(() => false);
 }
 
-function keyOf(pk: PublicKey): string {
-  return `${pk.x}:${pk.y}`;
-}
 
 function failDeposit(): never {
   throw new NodeError("STORE_CORRUPT", "a deposit has no assigned account");

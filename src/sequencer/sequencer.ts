@@ -73,7 +73,7 @@ export class Sequencer {
   /** Builds the next batch; the committed state advances only if the batch builds. */
   cut(depositQueue: readonly QueuedDeposit[]): SequencedBatch {
     const deposits = this.freshDeposits(depositQueue).slice(0, this.opts.capacity);
-    const depositOps = this.assignDeposits(deposits);
+    const depositOps = assignDeposits(this.committed, deposits);
     const operations = this.mempool.take(this.opts.capacity - depositOps.length);
     const parent = this.committed;
     const batch = buildBatch(parent, [...depositOps, ...operations.map((p) => p.op)], this.opts.capacity, this.opts.ctx);
@@ -83,25 +83,28 @@ export class Sequencer {
     if (last !== undefined) this.nextDeposit = last.queueIndex + 1;
     return { parent, batch, deposits, operations };
   }
+}
 
-  /** A deposit goes to the account already holding its key, or to the lowest free index. */
-  private assignDeposits(deposits: readonly QueuedDeposit[]): Deposit[] {
-    const byKey = new Map<string, number>();
-    for (const [i, a] of this.committed.entries()) byKey.set(keyOf(a.publicKey), i);
-    const taken = new Set<number>(byKey.values());
-    let free = 0;
-    return deposits.map((d) => {
-      let to = byKey.get(keyOf(d.publicKey));
-      if (to === undefined) {
-        while (taken.has(free)) free++;
-        if (free >= this.committed.capacity) throw new RollupError("UNKNOWN_ACCOUNT", "the account tree is full");
-        to = free;
-        taken.add(to);
-        byKey.set(keyOf(d.publicKey), to);
-      }
-      return { kind: "deposit", to, publicKey: d.publicKey, amount: d.amount };
-    });
-  }
+/**
+ * Where deposits land: the account already holding the deposit's key, or the lowest free index
+ * (deposits earlier in the same list count as taken).
+ */
+export function assignDeposits(state: RollupState, deposits: readonly { publicKey: PublicKey; amount: bigint }[]): Deposit[] {
+  const byKey = new Map<string, number>();
+  for (const [i, a] of state.entries()) byKey.set(keyOf(a.publicKey), i);
+  const taken = new Set<number>(byKey.values());
+  let free = 0;
+  return deposits.map((d) => {
+    let to = byKey.get(keyOf(d.publicKey));
+    if (to === undefined) {
+      while (taken.has(free)) free++;
+      if (free >= state.capacity) throw new RollupError("UNKNOWN_ACCOUNT", "the account tree is full");
+      to = free;
+      taken.add(to);
+      byKey.set(keyOf(d.publicKey), to);
+    }
+    return { kind: "deposit", to, publicKey: d.publicKey, amount: d.amount };
+  });
 }
 
 function keyOf(pk: PublicKey): string {
