@@ -28,7 +28,7 @@ for (const [label, arities] of Object.entries(shapes)) {
   md.push(`| public-data commitment, batch of 4 (packing + hash chain) | ${commit.overhead} | once per batch |`, "");
 }
 // Every instance of circuits/instances.json, compiled (cached): the totals per batch.
-md.push("## Instances (circuits/instances.json)", "", "| instance | ops | accounts | constraints | per slot | Groth16 domain | compile s |", "|---|---:|---:|---:|---:|---|---:|");
+md.push("## Instances (circuits/instances.json)", "", "| instance | ops | accounts | constraints | total / ops (commitment included) | Groth16 domain | compile s |", "|---|---:|---:|---:|---:|---|---:|");
 const instances = [];
 for (const instance of loadInstances()) {
   console.error(`compiling ${instance.name} (cached if built) ...`);
