@@ -8,7 +8,7 @@ import { reconstructState } from "../l1/reconstruct.ts";
 import { stateFromJson, type StateJson } from "../state/serialize.ts";
 import { NodeError } from "./errors.ts";
 import { L1Host } from "./l1-host.ts";
-import { BATCH, META_KEY, stateKey, type BatchRecord, type Meta } from "./node.ts";
+import { BATCH, META_KEY, l1ParamsOf, stateKey, type BatchRecord, type Meta } from "./node.ts";
 import { NodeStore } from "./store.ts";
 
 export interface AuditResult {
@@ -26,21 +26,7 @@ export async function auditDataDir(dataDir: string, instance: CircuitInstance): 
     const meta = await store.get<Meta>(META_KEY);
     if (meta === undefined) throw new NodeError("STORE_CORRUPT", `${dataDir} holds no node`);
     const { entries, clock } = await L1Host.readLog(store);
-    const host = await L1Host.fromLog(
-      entries,
-      {
-        rollupId: meta.rollupId,
-        layout: instance.layout,
-        arities: meta.arities,
-        capacity: meta.capacity,
-        vkey: meta.vkey,
-        genesisRoot: BigInt(meta.genesisRoot),
-        slotSeconds: meta.slotSeconds,
-        finalitySlots: meta.finalitySlots,
-        forcedDeadlineSeconds: meta.forcedDeadlineSeconds,
-      },
-      clock,
-    );
+    const host = await L1Host.fromLog(entries, l1ParamsOf(meta, instance), clock);
     const reconstructed = reconstructState(host.zk, meta.arities);
     const batches = await store.entries<BatchRecord>(BATCH);
     const onL1 = host.zk.batchCount;

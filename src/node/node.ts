@@ -207,17 +207,7 @@ export class RollupNode {
     try {
       const genesisState = new RollupState(opts.instance.arities);
       const meta = await loadMeta(store, opts, genesisState.root);
-      const params: L1Params = {
-        rollupId: meta.rollupId,
-        layout: opts.instance.layout,
-        arities: meta.arities,
-        capacity: meta.capacity,
-        vkey: meta.vkey,
-        genesisRoot: BigInt(meta.genesisRoot),
-        slotSeconds: meta.slotSeconds,
-        finalitySlots: meta.finalitySlots,
-        forcedDeadlineSeconds: meta.forcedDeadlineSeconds,
-      };
+      const params = l1ParamsOf(meta, opts.instance);
       const t0 = performance.now();
       const l1 = await L1Host.open(store, params);
       const node = new RollupNode(store, l1, meta, opts, genesisState);
@@ -768,6 +758,21 @@ async function warmL1(vkey: JsonObject): Promise<void> {
 
 function failDeposit(): never {
   throw new NodeError("STORE_CORRUPT", "a deposit has no assigned account");
+}
+
+/** The simulated L1's parameters, as fixed in the store's metadata when the data folder was created. */
+export function l1ParamsOf(meta: Meta, instance: CircuitInstance): L1Params {
+  return {
+    rollupId: meta.rollupId,
+    layout: instance.layout,
+    arities: meta.arities,
+    capacity: meta.capacity,
+    vkey: meta.vkey,
+    genesisRoot: BigInt(meta.genesisRoot),
+    slotSeconds: meta.slotSeconds,
+    finalitySlots: meta.finalitySlots,
+    forcedDeadlineSeconds: meta.forcedDeadlineSeconds,
+  };
 }
 
 async function loadMeta(store: NodeStore, opts: NodeOptions, genesisRoot: bigint): Promise<Meta> {
