@@ -4,6 +4,8 @@
 declare module "ffjavascript" {
   export interface WasmCurveGroup {
     readonly zero: PointBuffer;
+    /** The coordinate field (Fq for G1, Fq2 for G2). */
+    readonly F: { readonly n8: number; readonly one: Uint8Array };
     add(a: PointBuffer, b: PointBuffer): PointBuffer;
     /** Scalar in Montgomery form (an Fr element of the curve's Fr). */
     timesFr(p: PointBuffer, s: Uint8Array): PointBuffer;

@@ -7,11 +7,14 @@ import { WarmGroth16Prover, type ProveBreakdown } from "./groth16-warm.ts";
 export type Proof = snarkjs.JsonObject;
 
 /**
- * Which Groth16 prover runs: "snarkjs" (snarkjs.groth16.prove, reading the zkey every proof) or "warm"
- * (groth16-warm.ts: the zkey kept parsed in memory, the QAP step on all cores; same proofs). PLONK and
- * FFLONK always use snarkjs.
+ * Which Groth16 prover runs: "snarkjs" (snarkjs.groth16.prove, reading the zkey every proof), "warm"
+ * (groth16-warm.ts: the zkey kept parsed in memory, the QAP step on all cores; same proofs) or "native"
+ * (the warm prover with its multi-exponentiations in compiled C: native-msm.ts). PLONK and FFLONK
+ * always use snarkjs.
  */
-export type ProverEngine = "snarkjs" | "warm";
+export type ProverEngine = "snarkjs" | "warm" | "native";
+
+export const PROVER_ENGINES: readonly ProverEngine[] = ["warm", "native", "snarkjs"];
 
 export interface ProvedBatch {
   readonly proof: Proof;
@@ -50,13 +53,14 @@ export async function proveWitness(
   protocol: Protocol = "groth16",
   engine: ProverEngine = "snarkjs",
 ): Promise<ProvedBatch> {
-  if (protocol === "groth16" && engine === "warm") {
-    let warm = warmProvers.get(zkey);
+  if (protocol === "groth16" && engine !== "snarkjs") {
+    const id = `${engine}:${zkey}`;
+    let warm = warmProvers.get(id);
     if (warm === undefined) {
-      warm = WarmGroth16Prover.load(zkey);
-      warmProvers.set(zkey, warm);
+      warm = WarmGroth16Prover.load(zkey, { msm: engine === "native" ? "native" : "wasm" });
+      warmProvers.set(id, warm);
       // A failed load is not cached: the next call tries again.
-      warm.catch(() => warmProvers.delete(zkey));
+      warm.catch(() => warmProvers.delete(id));
     }
     const prover = await warm;
     const t0 = performance.now();
