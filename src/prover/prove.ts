@@ -3,6 +3,7 @@ import type { Protocol } from "../artifacts/setup.ts";
 import { calculateWitnessBin } from "../circuit/witness.ts";
 import type { BatchInputs } from "../state/batch.ts";
 import { WarmGroth16Prover, type ProveBreakdown } from "./groth16-warm.ts";
+import { loadNativeMsm, NativeMsmError } from "./native-msm.ts";
 
 export type Proof = snarkjs.JsonObject;
 
@@ -15,6 +16,25 @@ export type Proof = snarkjs.JsonObject;
 export type ProverEngine = "snarkjs" | "warm" | "native";
 
 export const PROVER_ENGINES: readonly ProverEngine[] = ["warm", "native", "snarkjs"];
+
+let fastest: ProverEngine | undefined;
+
+/**
+ * The fastest Groth16 engine this machine has: "native" when the MSM addon builds here (compiled once,
+ * cached), else "warm" with a one-line note on stderr saying why. The sequencer node and the demo use it.
+ */
+export function fastestEngine(): ProverEngine {
+  if (fastest !== undefined) return fastest;
+  try {
+    loadNativeMsm((m) => process.stderr.write(`${m}\n`));
+    fastest = "native";
+  } catch (err) {
+    if (!(err instanceof NativeMsmError)) throw err;
+    process.stderr.write(`${err.message}; proving with ffjavascript's wasm MSM\n`);
+    fastest = "warm";
+  }
+  return fastest;
+}
 
 export interface ProvedBatch {
   readonly proof: Proof;

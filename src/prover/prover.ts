@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { Protocol } from "../artifacts/setup.ts";
 import { CircuitError } from "../circuit/errors.ts";
 import type { BatchInputs } from "../state/batch.ts";
-import type { ProvedBatch, ProverEngine } from "./prove.ts";
+import { fastestEngine, type ProvedBatch, type ProverEngine } from "./prove.ts";
 
 type Reply = { id: number; result: ProvedBatch } | { id: number; error: { message: string; code?: "CONSTRAINT_FAILED" | "BAD_INPUT" } };
 
@@ -25,7 +25,8 @@ export class Prover {
     private readonly protocol: Protocol = "groth16",
     options: { readonly engine?: ProverEngine } = {},
   ) {
-    this.engine = options.engine ?? "snarkjs";
+    // Groth16 defaults to the fastest engine here; PLONK/FFLONK always prove with snarkjs.
+    this.engine = options.engine ?? (protocol === "groth16" ? fastestEngine() : "snarkjs");
     this.child = fork(fileURLToPath(new URL("./worker.ts", import.meta.url)), [], {
       execArgv: ["--import", "tsx"],
       // Structured clone over IPC: bigints in the circuit inputs travel as they are.
