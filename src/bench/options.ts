@@ -2,16 +2,20 @@ import { join } from "node:path";
 import { PROTOCOLS, type Protocol } from "../artifacts/setup.ts";
 import { loadInstances, type CircuitInstance } from "../circuit/instances.ts";
 import { BUILD_DIR } from "../paths.ts";
-import type { ProverEngine } from "../prover/prove.ts";
+import { PROVER_ENGINES, type ProverEngine } from "../prover/prove.ts";
 
 export type WitnessGenerator = "wasm" | "cpp";
 export const WITNESS_GENERATORS: readonly WitnessGenerator[] = ["wasm", "cpp"];
+
+/** Where the proven batches go: the in-process simulated L1 (gas from its schedule) or ZkRollup.sol on anvil (gas measured). */
+export type BenchL1 = "simulated" | "anvil";
+export const BENCH_L1S: readonly BenchL1[] = ["simulated", "anvil"];
 
 export interface BenchOptions {
   readonly instances: readonly CircuitInstance[];
   readonly protocols: readonly Protocol[];
   readonly witness: readonly WitnessGenerator[];
-  /** Groth16 prover in the warm process: "warm" (groth16-warm.ts) and/or "snarkjs" (snarkjs.groth16.prove). */
+  /** Groth16 prover in the warm process: "native" / "warm" (groth16-warm.ts, MSM in C or wasm) and/or "snarkjs" (snarkjs.groth16.prove). */
   readonly engines: readonly ProverEngine[];
   /** Timed repetitions per configuration, after one warm-up proof that is not counted. */
   readonly reps: number;
@@ -24,6 +28,12 @@ export interface BenchOptions {
   readonly outDir: string;
   /** Seed of the transfer workload (keys, receivers, amounts). */
   readonly seed: number;
+  /**
+   * "anvil": one anvil for the run; every Groth16 configuration's proven batches are also submitted, in
+   * order, to its own ZkRollup.sol deployment and to the simulated L1, gas measured beside the schedule's.
+   * Default "simulated": the schedule's verification gas only.
+   */
+  readonly l1?: BenchL1;
 }
 
 /** The tree every batch size is measured on: 65,536 accounts as 4·4·8·8·8·8 (bottom-up 4x2-8x4). */
@@ -91,8 +101,9 @@ export function parseProtocols(list: readonly string[]): Protocol[] {
 
 export function parseEngines(list: readonly string[]): ProverEngine[] {
   return list.map((e) => {
-    if (e !== "warm" && e !== "snarkjs") throw new BenchInputError(`unknown prover engine "${e}" (warm, snarkjs)`);
-    return e;
+    const found = PROVER_ENGINES.find((x) => x === e);
+    if (found === undefined) throw new BenchInputError(`unknown prover engine "${e}" (${PROVER_ENGINES.join(", ")})`);
+    return found;
   });
 }
 
@@ -102,6 +113,12 @@ export function parseWitnessGenerators(list: readonly string[]): WitnessGenerato
     if (found === undefined) throw new BenchInputError(`unknown witness generator "${w}" (wasm, cpp)`);
     return found;
   });
+}
+
+export function parseL1(value: string): BenchL1 {
+  const found = BENCH_L1S.find((x) => x === value);
+  if (found === undefined) throw new BenchInputError(`unknown --l1 "${value}" (simulated, anvil)`);
+  return found;
 }
 
 /** A bad bench option (the CLI turns it into a one-line usage error). */

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../artifacts/files.ts";
+import type { ProverEngine } from "../prover/prove.ts";
 import { renderSvg, type ChartSpec } from "../report/charts.ts";
 import { DEFAULT_TREE, treeLabel } from "./options.ts";
 import type { BenchResults, ConfigResult } from "./results.ts";
@@ -61,6 +62,26 @@ export const TABLE_HEADER = [
   "L1 verify gas",
 ];
 
+/** With --l1 anvil, after TABLE_HEADER: gas measured on anvil beside the simulated L1's (schedule) figure. */
+export const ANVIL_TABLE_HEADER = ["L1 gas/batch anvil", "L1 gas/batch simulated", "anvil vs simulated", "L1 gas/transfer anvil"];
+
+export function tableHeader(results: BenchResults): string[] {
+  return results.options.l1 === "anvil" ? [...TABLE_HEADER, ...ANVIL_TABLE_HEADER] : TABLE_HEADER;
+}
+
+const signedPct = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} %`;
+/** The batches of a configuration differ by a few calldata bytes: a range of identical percentages says nothing. */
+const fmtPct = (x: Stat) => (signedPct(x.min) === signedPct(x.max) ? signedPct(x.median) : fmtStat(x, signedPct));
+
+function anvilCells(c: ConfigResult, short: boolean): string[] {
+  const g = c.l1Gas;
+  if (g === undefined) return ["–", "–", "–", "–"];
+  if (g.status === "n/a") return ["n/a (Groth16 only)", "–", "–", "–"];
+  const s = g.summary;
+  const gas = (x: Stat) => (short ? n0(x.median) : fmtStat(x, n0));
+  return [gas(s.gasPerBatch), gas(s.scheduleGasPerBatch), short ? signedPct(s.measuredVsSchedule.median) : fmtPct(s.measuredVsSchedule), gas(s.gasPerTransfer)];
+}
+
 /** One row per configuration (ok ones; skipped and failed are listed with their reason elsewhere). */
 export function tableRows(results: BenchResults, short = false): string[][] {
   return results.configurations
@@ -92,6 +113,7 @@ export function tableRows(results: BenchResults, short = false): string[][] {
         s?.speedupVsBaseline == null ? "–" : `${s.speedupVsBaseline.toFixed(2)}×`,
         fmt(s?.witnessShare ?? null, pct),
         s?.l1VerifyGas == null ? "n/a" : n0(s.l1VerifyGas),
+        ...(results.options.l1 === "anvil" ? anvilCells(c, short) : []),
       ];
     });
 }
@@ -118,14 +140,15 @@ export function summaryMarkdown(r: BenchResults): string {
     "",
   );
   out.push("## Results", "");
-  out.push(mdTable(TABLE_HEADER, tableRows(r)), "");
+  out.push(mdTable(tableHeader(r), tableRows(r)), "");
+  if (r.options.l1 === "anvil") out.push(...anvilSection(r));
 
   out.push("## Against the baseline", "");
   const h = r.headline;
   if (h === null) out.push("No baseline was measured in this run (--no-baseline, or no Groth16 configuration ran).", "");
   else {
     out.push(
-      `At batch ${h.batchSize} (${h.instance}): **the warm prover proves ${h.ratio.toFixed(2)}× the stock CLI's transfers per second** ` +
+      `At batch ${h.batchSize} (${h.instance}): **the ${ENGINE_LABEL[h.engine]} proves ${h.ratio.toFixed(2)}× the stock CLI's transfers per second** ` +
         `(goal ${h.goal}×: ${h.ratio >= h.goal ? "met" : "not met"})` +
         (h.ratioPaired === null ? "." : `: median of the per-repetition ratios ${fmtStat(h.ratioPaired, (x) => x.toFixed(2))}, each cold CLI run timed right after a warm proof so that both saw the same load.`) +
         ` Medians: CLI ${h.baselineTransfersPerSecond.toFixed(3)} transfers/s (one cold process a proof), warm ${h.warmTransfersPerSecond.toFixed(3)} transfers/s one proof at a time (${h.ratioOneAtATime.toFixed(2)}×)` +
@@ -166,13 +189,13 @@ export function summaryMarkdown(r: BenchResults): string {
     out.push("Where a warm Groth16 proof's time goes (median of the repetitions, seconds):", "");
     out.push(
       mdTable(
-        ["batch", "tree", "QAP (A·w, B·w, C)", "FFTs", "multi-exponentiations"],
+        ["batch", "tree", "prover", "QAP (A·w, B·w, C)", "FFTs", "multi-exponentiations"],
         breakdown.map((c) => {
           const med = (f: (b: NonNullable<ConfigResult["samples"][number]["breakdown"]>) => number) => {
             const xs = c.samples.flatMap((s) => (s.breakdown === undefined ? [] : [f(s.breakdown)])).sort((a, b) => a - b);
             return sec(xs[Math.floor(xs.length / 2)] ?? 0);
           };
-          return [String(c.config.batchSize), c.config.tree, med((b) => b.abc), med((b) => b.fft), med((b) => b.msm)];
+          return [String(c.config.batchSize), c.config.tree, c.config.engine, med((b) => b.abc), med((b) => b.fft), med((b) => b.msm)];
         }),
       ),
       "",
@@ -207,6 +230,46 @@ export function summaryMarkdown(r: BenchResults): string {
   return out.join("\n");
 }
 
+function anvilSection(r: BenchResults): string[] {
+  const out: string[] = ["## L1 gas on anvil", ""];
+  const measured = r.configurations.flatMap((c) => (c.status === "ok" && c.l1Gas?.status === "measured" ? [{ c, g: c.l1Gas }] : []));
+  const first = measured[0]?.g;
+  out.push(
+    "Every batch a Groth16 configuration proved (warm-up, repetitions, baseline and pipelined proofs, in the order the workload made them) " +
+      "was submitted as a real transaction to a fresh deployment of contracts/ZkRollup.sol with that configuration's snarkjs-exported verifier" +
+      (first === undefined ? "" : ` (${first.evm.anvil}, hardfork ${first.evm.hardfork}, solc ${first.evm.solc})`) +
+      ", and the same calldata to the simulated L1; every submission was accepted by both. " +
+      "Gas on anvil is each receipt's gasUsed (no eth_estimateGas); the simulated L1's figure is its EIP-schedule charge (Poseidon measured) for the same transaction. " +
+      "Median (min–max) over every batch but the first, which also pays for a new storage slot (the batch count going from zero); all submissions, with their transaction hashes, are in results.json.",
+    "",
+  );
+  if (measured.length > 0) {
+    out.push(
+      mdTable(
+        ["batch", "tree", "witness", "prover", "batches submitted", "gas/batch anvil", "gas/batch simulated", "anvil vs simulated", "gas/transfer anvil", "gas/transfer simulated", "verifier deploy gas"],
+        measured.map(({ c, g }) => [
+          String(c.config.batchSize),
+          c.config.tree,
+          c.config.witness,
+          c.config.engine,
+          `${g.submissions.length} (${g.summary.batches} counted)`,
+          fmtStat(g.summary.gasPerBatch, n0),
+          fmtStat(g.summary.scheduleGasPerBatch, n0),
+          fmtPct(g.summary.measuredVsSchedule),
+          fmtStat(g.summary.gasPerTransfer, n0),
+          fmtStat(g.summary.scheduleGasPerTransfer, n0),
+          n0(g.deploymentGas.verifier),
+        ]),
+      ),
+      "",
+    );
+  }
+  const na = r.configurations.filter((c) => c.status === "ok" && c.l1Gas?.status === "n/a");
+  for (const c of na) if (c.l1Gas?.status === "n/a") out.push(`- n${c.config.batchSize} ${c.config.tree} ${c.config.protocol}: measured gas n/a: ${c.l1Gas.reason}.`);
+  if (na.length > 0) out.push("");
+  return out;
+}
+
 export function mdTable(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
@@ -214,10 +277,12 @@ export function mdTable(header: string[], rows: string[][]): string {
 
 const LEGEND = { orient: "bottom", direction: "vertical", labelLimit: 520 } as const;
 
+const ENGINE_LABEL: Record<ProverEngine, string> = { native: "warm prover (native MSM)", warm: "warm prover (wasm MSM)", snarkjs: "snarkjs in a warm process" };
+
 function series(c: ConfigResult): string {
   const witness = c.config.witness === "cpp" ? " (C++ witness)" : "";
   if (c.config.protocol !== "groth16") return `${c.config.protocol} (snarkjs, warm process)${witness}`;
-  return `groth16 ${c.config.engine === "warm" ? "warm prover" : "snarkjs in a warm process"}${witness}`;
+  return `groth16 ${ENGINE_LABEL[c.config.engine]}${witness}`;
 }
 
 function proveChart(r: BenchResults): ChartSpec {

@@ -2,7 +2,7 @@ import type { Protocol } from "../artifacts/setup.ts";
 import type { ProveBreakdown } from "../prover/groth16-warm.ts";
 import type { ProverEngine } from "../prover/prove.ts";
 import type { machineInfo } from "../report/machine.ts";
-import type { WitnessGenerator } from "./options.ts";
+import type { BenchL1, WitnessGenerator } from "./options.ts";
 import type { LinearFit, Stat } from "./stats.ts";
 
 /** results.json, version 1. Times in seconds, memory in bytes; every raw sample is kept. */
@@ -24,6 +24,7 @@ export interface BenchResults {
     readonly pipeline: boolean;
     readonly maxConfigSeconds: number;
     readonly seed: number;
+    readonly l1: BenchL1;
   };
   readonly configurations: ConfigResult[];
   readonly scaling: Scaling;
@@ -75,6 +76,53 @@ export interface ConfigResult {
   pipelined?: Pipelined;
   baseline?: { readonly samples: BaselineSample[] };
   summary?: Summary;
+  /** With --l1 anvil: the configuration's proven batches submitted as real transactions (or why not). */
+  l1Gas?: L1Gas;
+}
+
+/**
+ * --l1 anvil. Every batch the configuration proved (warm-up, repetitions, baseline, pipelined, in the order
+ * the workload made them) sent to a fresh ZkRollup.sol deployment on anvil and to the simulated L1's
+ * ZkRollupContract: the same calldata bytes and proofs on both.
+ */
+export type L1Gas =
+  | {
+      readonly status: "measured";
+      readonly evm: { readonly anvil: string; readonly hardfork: string; readonly solc: string };
+      /** Deployment transactions, gasUsed (the verifier is this configuration's keys' snarkjs export). */
+      readonly deploymentGas: { readonly verifier: number; readonly rollup: number; readonly poseidon3: number; readonly poseidon6: number };
+      readonly submissions: L1Submission[];
+      readonly summary: L1GasSummary;
+    }
+  | { readonly status: "n/a"; readonly reason: string };
+
+export interface L1Submission {
+  /** The contract's batch number (1 = first accepted). */
+  readonly batch: number;
+  /** Which proof it carries. */
+  readonly source: "warm-up" | "repetition" | "baseline" | "pipelined";
+  readonly transfers: number;
+  readonly calldataBytes: number;
+  /** anvil receipt's gasUsed. */
+  readonly gasUsed: number;
+  /** gasUsed − 21,000 − calldata gas (EIP-2028). */
+  readonly executionGas: number;
+  /** What the simulated L1 charged for the same transaction (EIP schedule, Poseidon measured). */
+  readonly scheduleGas: number;
+  readonly txHash: string;
+  /** False for the first batch: it also pays for batchCount's storage slot going from zero (22,100 instead of 5,000). */
+  readonly counted: boolean;
+}
+
+export interface L1GasSummary {
+  /** Submissions counted (every one but the first). */
+  readonly batches: number;
+  readonly gasPerBatch: Stat;
+  readonly gasPerTransfer: Stat;
+  readonly scheduleGasPerBatch: Stat;
+  readonly scheduleGasPerTransfer: Stat;
+  /** Per batch, (measured − schedule) / schedule. */
+  readonly measuredVsSchedule: Stat;
 }
 
 export interface Sample {
@@ -160,6 +208,8 @@ export interface Scaling {
 
 export interface Headline {
   readonly instance: string;
+  /** The Groth16 engine compared with the baseline (the first listed in --engine that ran). */
+  readonly engine: ProverEngine;
   readonly batchSize: number;
   readonly baselineTransfersPerSecond: number;
   readonly warmTransfersPerSecond: number;

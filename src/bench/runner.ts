@@ -11,10 +11,13 @@ import { BUILD_DIR } from "../paths.ts";
 import { verifyProof, type ProvedBatch } from "../prover/prove.ts";
 import { Prover } from "../prover/prover.ts";
 import { machineInfo } from "../report/machine.ts";
+import type { EvmSession } from "../evm/client.ts";
 import type { BatchInputs } from "../state/batch.ts";
 import { coldCliFullProve } from "./baseline.ts";
+import { loadNativeMsm, NativeMsmError } from "../prover/native-msm.ts";
 import { buildCppWitness, cppToolchain, cppWitness, cppWitnessBuilt, type CppWitnessGenerator } from "./cpp-witness.ts";
 import { compileSeconds, estimate, type Estimate } from "./feasibility.ts";
+import { L1SubmissionError, NOT_GROTH16_REASON, startBenchAnvil, submitToAnvil, type ProvenBatch } from "./l1-gas.ts";
 import { treeLabel, type BenchOptions } from "./options.ts";
 import { plonkSizing, type PlonkSizing } from "./plonk-gates.ts";
 import { l1VerifyGas, proofCalldataBytes, proofJsonBytes } from "./proof-size.ts";
@@ -22,7 +25,7 @@ import { writeReport } from "./report.ts";
 import type { BaselineSample, BenchResults, ConfigKey, ConfigResult, Pipelined, Sample, Summary } from "./results.ts";
 import { scalingOf, headlineOf } from "./scaling.ts";
 import { stat } from "./stats.ts";
-import { TransferWorkload } from "./workload.ts";
+import { TransferWorkload, type WorkloadBatch } from "./workload.ts";
 
 export interface BenchIo {
   /** Progress lines (the terminal table is printed from them while the run goes). */
@@ -45,14 +48,28 @@ const load1 = () => Number((loadavg()[0] ?? 0).toFixed(2));
  * one warm-up proof (not counted), `reps` timed proofs in a warm prover process, `reps` pipelined
  * proofs, and `reps` cold runs of the stock snarkjs CLI on the same circuit and keys. Every proof is
  * verified against the verification key; a configuration where one fails is reported failed, untimed.
+ * With l1 "anvil", one anvil serves the run (stopped at the end, also on failure) and each Groth16
+ * configuration's proven batches are then submitted to its own ZkRollup.sol there (l1-gas.ts).
  * Writes results.json, summary.md and the SVG charts to opts.outDir.
  */
 export async function runBench(opts: BenchOptions, io: BenchIo, command = "zkr bench"): Promise<BenchRun> {
   const started = performance.now();
+  const l1 = opts.l1 ?? "simulated";
+  // Started first: an environment without anvil fails before minutes of proving, not after.
+  const anvil = l1 === "anvil" ? await startBenchAnvil() : undefined;
+  try {
+    return await sweep(opts, io, command, started, anvil);
+  } finally {
+    await anvil?.close();
+  }
+}
+
+async function sweep(opts: BenchOptions, io: BenchIo, command: string, started: number, anvil: EvmSession | undefined): Promise<BenchRun> {
   const loadStart = load1();
   mkdirSync(opts.outDir, { recursive: true });
   const machine = machineInfo();
   io.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, snarkjs ${machine.snarkjs}; load average ${loadStart}`);
+  if (anvil !== undefined) io.log(`L1: ${anvil.node.version} at ${anvil.node.url} (hardfork ${anvil.node.hardfork}); proven batches are submitted to ZkRollup.sol after each configuration's timing`);
 
   const keys: ConfigKey[] = [];
   for (const instance of opts.instances) {
@@ -81,7 +98,7 @@ export async function runBench(opts: BenchOptions, io: BenchIo, command = "zkr b
     configurations.push(result);
     const wantBaseline = opts.baseline && key.protocol === "groth16" && !baselineDone.has(`${key.instance}/${key.protocol}`);
     try {
-      await runConfig({ instance, key, result, opts, tag, io, toolchain, wantBaseline });
+      await runConfig({ instance, key, result, opts, tag, io, toolchain, wantBaseline, anvil });
       if (result.baseline !== undefined) baselineDone.add(`${key.instance}/${key.protocol}`);
     } catch (err) {
       result.status = "failed";
@@ -119,6 +136,7 @@ export async function runBench(opts: BenchOptions, io: BenchIo, command = "zkr b
       pipeline: opts.pipeline,
       maxConfigSeconds: opts.maxConfigSeconds,
       seed: opts.seed,
+      l1: anvil === undefined ? "simulated" : "anvil",
     },
     configurations,
     scaling,
@@ -138,6 +156,7 @@ interface ConfigContext {
   readonly io: BenchIo;
   readonly toolchain: ReturnType<typeof cppToolchain>;
   readonly wantBaseline: boolean;
+  readonly anvil: EvmSession | undefined;
 }
 
 async function runConfig(ctx: ConfigContext): Promise<void> {
@@ -146,6 +165,16 @@ async function runConfig(ctx: ConfigContext): Promise<void> {
 
   if (key.witness === "cpp" && !ctx.toolchain.ok) {
     return skip(result, `C++ witness generator needs g++, make, nasm, libgmp-dev and nlohmann-json3-dev; missing here: ${ctx.toolchain.missing.join(", ")} (apt-get install ${ctx.toolchain.install.join(" ")})`, sub);
+  }
+
+  if (key.engine === "native") {
+    // Built here once (cached in build/native/), so the prover process only loads it.
+    try {
+      loadNativeMsm(sub);
+    } catch (err) {
+      if (err instanceof NativeMsmError) return skip(result, err.message, sub);
+      throw err;
+    }
   }
 
   // Compile (cached by content hash): needed to know the size of anything.
@@ -217,7 +246,13 @@ async function runConfig(ctx: ConfigContext): Promise<void> {
   const batches = Array.from({ length: batchCount }, () => workload.batch());
   sub(`${batchCount} batches of ${instance.ops} signed transfers made with the reference model in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   let next = 0;
-  const take = () => batches[next++] as { inputs: BatchInputs; transfers: number };
+  // Each batch's proof, by position: with --l1 anvil they are submitted in the workload's order.
+  const proven: (ProvenBatch | undefined)[] = [];
+  const take = (source: ProvenBatch["source"]) => {
+    const index = next++;
+    const batch = batches[index] as WorkloadBatch;
+    return { ...batch, keep: (proof: JsonObject) => void (proven[index] = { source, transfers: batch.transfers, records: batch.records, newRoot: batch.newRoot, proof }) };
+  };
   const workDir = join(opts.outDir, "work", result.id.replace(/\//g, "_"));
   mkdirSync(workDir, { recursive: true });
 
@@ -241,7 +276,7 @@ async function runConfig(ctx: ConfigContext): Promise<void> {
   try {
     // One proof in the warm process: witness then proof (the wasm witness runs inside the prover process).
     const proveOne = async (rep: number): Promise<Sample> => {
-      const { inputs, transfers } = take();
+      const { inputs, transfers, keep } = take(rep === 0 ? "warm-up" : "repetition");
       let proved: ProvedBatch;
       let witnessSeconds: number;
       if (cpp === undefined) {
@@ -253,6 +288,7 @@ async function runConfig(ctx: ConfigContext): Promise<void> {
         witnessSeconds = w.seconds;
       }
       const v = await verify(proved, inputs);
+      keep(proved.proof);
       return {
         rep,
         transfers,
@@ -279,11 +315,12 @@ async function runConfig(ctx: ConfigContext): Promise<void> {
     // load from whatever else runs on this machine; the warm process idles meanwhile.
     const baseline: BaselineSample[] = [];
     const coldOne = async (rep: number): Promise<BaselineSample> => {
-      const { inputs, transfers } = take();
+      const { inputs, transfers, keep } = take("baseline");
       const inputJson = join(workDir, "input.json");
       writeFileSync(inputJson, inputsJson(inputs));
       const cold = await coldCliFullProve({ protocol: key.protocol, inputJson, wasm: circuit.wasm, zkey: keys.zkey, workDir });
       const v = await verify(cold, inputs);
+      keep(cold.proof);
       return { rep, transfers, wallSeconds: cold.wallSeconds, peakRssBytes: cold.peakRssBytes, cpuSeconds: cold.cpuSeconds, verified: v.ok, proofJsonBytes: cold.proofJsonBytes, loadAverage: load1() };
     };
 
@@ -303,7 +340,7 @@ async function runConfig(ctx: ConfigContext): Promise<void> {
 
     if (opts.pipeline) {
       // The next batch's witness is computed here while the prover process proves the current one.
-      const items = Array.from({ length: opts.reps }, () => take());
+      const items = Array.from({ length: opts.reps }, () => take("pipelined"));
       const completions: Pipelined["completions"] = [];
       // Warm this process's witness calculator (wasm compile, JIT) as the prover process was warmed: not timed.
       if (items[0] !== undefined) await witnessFor(items[0].inputs);
@@ -315,6 +352,7 @@ async function runConfig(ctx: ConfigContext): Promise<void> {
           prover.proveWitness(w.wtns).then(async (proved) => {
             const atSeconds = (performance.now() - tp) / 1000;
             const v = await verify(proved, item.inputs);
+            item.keep(proved.proof);
             completions.push({ atSeconds, witnessSeconds: w.seconds, proveSeconds: proved.proveSeconds, verified: v.ok });
           }),
         );
@@ -332,7 +370,30 @@ async function runConfig(ctx: ConfigContext): Promise<void> {
   } finally {
     await prover.close();
   }
+
+  // Every proof verified (a failure returned above): now the L1, after the timing, so it cannot disturb it.
+  if (ctx.anvil === undefined) return;
+  if (key.protocol !== "groth16") {
+    result.l1Gas = { status: "n/a", reason: NOT_GROTH16_REASON };
+    return;
+  }
+  const all = proven.filter((p): p is ProvenBatch => p !== undefined);
+  if (all.length !== batches.length) return fail(result, `only ${all.length} of ${batches.length} batches have a proof to submit`, sub);
+  try {
+    result.l1Gas = await submitToAnvil({ session: ctx.anvil, instance, keys, vkey, genesisRoot: workload.genesisRoot, batches: all, log: sub });
+  } catch (err) {
+    if (!(err instanceof L1SubmissionError)) throw err;
+    return fail(result, err.message, sub);
+  }
+  const g = result.l1Gas.summary;
+  sub(
+    `L1 (anvil): ${all.length} batches accepted; ${n0(g.gasPerBatch.median)} gas a batch (first batch excluded), ${n0(g.gasPerTransfer.median)} a transfer; ` +
+      `simulated L1 ${n0(g.scheduleGasPerBatch.median)} (${signedPct(g.measuredVsSchedule.median)})`,
+  );
 }
+
+const n0 = (x: number) => Math.round(x).toLocaleString("en-US");
+const signedPct = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} %`;
 
 function estimateBase(ctx: ConfigContext, constraints: number) {
   return {

@@ -48,7 +48,7 @@ export function scalingOf(configs: readonly ConfigResult[], instances: readonly 
   const predictions: Scaling["predictions"] = [];
   const g16 = largest.get("groth16");
   const pick = (fits: { protocol: Protocol; engine: ProverEngine; fit: LinearFit }[]) =>
-    fits.find((f) => f.protocol === "groth16" && f.engine === "warm")?.fit ?? fits.find((f) => f.protocol === "groth16")?.fit;
+    fits.filter((f) => f.protocol === "groth16").sort((a, b) => ENGINE_RANK[b.engine] - ENGINE_RANK[a.engine])[0]?.fit;
   const proveFit = pick(proveFits);
   const rssFit = pick(rssFits);
   if (g16 !== undefined && constraintsPerTransfer !== null && proveFit !== undefined && rssFit !== undefined) {
@@ -76,8 +76,11 @@ export function scalingOf(configs: readonly ConfigResult[], instances: readonly 
   return { proveSecondsPerConstraint: proveFits, peakRssBytesPerConstraint: rssFits, constraintsPerTransfer, largestBatchProven: [...largest.values()], predictions };
 }
 
+/** Which engine a summary prefers when several ran: the native MSM, then the warm wasm prover, then snarkjs. */
+const ENGINE_RANK: Record<ProverEngine, number> = { native: 2, warm: 1, snarkjs: 0 };
+
 /**
- * The headline: Groth16 with the wasm witness on the default tree, warm engine, at batch 16 (else the
+ * The headline: Groth16 with the wasm witness on the default tree, fastest engine run, at batch 16 (else the
  * largest batch with a baseline): warm throughput, one proof at a time and pipelined, over the stock CLI's.
  */
 export function headlineOf(configs: readonly ConfigResult[]): Headline | null {
@@ -90,7 +93,7 @@ export function headlineOf(configs: readonly ConfigResult[]): Headline | null {
       c.summary?.baselineTransfersPerSecond != null &&
       c.summary.transfersPerSecond !== null,
   );
-  const preferred = (c: ConfigResult) => (c.config.engine === "warm" ? 1 : 0) + (c.config.tree === defaultTree ? 2 : 0);
+  const preferred = (c: ConfigResult) => ENGINE_RANK[c.config.engine] + (c.config.tree === defaultTree ? 4 : 0);
   const at16 = candidates.filter((c) => c.config.batchSize === 16).sort((a, b) => preferred(b) - preferred(a))[0];
   const chosen = at16 ?? candidates.sort((a, b) => b.config.batchSize - a.config.batchSize || preferred(b) - preferred(a))[0];
   const s = chosen?.summary;
@@ -99,6 +102,7 @@ export function headlineOf(configs: readonly ConfigResult[]): Headline | null {
   const ratioPipelined = s.pipelinedTransfersPerSecond === null ? null : s.pipelinedTransfersPerSecond / s.baselineTransfersPerSecond.median;
   return {
     instance: chosen.config.instance,
+    engine: chosen.config.engine,
     batchSize: chosen.config.batchSize,
     baselineTransfersPerSecond: s.baselineTransfersPerSecond.median,
     warmTransfersPerSecond: s.transfersPerSecond.median,

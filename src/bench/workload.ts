@@ -7,6 +7,14 @@ import { signTransfer, type Deposit, type Transfer } from "../tx/operation.ts";
 /** The rollup id the benchmark's transfers are signed for. */
 export const BENCH_ROLLUP_ID = 5;
 
+export interface WorkloadBatch {
+  readonly inputs: BatchInputs;
+  readonly transfers: number;
+  /** The records posted to L1 (capacity · recordBytes bytes). */
+  readonly records: Uint8Array;
+  readonly newRoot: bigint;
+}
+
 interface BenchUser {
   readonly key: Uint8Array;
   readonly publicKey: PublicKey;
@@ -25,6 +33,8 @@ export class TransferWorkload {
   private readonly ctx: RollupContext;
   private readonly rand: () => number;
   private round = 0;
+  /** The root after the funding deposits: the genesis of a rollup contract the batches are submitted to. */
+  readonly genesisRoot: bigint;
 
   constructor(
     private readonly instance: CircuitInstance,
@@ -41,10 +51,14 @@ export class TransferWorkload {
     });
     const deposits: Deposit[] = this.users.map((u) => ({ kind: "deposit", to: u.index, publicKey: u.publicKey, amount: 1_000_000_000n }));
     this.state = buildBatch(new RollupState(instance.arities), deposits, deposits.length, this.ctx).state;
+    this.genesisRoot = this.state.root;
   }
 
-  /** The next full batch: `ops` signed transfers (no padding), applied to the workload's state. */
-  batch(): { inputs: BatchInputs; transfers: number } {
+  /**
+   * The next full batch: `ops` signed transfers (no padding), applied to the workload's state; with what an
+   * L1 is sent for it (records, new root; transfers have no withdrawal recipients).
+   */
+  batch(): WorkloadBatch {
     const n = this.instance.ops;
     const senders = rotate(this.users, (this.round * n) % this.users.length).slice(0, n);
     const transfers: Transfer[] = senders.map((from) => {
@@ -58,7 +72,7 @@ export class TransferWorkload {
     const built = buildBatch(this.state, transfers, n, this.ctx);
     this.state = built.state;
     this.round++;
-    return { inputs: built.inputs, transfers: transfers.length };
+    return { inputs: built.inputs, transfers: transfers.length, records: built.records, newRoot: built.newRoot };
   }
 }
 

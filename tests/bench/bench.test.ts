@@ -31,7 +31,7 @@ describe("zkr bench runner on the test instance (one repetition)", () => {
         instances: [testInstance],
         protocols: ["groth16"],
         witness: ["wasm"],
-        engines: ["warm"],
+        engines: ["native", "warm"],
         reps: 1,
         baseline: true,
         pipeline: true,
@@ -53,9 +53,14 @@ describe("zkr bench runner on the test instance (one repetition)", () => {
     for (const k of ["cpu", "cores", "memoryGiB", "node", "snarkjs", "circom2", "circomlib"] as const) expect(written.machine[k]).toBeTruthy();
     expect(typeof written.loadAverage.start).toBe("number");
     expect(written.options).toMatchObject({ instances: [testInstance.name], protocols: ["groth16"], witness: ["wasm"], reps: 1, baseline: true, pipeline: true });
-    expect(written.configurations).toHaveLength(1);
+    expect(written.configurations).toHaveLength(2);
     expect(groth.status).toBe("ok");
-    expect(groth.config).toMatchObject({ instance: testInstance.name, batchSize: 2, tree: "4x2", accounts: 16, protocol: "groth16", witness: "wasm", engine: "warm" });
+    expect(groth.config).toMatchObject({ instance: testInstance.name, batchSize: 2, tree: "4x2", accounts: 16, protocol: "groth16", witness: "wasm", engine: "native" });
+    // The wasm-MSM warm prover runs too, every proof verified; the baseline is timed once, with the first engine.
+    const wasm = written.configurations[1];
+    expect(wasm?.config.engine).toBe("warm");
+    expect(wasm?.status).toBe("ok");
+    expect(wasm?.samples.every((s) => s.verified)).toBe(true);
   });
 
   it("records the circuit, the keys and every raw sample, each proof verified", () => {
@@ -89,7 +94,7 @@ describe("zkr bench runner on the test instance (one repetition)", () => {
     expect(sum?.cpuRatio).toBeGreaterThan(0);
     expect(sum?.proofCalldataBytes).toBe(256);
     expect(sum?.l1VerifyGas).toBe(groth16VerifyGas(1));
-    expect(written.headline).toMatchObject({ instance: testInstance.name, batchSize: 2, goal: 2 });
+    expect(written.headline).toMatchObject({ instance: testInstance.name, batchSize: 2, engine: "native", goal: 2 });
   });
 
   it("writes the Markdown summary and the SVG charts", () => {

@@ -130,6 +130,7 @@ describe("zkr bench options", () => {
     [["--frobnicate"], /unknown option/],
     [["--baseline", "--no-baseline"], /contradict/],
     [["extra"], /unexpected argument/],
+    [["--l1", "mainnet"], /--l1/],
   ])("%j is a usage error", async (argv, message) => {
     await expect(benchCommand(argv)).rejects.toThrow(CliError);
     await expect(benchCommand(argv)).rejects.toThrow(message);

@@ -3,11 +3,12 @@ import {
   defaultOutDir,
   notRunLines,
   parseEngines,
+  parseL1,
   parseProtocols,
   parseWitnessGenerators,
   resolveInstances,
   runBench,
-  TABLE_HEADER,
+  tableHeader,
   tableRows,
   type BenchOptions,
 } from "../../bench/index.ts";
@@ -16,7 +17,8 @@ import { CliError } from "../errors.ts";
 import { printTable } from "./circuits.ts";
 
 export const BENCH_HELP = `zkr bench [--instances LIST] [--protocols LIST] [--witness LIST] [--engine LIST] [--reps N]
-          [--baseline | --no-baseline] [--no-pipeline] [--max-minutes M] [--seed S] [--out DIR] [--json] [--quick]
+          [--baseline | --no-baseline] [--no-pipeline] [--max-minutes M] [--seed S] [--l1 simulated|anvil]
+          [--out DIR] [--json] [--quick]
   Proof-generation benchmark: for each circuit instance x protocol x witness generator, one warm-up
   proof (not counted), then N timed proofs in a warm prover process, each followed by a cold run of
   the stock snarkjs CLI (groth16 fullprove, one process a proof) on the same circuit and keys as the
@@ -33,19 +35,28 @@ export const BENCH_HELP = `zkr bench [--instances LIST] [--protocols LIST] [--wi
     --protocols LIST  groth16,plonk,fflonk (default: all three; PLONK/FFLONK on --O2 circuits are
                       sized from the r1cs first and skipped with the reason when they cannot fit)
     --witness LIST    wasm,cpp (default: wasm; cpp needs g++, make, nasm, libgmp-dev, nlohmann-json3-dev)
-    --engine LIST     Groth16 prover in the warm process: warm (zkey kept in memory, QAP on all cores)
-                      and/or snarkjs (snarkjs.groth16.prove) (default: warm)
+    --engine LIST     Groth16 prover in the warm process: native (the warm prover with its multi-
+                      exponentiations in C, compiled on first use with the machine's cc into build/native/;
+                      skipped with the reason if it cannot be built), warm (zkey kept in memory, QAP on all
+                      cores, ffjavascript's wasm MSM) and/or snarkjs (snarkjs.groth16.prove)
+                      (default: native,warm; the first listed is the one compared with the baseline)
     --reps N          timed repetitions per configuration, 1-50 (default: 3)
     --no-baseline     skip the stock snarkjs CLI baseline;  --no-pipeline  skip the pipelined run
     --max-minutes M   skip configurations estimated to take longer than M minutes (default: 10)
     --seed S          workload seed (default: 1)
+    --l1 L1           simulated (default): L1 verification gas from the simulated L1's schedule.
+                      anvil: also submit every batch a Groth16 configuration proved, in order, as real
+                      transactions to its own ZkRollup.sol + verifier on one local anvil (started and
+                      stopped by the run), after its timing; reports the receipts' gasUsed per batch and
+                      per transfer beside the simulated L1's figure for the same calldata. A rejected
+                      batch fails the configuration. PLONK/FFLONK: n/a (the contract takes Groth16 only).
     --out DIR         output folder (default: build/bench/<timestamp>/)
     --json            print results.json to stdout (progress goes to stderr)
     --quick           smoke run: n1 and n4, 1 repetition, Groth16 only`;
 
 export async function benchCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, {
-    valued: ["instances", "protocols", "witness", "engine", "reps", "max-minutes", "seed", "out"],
+    valued: ["instances", "protocols", "witness", "engine", "reps", "max-minutes", "seed", "out", "l1"],
     boolean: ["baseline", "no-baseline", "no-pipeline", "json", "quick"],
   });
   if (args.positional.length > 0) throw new CliError(`unexpected argument "${args.positional[0] ?? ""}"`);
@@ -58,12 +69,13 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
       instances: resolveInstances(list("instances", quick ? "n1,n4" : "default")),
       protocols: parseProtocols(list("protocols", quick ? "groth16" : "groth16,plonk,fflonk")),
       witness: parseWitnessGenerators(list("witness", "wasm")),
-      engines: parseEngines(list("engine", "warm")),
+      engines: parseEngines(list("engine", "native,warm")),
       reps: intFlag(stringFlag(args, "reps"), "reps", 1, 50, quick ? 1 : 3),
       baseline: !args.flags.has("no-baseline"),
       pipeline: !args.flags.has("no-pipeline"),
       maxConfigSeconds: 60 * intFlag(stringFlag(args, "max-minutes"), "max-minutes", 1, 24 * 60, 10),
       seed: intFlag(stringFlag(args, "seed"), "seed", 0, 2 ** 31, 1),
+      l1: parseL1(stringFlag(args, "l1") ?? "simulated"),
       outDir: stringFlag(args, "out") ?? defaultOutDir(),
     };
   } catch (err) {
@@ -78,8 +90,11 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     console.log(JSON.stringify(results, null, 2));
   } else {
     console.log("");
-    printTable(TABLE_HEADER, tableRows(results, true));
+    printTable(tableHeader(results), tableRows(results, true));
     for (const line of notRunLines(results)) console.log(line.replace(/\*\*/g, ""));
+    for (const c of results.configurations) {
+      if (c.l1Gas?.status === "n/a") console.log(`- n${c.config.batchSize} ${c.config.tree} ${c.config.protocol}: L1 gas on anvil n/a: ${c.l1Gas.reason}`);
+    }
     if (results.headline !== null) {
       const h = results.headline;
       const pipelined = h.ratioPipelined === null ? "" : `, pipelined stream ${h.ratioPipelined.toFixed(2)}x`;
