@@ -57,7 +57,7 @@ export const TABLE_HEADER = [
   "tx/s pipelined",
   "CLI s",
   "CLI tx/s",
-  "× CLI (paired)",
+  "× CLI",
   "witness %",
   "L1 verify gas",
 ];
@@ -110,7 +110,7 @@ export function tableRows(results: BenchResults, short = false): string[][] {
         s?.pipelinedTransfersPerSecond == null ? "–" : sec(s.pipelinedTransfersPerSecond),
         fmt(s?.baselineSeconds ?? null),
         fmt(s?.baselineTransfersPerSecond ?? null),
-        s?.speedupVsBaseline == null ? "–" : `${s.speedupVsBaseline.toFixed(2)}×`,
+        s?.speedupVsBaseline == null ? "–" : `${s.speedupVsBaseline.toFixed(2)}×${s.pairedSpeedup === null ? " (medians)" : ""}`,
         fmt(s?.witnessShare ?? null, pct),
         s?.l1VerifyGas == null ? "n/a" : n0(s.l1VerifyGas),
         ...(results.options.l1 === "anvil" ? anvilCells(c, short) : []),
@@ -160,7 +160,7 @@ export function summaryMarkdown(r: BenchResults): string {
     if (withBase.length > 0) {
       out.push(
         mdTable(
-          ["batch", "tree", "prover", "warm wall s (witness + prove)", "CLI wall s", "paired ×", "warm CPU s", "CLI CPU s", "CPU ×"],
+          ["batch", "tree", "prover", "warm wall s (witness + prove)", "CLI wall s", "× (paired, or medians)", "warm CPU s", "CLI CPU s", "CPU ×"],
           withBase.map((c) => {
             const s = c.summary as NonNullable<ConfigResult["summary"]>;
             const wall = stat(c.samples.map((x) => x.witnessSeconds + x.proveSeconds));
@@ -170,13 +170,15 @@ export function summaryMarkdown(r: BenchResults): string {
               c.config.engine,
               fmtStat(wall),
               fmtStat(s.baselineSeconds),
-              fmtStat(s.pairedSpeedup, (x) => x.toFixed(2)),
+              s.pairedSpeedup !== null ? fmtStat(s.pairedSpeedup, (x) => x.toFixed(2)) : s.speedupVsBaseline === null ? "–" : `${s.speedupVsBaseline.toFixed(2)} (medians)`,
               fmtStat(s.cpuSeconds),
               fmtStat(s.baselineCpuSeconds),
               s.cpuRatio === null ? "–" : s.cpuRatio.toFixed(2),
             ];
           }),
         ),
+        "",
+        "Paired: each CLI run against the proof timed just before it, with the engine the baseline was interleaved with (the first in --engine). The other engines ran at another time and are compared by medians; their CPU × is the steadier figure.",
         "",
       );
     }

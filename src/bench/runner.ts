@@ -444,8 +444,10 @@ function summarize(r: ConfigResult, base: readonly BaselineSample[]): Summary {
   const baseTps = stat(base.map((b) => b.transfers / b.wallSeconds));
   const warmCpu = stat(s.flatMap((x) => (x.cpuSeconds === null ? [] : [x.cpuSeconds])));
   const baseCpu = stat(base.flatMap((b) => (b.cpuSeconds === null ? [] : [b.cpuSeconds])));
-  // Paired: each baseline repetition against the warm repetition that ran just before it (same load).
-  const paired = base.flatMap((b) => {
+  // Paired: each baseline repetition against the warm repetition that ran just before it (same load) —
+  // only where the baseline was interleaved with this configuration's proofs; another engine on the same
+  // circuit shares that baseline and is compared by medians (and CPU time) instead.
+  const paired = r.baseline === undefined ? [] : base.flatMap((b) => {
     const w = s.find((x) => x.rep === b.rep);
     return w === undefined ? [] : [b.wallSeconds / total(w)];
   });

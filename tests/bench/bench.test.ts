@@ -95,6 +95,10 @@ describe("zkr bench runner on the test instance (one repetition)", () => {
     expect(sum?.proofCalldataBytes).toBe(256);
     expect(sum?.l1VerifyGas).toBe(groth16VerifyGas(1));
     expect(written.headline).toMatchObject({ instance: testInstance.name, batchSize: 2, engine: "native", goal: 2 });
+    // The second engine shares the baseline but was not interleaved with it: compared by medians, never "paired".
+    const wasm = written.configurations[1]?.summary;
+    expect(wasm?.pairedSpeedup).toBeNull();
+    expect(wasm?.speedupVsBaseline).toBeGreaterThan(0);
   });
 
   it("writes the Markdown summary and the SVG charts", () => {
