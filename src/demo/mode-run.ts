@@ -9,6 +9,8 @@ import { OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
 import { reconstructState } from "../l1/reconstruct.ts";
 import { ZkRollupContract } from "../l1/zk-rollup.ts";
 import { AnvilL1 } from "../evm/anvil-l1.ts";
+import { AnvilOptimisticL1 } from "../evm/anvil-optimistic-l1.ts";
+import { simulatedOptimisticL1, type OptimisticL1 } from "../evm/optimistic-l1.ts";
 import { simulatedZkL1, type ZkL1, type ZkL1Receipt } from "../evm/zk-l1.ts";
 import { Proposer } from "../optimistic/proposer.ts";
 import { Watcher } from "../optimistic/watcher.ts";
@@ -72,7 +74,7 @@ export interface ModeRunOptions {
   readonly prover?: Prover;
   /** zk only: where batch folders go. */
   readonly outDir?: string;
-  /** zk only: the simulated contract (default) or the Solidity contract on anvil, gas measured. */
+  /** The simulated contract (default) or the Solidity contract on anvil (same clock), gas measured. */
   readonly l1?: "simulated" | "anvil";
 }
 
@@ -95,39 +97,32 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
   const chain = new L1Chain();
   const genesis = new RollupState(instance.arities);
   const zk = mode === "zk" ? await zkL1(chain, opts, genesis.root) : undefined;
+  const opt = mode === "optimistic" ? await optimisticL1(chain, opts, genesis.root) : undefined;
   try {
     return await drive();
   } finally {
     if (zk instanceof AnvilL1) await zk.stop();
+    if (opt instanceof AnvilOptimisticL1) await opt.stop();
   }
 
   async function drive(): Promise<ModeRun> {
-  const opt =
-    mode === "optimistic"
-      ? new OptimisticRollupContract(chain, {
-          rollupId: ROLLUP_ID,
-          arities: instance.arities,
-          capacity: instance.ops,
-          genesisRoot: genesis.root,
-          challengeWindowSeconds: opts.windowSeconds,
-          proposerBond: PROPOSER_BOND,
-          challengerBond: CHALLENGER_BOND,
-        })
-      : undefined;
   const proposer = opt === undefined ? undefined : new Proposer(opt, SEQUENCER, genesis);
   const watcher = opt === undefined || !opts.watcher ? undefined : new Watcher(opt, WATCHER, genesis);
-  chain.mint(SEQUENCER, 100n * PROPOSER_BOND);
-  chain.mint(WATCHER, 100n * CHALLENGER_BOND);
+  if (opt !== undefined) {
+    await opt.fund(SEQUENCER, 100n * PROPOSER_BOND);
+    await opt.fund(WATCHER, 100n * CHALLENGER_BOND);
+  }
 
   const sequencer = new Sequencer({ capacity: instance.ops, arities: instance.arities, ctx, maxWaitSeconds: 2 * chain.clock.slotSeconds }, genesis);
+  const pendingDeposits = async () => (zk !== undefined ? zk.pendingDeposits() : opt === undefined ? [] : (await opt.depositQueue()).slice(await opt.queueHead()));
   const queue = async (): Promise<QueuedDeposit[]> =>
-    ((zk === undefined ? opt?.pendingDeposits() : await zk.pendingDeposits()) ?? []).map((d) => ({ queueIndex: d.index, publicKey: d.publicKey, amount: d.amount }));
+    (await pendingDeposits()).map((d) => ({ queueIndex: d.index, publicKey: d.publicKey, amount: d.amount }));
+  const l1: ZkL1 | OptimisticL1 = zk ?? opt ?? noL1(mode);
 
   const deposits: ModeRun["deposits"] = [];
   for (const [i, u] of workload.users.entries()) {
-    if (zk !== undefined) await zk.fund(u.l1, u.deposit * 2n);
-    else chain.mint(u.l1, u.deposit * 2n);
-    const r = zk !== undefined ? await zk.deposit(u.l1, u.publicKey, u.deposit) : await opt!.deposit(u.l1, u.publicKey, u.deposit);
+    await l1.fund(u.l1, u.deposit * 2n);
+    const r = await l1.deposit(u.l1, u.publicKey, u.deposit);
     deposits.push({ user: i, amount: u.deposit.toString(), gas: r.gasUsed, at: r.timestamp });
   }
   chain.clock.advanceSlots(1);
@@ -194,7 +189,7 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
     const idle = trafficDone && sequencer.mempool.size === 0 && sequencer.freshDeposits(await queue()).length === 0 && pending.length === 0;
     if (idle && withdrawal?.claimed !== undefined && (await allFinal())) break;
     // Nothing to do but wait for challenge windows: jump to the next one's end.
-    const nextWindowEnd = idle && opt !== undefined && opt.openDisputes().length === 0 ? nextOpenWindowEnd() : undefined;
+    const nextWindowEnd = idle && opt !== undefined && (await opt.openDisputes()).length === 0 ? await nextOpenWindowEnd() : undefined;
     if (nextWindowEnd !== undefined && nextWindowEnd > chain.now) chain.advance(nextWindowEnd - chain.now);
     else chain.clock.advanceSlots(1);
   }
@@ -205,7 +200,7 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
   const gas = finalBatches.reduce((n, b) => n + b.gas, 0);
   return {
     mode,
-    l1: zk?.kind ?? "simulated",
+    l1: l1.kind,
     slotSeconds: chain.clock.slotSeconds,
     windowSeconds: opt === undefined ? undefined : opts.windowSeconds,
     deposits,
@@ -235,13 +230,21 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
     return opt?.finalizedAt(n);
   }
 
+  /** A view of the optimistic L1 that must exist in optimistic mode. */
+  function optimistic(): OptimisticL1 {
+    if (opt === undefined) throw new Error("not the optimistic mode");
+    return opt;
+  }
+
   async function allFinal(): Promise<boolean> {
     for (const b of batches) if ((await finalAt(b.number)) === undefined) return false;
     return true;
   }
 
-  function nextOpenWindowEnd(): number | undefined {
-    const ends = (opt?.liveBatches ?? []).filter((n) => !opt!.isFinal(n)).map((n) => opt!.batch(n)?.windowEnd ?? Infinity);
+  async function nextOpenWindowEnd(): Promise<number | undefined> {
+    const o = optimistic();
+    const ends: number[] = [];
+    for (const n of await o.liveBatches()) if (!(await o.isFinal(n))) ends.push((await o.batch(n))?.windowEnd ?? Infinity);
     return ends.length === 0 ? undefined : Math.min(...ends);
   }
 
@@ -292,9 +295,9 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
     const at = await finalAt(withdrawal.batch);
     if (at === undefined) return;
     const u = workload.users[0]!;
-    const balance = async () => (zk === undefined ? chain.balanceOf(u.l1) : await zk.balanceOf(u.l1));
+    const balance = async () => l1.balanceOf(u.l1);
     const before = await balance();
-    const claim: ZkL1Receipt<unknown> = zk !== undefined ? await zk.claimWithdrawal(u.l1, withdrawal.batch, 0) : await opt!.claimWithdrawal(u.l1, withdrawal.batch, 0);
+    const claim: ZkL1Receipt<unknown> = await l1.claimWithdrawal(u.l1, withdrawal.batch, 0);
     if (claim.status !== "success") return;
     withdrawal.claimed = {
       requestedAt: withdrawal.requestedAt,
@@ -307,6 +310,25 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
     log(`${mode}: withdrawal paid on L1 at t=${claim.timestamp} s (asked at t=${withdrawal.requestedAt} s)`);
   }
 }
+}
+
+function noL1(mode: Mode): never {
+  throw new Error(`no L1 for mode ${mode}`);
+}
+
+/** The optimistic contract on the simulated chain, or the Solidity one on anvil (block times follow the same clock). */
+async function optimisticL1(chain: L1Chain, opts: ModeRunOptions, genesisRoot: bigint): Promise<OptimisticL1> {
+  const config = {
+    rollupId: ROLLUP_ID,
+    arities: opts.instance.arities,
+    capacity: opts.instance.ops,
+    genesisRoot,
+    challengeWindowSeconds: opts.windowSeconds,
+    proposerBond: PROPOSER_BOND,
+    challengerBond: CHALLENGER_BOND,
+  };
+  if (opts.l1 === "anvil") return AnvilOptimisticL1.start({ ...config, clock: chain.clock, log: opts.log });
+  return simulatedOptimisticL1(new OptimisticRollupContract(chain, config));
 }
 
 /** The zk contract on the simulated chain, or the Solidity one on anvil (block times follow the same clock). */

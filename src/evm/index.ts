@@ -8,3 +8,13 @@ export { EVM_GAS_ITEMS, measureGas, type EvmGasItem, type MeasuredGas, type Meas
 export { compareCommitments, compareGas, type CommitmentRow, type GasComparison, type TxComparison } from "./gas-compare.ts";
 export { groth16VerifierSource } from "./verifier.ts";
 export { simulatedZkL1, type ZkL1, type ZkL1Receipt, type ZkL1RevertCode } from "./zk-l1.ts";
+export {
+  AnvilOptimisticL1,
+  OPTIMISTIC_ROLLUP_ABI,
+  compileOptimisticContracts,
+  type AnvilOptimisticL1Config,
+  type AnvilOptimisticReceipt,
+  type OptimisticDeployment,
+} from "./anvil-optimistic-l1.ts";
+export { simulatedOptimisticL1, type BatchView, type DisputeView, type OptimisticL1, type OptimisticL1Receipt } from "./optimistic-l1.ts";
+export { MAX_RUNTIME_CODE_BYTES, POSEIDON_GEN_MAX_INPUTS, poseidonCreationCode, poseidonRuntimeCode } from "./poseidon-gen.ts";

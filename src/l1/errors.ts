@@ -35,7 +35,7 @@ export type L1RevertCode =
   | "BAD_WITNESS"
   | "BAD_BATCH_DATA"
   | "ALREADY_FINALIZED"
-  // forced withdrawals and exit mode (src/node/forced-exit.ts)
+  // forced withdrawals and exit mode (src/l1/forced-exit.ts)
   | "EXIT_MODE"
   | "NOT_EXIT_MODE"
   | "BAD_NONCE"
@@ -56,6 +56,7 @@ export type L1ErrorCode =
   | "BAD_ARGUMENT"
   | "BAD_CONFIG"
   | "POSEIDON_CONTRACT"
+  | "EDDSA_CONTRACT"
   | "RECONSTRUCTION_MISMATCH";
 
 export class L1Error extends CodedError<L1ErrorCode> {

@@ -1,6 +1,7 @@
 export { L1Clock, DEFAULT_SLOT_SECONDS } from "./clock.ts";
 export * from "./gas.ts";
-export { poseidonEvmHardfork } from "./poseidon-contract.ts";
+export { CIRCOMLIBJS_POSEIDON_MAX_INPUTS, poseidonContractCode, poseidonEvmHardfork } from "./poseidon-contract.ts";
+export { EDDSA_ABI, EDDSA_CONTRACT, eddsaContractCode, runUnpackPoint, runVerify } from "./eddsa-contract.ts";
 export {
   L1Chain,
   TxContext,
@@ -67,3 +68,22 @@ export {
   type AccountWitness,
   type PostedOperation,
 } from "./dispute-data.ts";
+export {
+  ForcedExit,
+  FORCED_EXIT_SIGNATURES,
+  EXIT_CLAIM_TAG,
+  exitClaimMessage,
+  type BatchAccountProof,
+  type BatchHook,
+  type CarriedWithdrawal,
+  type Carrier,
+  type ExitClaim,
+  type ExitMode,
+  type ForcedExitKind,
+  type ForcedRequestStatus,
+  type ForcedWithdrawalRequest,
+  type QueuedRequest,
+  type SignedRecord,
+} from "./forced-exit.ts";
+export { ZkForcedExit, type ZkForcedExitConfig } from "./zk-forced-exit.ts";
+export { OptimisticForcedExit, type OptimisticForcedExitConfig } from "./optimistic-forced-exit.ts";

@@ -27,14 +27,34 @@
  *   contract's address, so bonds never pay withdrawals and deposits never pay bonds.
  * - The bridge's own queue head is not used: the contract keeps its own (it must move back on a
  *   rollback); read `queueHead` / `pendingDeposits()` here, not on the bridge.
+ * - A one-step witness must hold canonical account fields (key and nonce below the field modulus, balance
+ *   within 64 bits): Poseidon reduces its inputs, so `balance + p` hashes like `balance`, and a proof could
+ *   otherwise pass an overdraft off as valid.
+ *
+ * Gas follows contracts/OptimisticRollup.sol's storage layout (measured side by side in
+ * tests/evm/optimistic.test.ts): a batch's five slots; a dispute's four plus its revealed root; one "rollup
+ * head" slot packing batch count, latest live batch, queue head and dispute count; one bridge slot packing
+ * queue length and the bridge's balance. Poseidon(n) and the EdDSA check are run in @ethereumjs/evm
+ * (poseidon-contract.ts, eddsa-contract.ts) with the operation's own inputs.
  */
-import type { PublicKey } from "../crypto/eddsa.ts";
-import { FIELD_MODULUS } from "../crypto/field.ts";
+import { verify, type PublicKey } from "../crypto/eddsa.ts";
+import { FIELD_MODULUS, isFieldElement } from "../crypto/field.ts";
+import { poseidon } from "../crypto/poseidon.ts";
 import { RollupError } from "../state/errors.ts";
 import { RollupState } from "../state/rollup-state.ts";
 import { applyOperation, type AppliedOperation } from "../state/transition.ts";
-import { recordLayout, type Operation, type RecordLayout } from "../tx/index.ts";
-import { Bridge, DEPOSIT_SLOTS, type DepositEntry, type WithdrawalEntry } from "./bridge.ts";
+import {
+  KIND_CODE,
+  MAX_BALANCE,
+  NONCE_BYTES,
+  bytesToBigint,
+  recordLayout,
+  signedMessage,
+  type Operation,
+  type RecordLayout,
+  type SignedOperation,
+} from "../tx/index.ts";
+import { Bridge, type DepositEntry, type WithdrawalEntry } from "./bridge.ts";
 import { decodeClaim, decodeDeposit, encodeClaim, encodeDeposit } from "./calldata.ts";
 import type { L1Address, L1Call, L1Chain, L1Receipt, TxContext } from "./chain.ts";
 import {
@@ -53,15 +73,19 @@ import {
 } from "./dispute-calldata.ts";
 import { decodePostedOperation, splitPostedData, touchedAccounts, type AccountWitness, type PostedOperation } from "./dispute-data.ts";
 import { commitmentDepth, keccakGas, keccakWord, verifyRootsProof } from "./dispute-merkle.ts";
+import { runUnpackPoint, runVerify } from "./eddsa-contract.ts";
 import { L1Error, L1Revert } from "./errors.ts";
+import type { BatchHook } from "./forced-exit.ts";
 import {
+  CALL_STIPEND_GAS,
   CALL_VALUE_GAS,
   COLD_ACCOUNT_ACCESS_GAS,
-  POSEIDON_CONTRACT_MAX_INPUTS,
+  NEW_ACCOUNT_GAS,
   SLOAD_COLD_GAS,
   SSTORE_EXISTING_SLOT_GAS,
   SSTORE_EXISTING_WARM_GAS,
   SSTORE_NEW_SLOT_GAS,
+  WARM_ACCESS_GAS,
   poseidonGas,
 } from "./gas.ts";
 
@@ -95,12 +119,6 @@ export interface OptimisticRollupConfig {
   readonly challengerBond: bigint;
   /** Share of a loser's bond burned (the rest goes to the winner); default 0.5. */
   readonly slashBurnFraction?: number;
-  /**
-   * Gas charged for the Baby Jubjub curve arithmetic of the EdDSA check in a one-step proof. No EVM
-   * contract for it is measured here: 0 (the default) books it as "not metered"; any other value is
-   * booked as an estimate. (Its Poseidon hash is measured and charged separately.)
-   */
-  readonly eddsaCurveGasEstimate?: number;
 }
 
 export type DisputeTurn = "proposer" | "challenger" | "oneStep";
@@ -236,7 +254,6 @@ export class OptimisticRollupContract {
   readonly proposerBond: bigint;
   readonly challengerBond: bigint;
   readonly slashBurnFraction: number;
-  readonly eddsaCurveGasEstimate: number;
   private readonly burnPpm: bigint;
   private root: bigint;
   private depositHead = 0;
@@ -245,6 +262,11 @@ export class OptimisticRollupContract {
   /** Live (not rolled back) batch numbers, oldest first: each one's parent is the one before. */
   private live: number[] = [];
   private readonly disputeRecords: DisputeRecord[] = [];
+  /** Per batch, the first dispute id that can concern it (disputes opened before it cannot): the rollback scans from there. */
+  private readonly firstDisputeOf = new Map<number, number>();
+  /** Accounts and slots each transaction has touched (EIP-2929 warm/cold), while it runs. */
+  private readonly accessed = new WeakMap<TxContext, Set<string>>();
+  private hook: BatchHook<OptimisticBatch> | undefined;
 
   constructor(
     /** The L1 it runs on (parties read its clock and blocks). */
@@ -255,7 +277,6 @@ export class OptimisticRollupContract {
     const window = config.challengeWindowSeconds ?? DEFAULT_CHALLENGE_WINDOW_SECONDS;
     const response = config.responseSeconds ?? DEFAULT_RESPONSE_SECONDS;
     const burn = config.slashBurnFraction ?? DEFAULT_SLASH_BURN_FRACTION;
-    const eddsa = config.eddsaCurveGasEstimate ?? 0;
     if (!Number.isSafeInteger(rollupId) || rollupId < 0) throw new L1Error("BAD_CONFIG", "rollupId must be a non-negative integer");
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new L1Error("BAD_CONFIG", "capacity must be a positive integer");
     if (arities.length === 0 || !arities.every((a) => a === 2 || a === 4 || a === 8)) {
@@ -270,9 +291,16 @@ export class OptimisticRollupContract {
     if (!Number.isSafeInteger(response) || response < 1) throw new L1Error("BAD_CONFIG", "responseSeconds must be a positive integer");
     if (proposerBond <= 0n || challengerBond <= 0n) throw new L1Error("BAD_CONFIG", "bonds must be positive");
     if (!(burn >= 0 && burn <= 1)) throw new L1Error("BAD_CONFIG", "slashBurnFraction must be in [0, 1]");
-    if (!Number.isSafeInteger(eddsa) || eddsa < 0) throw new L1Error("BAD_CONFIG", "eddsaCurveGasEstimate must be a non-negative integer");
     this.address = chain.registerContract("OptimisticRollup");
-    this.bridge = new Bridge(chain, chain.registerContract("OptimisticBridge"), (n) => this.isFinal(n));
+    this.bridge = new Bridge(
+      chain,
+      chain.registerContract("OptimisticBridge"),
+      (n, tx) => {
+        this.chargeFinalityWalk(tx, n, false);
+        return this.isFinal(n);
+      },
+      { balanceSlot: true },
+    );
     this.rollupId = rollupId;
     this.arities = [...arities];
     this.layout = layout;
@@ -284,7 +312,6 @@ export class OptimisticRollupContract {
     this.challengerBond = challengerBond;
     this.slashBurnFraction = burn;
     this.burnPpm = BigInt(Math.round(burn * 1_000_000));
-    this.eddsaCurveGasEstimate = eddsa;
     this.root = genesisRoot;
   }
 
@@ -424,6 +451,12 @@ export class OptimisticRollupContract {
     };
   }
 
+  /** Attaches the forced-exit rules (forced-exit.ts): they may refuse a proposal and see each one made. */
+  attachBatchHook(hook: BatchHook<OptimisticBatch>): void {
+    if (this.hook !== undefined) throw new L1Error("BAD_CONFIG", "a batch hook is already attached");
+    this.hook = hook;
+  }
+
   // ---- transactions ----
 
   /** Locks `amount` (sent as value) at the bridge and queues it for `publicKey` on L2. */
@@ -513,6 +546,7 @@ export class OptimisticRollupContract {
   // ---- transaction bodies ----
 
   private runPropose(tx: TxContext, input: Uint8Array): OptimisticBatch {
+    this.hook?.before(tx);
     const call = decodeProposeBatch(input);
     requireBond(tx.value, this.proposerBond, "proposer");
     if (call.newRoot >= FIELD_MODULUS) throw new L1Revert("MALFORMED", "newRoot is not a field element");
@@ -530,6 +564,7 @@ export class OptimisticRollupContract {
     const number = this.records.length + 1;
     const withdrawals: WithdrawalEntry[] = [];
     let deposits = 0;
+    if (ops.some((op) => op.depositOrdinal !== undefined)) tx.gas.charge("storage reads", SLOAD_COLD_GAS, "bridge slot (queue length): SLOAD cold");
     for (const op of ops) {
       if (op.depositOrdinal !== undefined) {
         const entry = this.readQueue(tx, deposits);
@@ -552,16 +587,10 @@ export class OptimisticRollupContract {
     tx.gas.charge(
       "storage writes",
       this.records.length === 0 ? SSTORE_NEW_SLOT_GAS : SSTORE_EXISTING_SLOT_GAS,
-      `batch count: SSTORE ${this.records.length === 0 ? "new" : "existing"} slot`,
+      `rollup head (batch count|latest live|queue head|dispute count): SSTORE ${this.records.length === 0 ? "new" : "existing"} slot`,
     );
-    if (deposits > 0) {
-      tx.gas.charge(
-        "storage writes",
-        this.depositHead === 0 ? SSTORE_NEW_SLOT_GAS : SSTORE_EXISTING_SLOT_GAS,
-        `queue head: SSTORE ${this.depositHead === 0 ? "new" : "existing"} slot`,
-      );
-    }
     this.bridge.registerWithdrawals(tx, number, withdrawals);
+    this.firstDisputeOf.set(number, this.disputeRecords.length + 1);
 
     const batch: BatchRecord = {
       number,
@@ -586,6 +615,7 @@ export class OptimisticRollupContract {
       rolledBackBy: undefined,
       bondReturned: false,
     };
+    this.hook?.accepted(tx, copyBatch(batch));
     tx.emit(
       "BatchProposed",
       { batchNumber: number, parentRoot: batch.parentRoot, newRoot: call.newRoot, rootsCommitment: call.rootsCommitment, windowEnd: batch.windowEnd },
@@ -602,7 +632,7 @@ export class OptimisticRollupContract {
 
   private runChallenge(tx: TxContext, input: Uint8Array): Dispute {
     const batchNumber = decodeUintCall(input, OPTIMISTIC_SIGNATURES.challenge);
-    tx.gas.chargeEach("storage reads", 2, SLOAD_COLD_GAS, "batch: proposer|time|status, root; SLOAD cold");
+    tx.gas.charge("storage reads", SLOAD_COLD_GAS, "batch proposer|time|status: SLOAD cold");
     const b = this.records[batchNumber - 1];
     if (b === undefined) throw new L1Revert("NO_SUCH_BATCH", `there is no batch ${batchNumber}`);
     if (b.rolledBackAt !== undefined) throw new L1Revert("NOT_CHALLENGEABLE", `batch ${batchNumber} was rolled back`);
@@ -610,6 +640,8 @@ export class OptimisticRollupContract {
       throw new L1Revert("WINDOW_CLOSED", `batch ${batchNumber}'s challenge window closed at ${b.windowEnd}`);
     }
     requireBond(tx.value, this.challengerBond, "challenger");
+    const rootReads = b.parent === 0 ? 3 : 4;
+    tx.gas.chargeEach("storage reads", rootReads, SLOAD_COLD_GAS, `rollup head, batch root, links${b.parent === 0 ? "" : ", parent's root"}: SLOAD cold`);
     const id = this.disputeRecords.length + 1;
     const oneWide = this.capacity === 1;
     const d: DisputeRecord = {
@@ -635,11 +667,7 @@ export class OptimisticRollupContract {
       slash: undefined,
     };
     tx.gas.chargeEach("storage writes", DISPUTE_SLOTS, SSTORE_NEW_SLOT_GAS, "dispute: batch|challenger, lo|hi|turn|deadline, rootLo, rootHi; SSTORE new slot");
-    tx.gas.charge(
-      "storage writes",
-      this.disputeRecords.length === 0 ? SSTORE_NEW_SLOT_GAS : SSTORE_EXISTING_SLOT_GAS,
-      `dispute count: SSTORE ${this.disputeRecords.length === 0 ? "new" : "existing"} slot`,
-    );
+    tx.gas.charge("storage writes", SSTORE_EXISTING_WARM_GAS, "rollup head (dispute count, warm): SSTORE existing");
     tx.gas.charge("storage writes", SSTORE_EXISTING_WARM_GAS, "batch open-dispute count (status slot, warm): SSTORE existing");
     tx.emit("DisputeOpened", { disputeId: id, batchNumber, challenger: tx.from, deadline: d.deadline }, ["disputeId", "batchNumber"]);
     tx.onSuccess(() => {
@@ -653,6 +681,7 @@ export class OptimisticRollupContract {
   private runReveal(tx: TxContext, input: Uint8Array): Dispute {
     const call = decodeRevealRoot(input);
     const d = this.openDispute(tx, call.disputeId);
+    tx.gas.charge("storage reads", SLOAD_COLD_GAS, "batch proposer|time|status: SLOAD cold");
     if (d.turn !== "proposer" || tx.from !== d.proposer) {
       throw new L1Revert("NOT_YOUR_TURN", `dispute ${d.id} awaits ${describeTurn(d)}, not a root from ${tx.from}`);
     }
@@ -721,7 +750,8 @@ export class OptimisticRollupContract {
     if (d.turn !== "oneStep") throw new L1Revert("NOT_YOUR_TURN", `dispute ${d.id} awaits ${describeTurn(d)}, not a one-step proof`);
     requireBeforeDeadline(tx, d);
     const b = this.record(d.batchNumber);
-    tx.gas.chargeEach("storage reads", 3, SLOAD_COLD_GAS, "rootLo, rootHi, batch data hash|deposits: SLOAD cold");
+    tx.gas.charge("storage reads", SLOAD_COLD_GAS, "batch data hash: SLOAD cold");
+    const calls = new ContractCalls();
 
     // The posted data, resent and checked against the stored hash.
     tx.gas.charge("keccak: data hash", keccakGas(call.data.length), `keccak256 over ${call.data.length} bytes (30 + 6/word)`);
@@ -730,7 +760,8 @@ export class OptimisticRollupContract {
     if (posted === undefined) throw new Error(`batch ${b.number} has no operation ${d.lo}`);
     let depositKey: PublicKey | undefined;
     if (posted.depositOrdinal !== undefined) {
-      tx.gas.chargeEach("deposit queue reads", DEPOSIT_SLOTS, SLOAD_COLD_GAS, "SLOAD cold, EIP-2929");
+      this.sload(tx, `links ${b.number}`, "batch links (first deposit)");
+      tx.gas.chargeEach("deposit queue reads", 2, SLOAD_COLD_GAS, "deposit key x, y: SLOAD cold, EIP-2929");
       depositKey = this.bridge.depositQueue[b.firstDeposit + posted.depositOrdinal]?.publicKey;
     }
     let op: Operation | undefined;
@@ -741,16 +772,31 @@ export class OptimisticRollupContract {
       if (!(e instanceof RollupError)) throw e;
       invalid = e;
     }
+    // A signed operation's R8 is decompressed on L1 (square root mod p), point or not.
+    const sig = signatureWords(posted, this.layout);
+    if (sig !== undefined) {
+      const unpacked = await runUnpackPoint(sig.r8Word);
+      if ((unpacked.point === undefined) !== (op === undefined)) throw new Error("BabyJubjubEdDSA.unpackPoint disagrees with circomlibjs's unpackPoint");
+      tx.gas.charge("eddsa: R8 decompression", unpacked.gas, "BabyJubjubEdDSA.unpackPoint, measured in @ethereumjs/evm");
+      calls.add("eddsa");
+    }
+    tx.gas.charge("storage reads", SLOAD_COLD_GAS, "rootLo: SLOAD cold");
 
     // The witnesses: they must rebuild the agreed root_lo and cover every account the operation touches.
     const witnesses = call.witnesses;
     if (witnesses.length === 0) throw new L1Revert("BAD_WITNESS", "a one-step proof needs at least one Merkle witness");
     if (new Set(witnesses.map((w) => w.index)).size !== witnesses.length) throw new L1Revert("BAD_WITNESS", "an account is witnessed twice");
+    for (const w of witnesses) {
+      const a = w.account;
+      if (a !== undefined && !(isFieldElement(a.publicKey.x) && isFieldElement(a.publicKey.y) && isFieldElement(a.nonce) && a.balance <= MAX_BALANCE)) {
+        throw new L1Revert("BAD_WITNESS", `account ${w.index}'s witness is not canonical (key and nonce below p, balance below 2^64)`);
+      }
+    }
     const leafGas = await poseidonGas(4);
-    const pathGas = await this.pathPoseidonGas();
     const presentLeaves = witnesses.filter((w) => w.account !== undefined).length;
     tx.gas.chargeEach("poseidon: witness leaves", presentLeaves, leafGas, "Poseidon(4) leaf hash, measured");
-    this.chargePaths(tx, "poseidon: witness paths", witnesses.length, pathGas);
+    calls.add("poseidon4", presentLeaves);
+    await this.chargePathLevels(tx, calls, "poseidon: witness paths", witnesses.length, this.arities.length);
     let state: RollupState;
     try {
       state = RollupState.fromWitness(this.arities, witnesses);
@@ -767,15 +813,8 @@ export class OptimisticRollupContract {
     // Re-execution with the one reference transition, signatures and nonces included.
     let applied: AppliedOperation | undefined;
     if (op !== undefined) {
-      if (op.kind === "transfer" || op.kind === "withdraw") {
-        tx.gas.charge("poseidon: signature hash", await poseidonGas(6), "h = Poseidon(R8x, R8y, Ax, Ay, M0, M1), Poseidon(6) measured");
-        tx.gas.charge(
-          "eddsa curve check",
-          this.eddsaCurveGasEstimate,
-          this.eddsaCurveGasEstimate === 0
-            ? "0: NOT METERED — Baby Jubjub S·B8 = R8 + 8·h·A has no EVM contract measured here"
-            : `${this.eddsaCurveGasEstimate}: ESTIMATE from the config, not measured here`,
-        );
+      if ((op.kind === "transfer" || op.kind === "withdraw") && sig !== undefined) {
+        await this.chargeSignatureCheck(tx, calls, state, op, sig.sWord);
       }
       try {
         applied = applyOperation(state, op, { layout: this.layout, rollupId: this.rollupId });
@@ -784,11 +823,17 @@ export class OptimisticRollupContract {
         invalid = e;
       }
     }
-    if (applied !== undefined && op !== undefined) {
-      const updates = op.kind === "transfer" ? 2 : op.kind === "noop" ? 0 : 1;
-      tx.gas.chargeEach("poseidon: new leaves", updates, leafGas, "Poseidon(4) leaf hash, measured");
-      this.chargePaths(tx, "poseidon: new paths", updates, pathGas);
+    if (applied !== undefined && op !== undefined && op.kind !== "noop") {
+      // New leaves and paths as the contract recomputes them: a transfer between two accounts hashes the
+      // sender's path only up to where it meets the receiver's, then the receiver's whole path.
+      const pair = op.kind === "transfer" && op.from !== op.to ? op : undefined;
+      tx.gas.chargeEach("poseidon: new leaves", pair === undefined ? 1 : 2, leafGas, "Poseidon(4) leaf hash, measured");
+      calls.add("poseidon4", pair === undefined ? 1 : 2);
+      if (pair !== undefined) await this.chargePathLevels(tx, calls, "poseidon: new paths", 1, meetingLevel(this.arities, pair.from, pair.to));
+      await this.chargePathLevels(tx, calls, "poseidon: new paths", 1, this.arities.length);
+      tx.gas.charge("storage reads", SLOAD_COLD_GAS, "rootHi: SLOAD cold");
     }
+    tx.gas.charge("contract calls", calls.gas, `${calls.count} STATICCALLs to ${calls.contracts} contracts (EIP-2929: 2,600 cold, 100 warm)`);
 
     if (invalid !== undefined) {
       this.resolve(tx, d, "challenger", `operation ${d.lo} is invalid (${invalid.code}): the batch is invalid`);
@@ -799,6 +844,38 @@ export class OptimisticRollupContract {
     }
     this.recordMove(tx, d, "oneStep", `one-step proof of operation ${d.lo}`, { index: d.lo });
     return copyDispute(d);
+  }
+
+  /**
+   * The signature check's gas, where the contract reaches it (the sender, and a transfer's receiver,
+   * exist; the amount fits 64 bits; the nonce is the account's): h = Poseidon(6) and the curve check,
+   * both run in @ethereumjs/evm. The curve check's verdict must be the reference's.
+   */
+  private async chargeSignatureCheck(tx: TxContext, calls: ContractCalls, state: RollupState, op: SignedOperation, sWord: bigint): Promise<void> {
+    const sender = state.account(op.from);
+    if (sender === undefined || (op.kind === "transfer" && state.account(op.to) === undefined)) return;
+    if (op.amount > MAX_BALANCE || op.nonce !== sender.nonce) return;
+    const message = signedMessage(op, this.layout, this.rollupId);
+    const { r8x, r8y } = op.signature;
+    const h = poseidon([r8x, r8y, sender.publicKey.x, sender.publicKey.y, message[0], message[1]]);
+    tx.gas.charge("poseidon: signature hash", await poseidonGas(6), "h = Poseidon(R8x, R8y, Ax, Ay, M0, M1), Poseidon(6) measured");
+    calls.add("poseidon6");
+    const checked = await runVerify({ ax: sender.publicKey.x, ay: sender.publicKey.y, r8x, r8y, sWord, h });
+    if (checked.valid !== verify(sender.publicKey, message, op.signature)) throw new Error("BabyJubjubEdDSA.verify disagrees with src/crypto/eddsa.ts");
+    tx.gas.charge("eddsa: curve check", checked.gas, "BabyJubjubEdDSA.verify (S·B8 = R8 + 8·h·A), measured in @ethereumjs/evm");
+    calls.add("eddsa");
+  }
+
+  /** `paths` Merkle paths hashed over their first `levels` levels: one Poseidon(arity) call a level, measured. */
+  private async chargePathLevels(tx: TxContext, calls: ContractCalls, item: string, paths: number, levels: number): Promise<void> {
+    if (paths === 0 || levels === 0) return;
+    let gas = 0;
+    for (const a of this.arities.slice(0, levels)) {
+      gas += await poseidonGas(a);
+      calls.add(`poseidon${a}`, paths);
+    }
+    const shape = this.arities.slice(0, levels).join(",");
+    tx.gas.charge(item, paths * gas, `${paths} path(s) × ${levels} level(s) [${shape}], Poseidon(arity) measured`);
   }
 
   private runTimeout(tx: TxContext, input: Uint8Array): Dispute {
@@ -815,14 +892,16 @@ export class OptimisticRollupContract {
 
   private runFinalize(tx: TxContext, input: Uint8Array): OptimisticBatch {
     const n = decodeUintCall(input, OPTIMISTIC_SIGNATURES.finalize);
-    tx.gas.chargeEach("storage reads", 2, SLOAD_COLD_GAS, "batch status, parent: SLOAD cold");
+    tx.gas.charge("storage reads", SLOAD_COLD_GAS, "batch status: SLOAD cold");
     const b = this.records[n - 1];
     if (b === undefined) throw new L1Revert("NO_SUCH_BATCH", `there is no batch ${n}`);
+    this.chargeFinalityWalk(tx, n, true);
     const at = this.finalizedAt(n);
     if (at === undefined) throw new L1Revert("NOT_FINAL", `batch ${n} is not final`);
     if (b.bondReturned) throw new L1Revert("ALREADY_FINALIZED", `batch ${n}'s bond was already returned`);
-    tx.gas.charge("storage writes", SSTORE_EXISTING_WARM_GAS, "status: SSTORE existing (warm)");
+    tx.gas.charge("storage writes", SSTORE_EXISTING_WARM_GAS, "status|finality time: SSTORE existing (warm)");
     this.pay(tx, b.proposer, b.bond, "proposer bond returned");
+    tx.gas.charge("storage reads", SLOAD_COLD_GAS, "batch root (for the event): SLOAD cold");
     tx.emit("BatchFinalized", { batchNumber: n, finalizedAt: at, root: b.newRoot }, ["batchNumber"]);
     tx.onSuccess(() => {
       b.bondReturned = true;
@@ -846,49 +925,64 @@ export class OptimisticRollupContract {
     return d;
   }
 
+  /** The `offset`-th pending deposit; a proposal reads only its amount slot. */
   private readQueue(tx: TxContext, offset: number): DepositEntry | undefined {
     const entry = this.bridge.depositQueue[this.depositHead + offset];
-    if (entry !== undefined) tx.gas.chargeEach("deposit queue reads", DEPOSIT_SLOTS, SLOAD_COLD_GAS, "SLOAD cold, EIP-2929");
+    if (entry !== undefined) tx.gas.charge("deposit queue reads", SLOAD_COLD_GAS, "deposit amount|time: SLOAD cold, EIP-2929");
     return entry;
   }
 
-  /** Poseidon gas of one Merkle path (one hash per level); arity 8 cannot be measured and is estimated. */
-  private async pathPoseidonGas(): Promise<{ measured: number; estimated: number; estimatedLevels: number }> {
-    let measured = 0;
-    let estimated = 0;
-    let estimatedLevels = 0;
-    for (const a of this.arities) {
-      if (a <= POSEIDON_CONTRACT_MAX_INPUTS) measured += await poseidonGas(a);
-      else {
-        estimated += await estimatedPoseidonGas(a);
-        estimatedLevels++;
-      }
+  /**
+   * Slots read by the contract's finality walk (finalityTime in OptimisticRollup.sol): each batch's status
+   * and, while the walk goes on to the parent, its links; it stops at a batch whose bond was returned (its
+   * stored finality time covers its ancestors). `statusWarm`: batch n's status was read already.
+   */
+  private chargeFinalityWalk(tx: TxContext, n: number, statusWarm: boolean): void {
+    let cold = 0;
+    let warm = 0;
+    for (let b = this.records[n - 1], first = true; b !== undefined; first = false) {
+      if (first && statusWarm) warm++;
+      else cold++;
+      if (b.rolledBackAt !== undefined || b.openDisputes > 0 || b.bondReturned) break;
+      cold++;
+      b = b.parent === 0 ? undefined : this.records[b.parent - 1];
     }
-    return { measured, estimated, estimatedLevels };
+    tx.gas.charge("storage reads", cold * SLOAD_COLD_GAS + warm * WARM_ACCESS_GAS, `finality walk: ${cold} cold + ${warm} warm SLOADs (status, links up the chain)`);
   }
 
-  private chargePaths(
-    tx: TxContext,
-    item: string,
-    paths: number,
-    gas: { measured: number; estimated: number; estimatedLevels: number },
-  ): void {
-    if (paths === 0) return;
-    const levels = this.arities.length - gas.estimatedLevels;
-    tx.gas.charge(item, paths * gas.measured, `${paths} path(s) × ${levels} levels, Poseidon(arity) measured [${this.arities.join(",")}]`);
-    if (gas.estimatedLevels > 0) {
-      tx.gas.charge(
-        `${item} (estimate)`,
-        paths * gas.estimated,
-        `${paths} path(s) × ${gas.estimatedLevels} arity-8 levels: Poseidon(8) ESTIMATED by a quadratic fit of measured Poseidon(4..6) ` +
-          "(circomlibjs's contract generator cannot build Poseidon(8))",
-      );
-    }
+  /** Charges an SLOAD of `slot`: cold the first time in this transaction, warm after (EIP-2929). */
+  private sload(tx: TxContext, slot: string, what: string): void {
+    const warm = this.touched(tx, `slot ${slot}`);
+    tx.gas.charge("storage reads", warm ? WARM_ACCESS_GAS : SLOAD_COLD_GAS, `${what}: SLOAD ${warm ? "warm" : "cold"}`);
   }
 
+  /** Whether `key` was accessed before in this transaction (the sender always is); marks it accessed. */
+  private touched(tx: TxContext, key: string): boolean {
+    let seen = this.accessed.get(tx);
+    if (seen === undefined) {
+      seen = new Set([`address ${tx.from}`]);
+      this.accessed.set(tx, seen);
+    }
+    const was = seen.has(key);
+    seen.add(key);
+    return was;
+  }
+
+  /**
+   * A bond payout: CALL with value (9,000) to a cold or warm account (2,600 / 100; the sender is warm),
+   * less the 2,300 stipend the EOA hands back; 25,000 more if the account is created (only the burn
+   * address can be: every other payee has sent a transaction).
+   */
   private pay(tx: TxContext, to: L1Address, amount: bigint, why: string): void {
     if (amount === 0n) return;
-    tx.gas.charge("value transfers", CALL_VALUE_GAS + COLD_ACCOUNT_ACCESS_GAS, `${why}: CALL with value 9,000 + cold account 2,600`);
+    const warm = this.touched(tx, `address ${to}`);
+    const created = to === BURN_ADDRESS && !warm && this.chain.balanceOf(to) === 0n;
+    const gas = (warm ? WARM_ACCESS_GAS : COLD_ACCOUNT_ACCESS_GAS) + CALL_VALUE_GAS - CALL_STIPEND_GAS + (created ? NEW_ACCOUNT_GAS : 0);
+    tx.gas.charge(
+      "value transfers",
+      gas,
+      `${why}: CALL with value 9,000 + ${warm ? "warm 100" : "cold 2,600"} − stipend back 2,300${created ? " + new account 25,000" : ""}`,
+    );
     tx.move(this.address, to, amount);
   }
 
@@ -959,12 +1053,25 @@ export class OptimisticRollupContract {
     if (at < 0) throw new Error(`batch ${b.number} is not live`);
     const discarded = this.live.slice(at).map((n) => this.record(n));
     const cancelled = this.disputeRecords.filter((x) => x.outcome === undefined && x !== lost && discarded.some((y) => y.number === x.batchNumber));
+    this.sload(tx, `links ${b.number}`, "batch links (parent, first deposit, first dispute)");
+    if (b.parent !== 0) tx.gas.charge("storage reads", SLOAD_COLD_GAS, "parent's root: SLOAD cold");
     tx.gas.charge("storage writes", SSTORE_EXISTING_SLOT_GAS, "current root back to the parent root: SSTORE existing");
-    tx.gas.charge("storage writes", SSTORE_EXISTING_SLOT_GAS, "latest live batch: SSTORE existing");
-    if (b.firstDeposit !== this.depositHead) tx.gas.charge("storage writes", SSTORE_EXISTING_SLOT_GAS, "queue head back: SSTORE existing");
+    tx.gas.charge("storage writes", SSTORE_EXISTING_SLOT_GAS, "rollup head (latest live batch, queue head): SSTORE existing");
     tx.gas.chargeEach("storage writes", discarded.length, SSTORE_EXISTING_SLOT_GAS, "batch status → rolled back: SSTORE existing");
+    // The contract walks every batch number after b (rolled-back ones are read and left) ...
+    const skipped = this.records.length - b.number - (discarded.length - 1);
+    tx.gas.chargeEach("storage reads", skipped, SLOAD_COLD_GAS, "status of a batch rolled back earlier: SLOAD cold");
     for (const later of discarded.slice(1)) this.pay(tx, later.proposer, later.bond, `bond of discarded batch ${later.number} returned`);
-    tx.gas.chargeEach("storage writes", cancelled.length, SSTORE_EXISTING_SLOT_GAS, "cancelled dispute status: SSTORE existing");
+    // ... and every dispute opened since b was proposed.
+    const scanned = this.disputeRecords.slice((this.firstDisputeOf.get(b.number) ?? 1) - 1).filter((x) => x !== lost);
+    tx.gas.chargeEach("storage reads", scanned.length, SLOAD_COLD_GAS, "dispute parties (scan since the batch was proposed): SLOAD cold");
+    tx.gas.chargeEach("storage reads", scanned.filter((x) => x.batchNumber >= b.number).length, SLOAD_COLD_GAS, "dispute state: SLOAD cold");
+    tx.gas.chargeEach(
+      "storage writes",
+      cancelled.length,
+      SSTORE_EXISTING_WARM_GAS + 2 * WARM_ACCESS_GAS,
+      "cancelled dispute's state (warm) + its batch's dispute count (dirty): SSTORE",
+    );
     for (const x of cancelled) this.pay(tx, x.challenger, x.bond, `bond of cancelled dispute ${x.id} returned`);
     tx.emit("BatchesRolledBack", { fromBatch: b.number, toBatch: discarded[discarded.length - 1]?.number ?? b.number, root: b.parentRoot }, ["fromBatch"]);
     return () => {
@@ -1012,15 +1119,53 @@ function copyDispute(d: DisputeRecord): Dispute {
 }
 
 /**
- * Poseidon(n) gas for n above what circomlibjs's contract generator builds: a quadratic through the
- * measured Poseidon(4), (5), (6) — an ESTIMATE, always booked on its own labelled gas line.
+ * Poseidon(n) gas for n = 1..8: measured for every n now (src/evm/poseidon-gen.ts builds Poseidon(7) and
+ * Poseidon(8), which circomlibjs cannot); kept under this name for callers from when n > 6 was estimated.
  */
 export async function estimatedPoseidonGas(n: number): Promise<number> {
-  if (n <= POSEIDON_CONTRACT_MAX_INPUTS) return poseidonGas(n);
-  const [f4, f5, f6] = [await poseidonGas(4), await poseidonGas(5), await poseidonGas(6)];
-  // Lagrange interpolation through x = 4, 5, 6 evaluated at n.
-  const l4 = ((n - 5) * (n - 6)) / 2;
-  const l5 = -((n - 4) * (n - 6));
-  const l6 = ((n - 4) * (n - 5)) / 2;
-  return Math.round(f4 * l4 + f5 * l5 + f6 * l6);
+  return poseidonGas(n);
+}
+
+/** Counts the STATICCALLs a one-step proof makes to the Poseidon and EdDSA contracts, for EIP-2929 access gas. */
+class ContractCalls {
+  private readonly byContract = new Map<string, number>();
+
+  add(contract: string, times = 1): void {
+    if (times > 0) this.byContract.set(contract, (this.byContract.get(contract) ?? 0) + times);
+  }
+
+  get contracts(): number {
+    return this.byContract.size;
+  }
+
+  get count(): number {
+    return [...this.byContract.values()].reduce((a, b) => a + b, 0);
+  }
+
+  get gas(): number {
+    return this.contracts * COLD_ACCOUNT_ACCESS_GAS + (this.count - this.contracts) * WARM_ACCESS_GAS;
+  }
+}
+
+/** A signed operation's signature as the contract reads it: the R8 and S words (32 bytes each, big-endian). */
+function signatureWords(posted: PostedOperation, layout: RecordLayout): { r8Word: bigint; sWord: bigint } | undefined {
+  if (posted.record.kind !== KIND_CODE.transfer && posted.record.kind !== KIND_CODE.withdraw) return undefined;
+  const at = layout.recordBytes + NONCE_BYTES;
+  return {
+    r8Word: bytesToBigint(posted.bytes.subarray(at, at + 32)),
+    sWord: bytesToBigint(posted.bytes.subarray(at + 32, at + 64)),
+  };
+}
+
+/** The lowest level whose children group holds both leaves' ancestors (from ≠ to): the sender's path is hashed below it. */
+function meetingLevel(arities: readonly number[], from: number, to: number): number {
+  let f = from;
+  let t = to;
+  for (let l = 0; l < arities.length; l++) {
+    const a = arities[l] ?? 2;
+    if (Math.floor(f / a) === Math.floor(t / a)) return l;
+    f = Math.floor(f / a);
+    t = Math.floor(t / a);
+  }
+  return arities.length;
 }

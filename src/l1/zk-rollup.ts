@@ -21,6 +21,7 @@ import {
 } from "./calldata.ts";
 import type { L1Address, L1Chain, L1Receipt, TxContext } from "./chain.ts";
 import { L1Error, L1Revert } from "./errors.ts";
+import type { BatchHook } from "./forced-exit.ts";
 import {
   COLD_ACCOUNT_ACCESS_GAS,
   SLOAD_COLD_GAS,
@@ -92,6 +93,7 @@ export class ZkRollupContract {
   private readonly gasModelOnly: boolean;
   private root: bigint;
   private readonly accepted: AcceptedBatch[] = [];
+  private hook: BatchHook<AcceptedBatch> | undefined;
 
   constructor(
     private readonly chain: L1Chain,
@@ -147,6 +149,12 @@ export class ZkRollupContract {
     return b !== undefined && b.blockNumber + this.finalitySlots <= this.chain.blockNumber;
   }
 
+  /** Attaches the forced-exit rules (forced-exit.ts): they may refuse a batch and see each one accepted. */
+  attachBatchHook(hook: BatchHook<AcceptedBatch>): void {
+    if (this.hook !== undefined) throw new L1Error("BAD_CONFIG", "a batch hook is already attached");
+    this.hook = hook;
+  }
+
   // ---- transactions ----
 
   /** Locks `amount` of the sender's L1 balance (sent as value) and queues it for `publicKey` on L2. */
@@ -179,6 +187,7 @@ export class ZkRollupContract {
   }
 
   private async runSubmitBatch(tx: TxContext, input: Uint8Array): Promise<AcceptedBatch> {
+    this.hook?.before(tx);
     const call = decodeSubmitBatch(input);
     const recordBytes = this.layout.recordBytes;
     if (call.records.length !== this.capacity * recordBytes) {
@@ -275,6 +284,7 @@ export class ZkRollupContract {
       blockNumber: tx.blockNumber,
       timestamp: tx.timestamp,
     };
+    this.hook?.accepted(tx, batch);
     tx.emit("BatchAccepted", { batchNumber, oldRoot, newRoot: call.newRoot }, ["batchNumber"]);
     tx.onSuccess(() => {
       this.root = call.newRoot;

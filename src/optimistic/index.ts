@@ -1,4 +1,4 @@
-export { Party } from "./party.ts";
+export { Party, type L1Target, type ReceiptOf, type SentTransaction, type TxMethod } from "./party.ts";
 export { Proposer, MaliciousProposer, operationsOf, type Tamper } from "./proposer.ts";
 export { Watcher, type Verdict } from "./watcher.ts";
 export { DishonestChallenger } from "./challenger.ts";

@@ -1,40 +1,59 @@
-import type { L1Address, L1Transaction } from "../l1/chain.ts";
-import type { Dispute, OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
+import { simulatedOptimisticL1, type DisputeView, type OptimisticL1, type OptimisticL1Receipt } from "../evm/optimistic-l1.ts";
+import type { L1Address } from "../l1/chain.ts";
+import { OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
 import type { RollupContext } from "../state/transition.ts";
 
+/** What a party plays on: any OptimisticL1, or a simulated contract (wrapped with simulatedOptimisticL1). */
+export type L1Target = OptimisticL1 | OptimisticRollupContract;
+
+export type TxMethod = "proposeBatch" | "challenge" | "revealRoot" | "respond" | "proveStep" | "timeout" | "finalize";
+
 /**
- * What every party shares: an L1 address, the contract it plays on and a record of the transactions it
- * sent. Parties only send transactions; the caller moves the L1 clock.
+ * The receipt method `M` of target `A` returns: a simulated contract's full L1Receipt (gas lines, events),
+ * an anvil L1's own receipt — whatever the target gives, the adapter hands it through unchanged.
  */
-export abstract class Party {
+export type ReceiptOf<A extends L1Target, M extends TxMethod> = Awaited<ReturnType<A[M]>>;
+
+/** Any transaction a party sent (what every L1's receipt has). */
+export type SentTransaction = OptimisticL1Receipt<unknown>;
+
+/**
+ * What every party shares: an L1 address, the optimistic L1 it plays on (simulated or anvil, behind
+ * OptimisticL1; it never knows which) and a record of the transactions it sent. Parties only send
+ * transactions; the caller moves the L1 clock.
+ */
+export abstract class Party<A extends L1Target = OptimisticRollupContract> {
   /** Every transaction this party sent, in order (reverted ones too). */
-  readonly sent: L1Transaction[] = [];
+  readonly sent: SentTransaction[] = [];
+  readonly l1: OptimisticL1;
 
   constructor(
-    readonly contract: OptimisticRollupContract,
+    target: A,
     readonly address: L1Address,
-  ) {}
+  ) {
+    this.l1 = target instanceof OptimisticRollupContract ? simulatedOptimisticL1(target) : target;
+  }
 
   /** The rules the contract applies: its layout and rollup id, every check on. */
   get ctx(): RollupContext {
-    return { layout: this.contract.layout, rollupId: this.contract.rollupId };
+    return { layout: this.l1.layout, rollupId: this.l1.rollupId };
   }
 
   /**
-   * True once the dispute's last move is in an earlier block than the one a transaction would land in
-   * now: a party reacts to mined transactions, so it never answers within the same block.
+   * True once the dispute's last move (its deadline minus the response time) was mined before the time a
+   * transaction sent now lands at: a party reacts to mined transactions, so it never answers in the same slot.
    */
-  protected seen(d: Dispute): boolean {
-    const last = d.moves[d.moves.length - 1];
-    return last === undefined || last.blockNumber < this.contract.chain.blockNumber;
+  protected seen(d: DisputeView, now: number): boolean {
+    return d.deadline - this.l1.responseSeconds < now;
   }
 
-  protected overdue(d: Dispute): boolean {
-    return d.outcome === undefined && this.contract.blockTime > d.deadline;
+  protected overdue(d: DisputeView, now: number): boolean {
+    return d.outcome === undefined && now > d.deadline;
   }
 
-  protected record<T extends L1Transaction>(tx: T): T {
+  /** Records a sent transaction; its type is the target's own receipt (the adapter passed it through). */
+  protected record<M extends TxMethod>(_method: M, tx: OptimisticL1Receipt<unknown>): ReceiptOf<A, M> {
     this.sent.push(tx);
-    return tx;
+    return tx as ReceiptOf<A, M>;
   }
 }

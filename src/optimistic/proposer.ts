@@ -1,14 +1,15 @@
-import type { L1Address, L1Receipt, L1Transaction } from "../l1/chain.ts";
+import type { BatchView, OptimisticL1 } from "../evm/optimistic-l1.ts";
+import type { OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
+import type { L1Address } from "../l1/chain.ts";
 import { operationWitnesses } from "../l1/dispute-data.ts";
 import { rootsCommitment, rootsProof } from "../l1/dispute-merkle.ts";
-import type { OptimisticBatch, OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
 import type { SequencedBatch } from "../sequencer/sequencer.ts";
 import { buildBatch } from "../state/batch.ts";
 import { RollupError } from "../state/errors.ts";
 import { RollupState } from "../state/rollup-state.ts";
 import { applyOperation } from "../state/transition.ts";
 import { encodeFullOperations, type Operation } from "../tx/index.ts";
-import { Party } from "./party.ts";
+import { Party, type L1Target, type ReceiptOf, type SentTransaction } from "./party.ts";
 
 /** What a proposer remembers of a batch it posted: enough to answer any bisection and prove any step. */
 interface Posted {
@@ -37,15 +38,15 @@ export function operationsOf(seq: SequencedBatch): Operation[] {
  * proof when the range is one operation wide, time out a silent challenger, and take back the bond of
  * batches that became final.
  */
-export class Proposer extends Party {
+export class Proposer<A extends L1Target = OptimisticRollupContract> extends Party<A> {
   private readonly posted = new Map<number, Posted>();
   private current: RollupState;
   /** Whether it sends one-step proofs itself (an honest proposer wins them). */
   protected proveSteps = true;
 
-  constructor(contract: OptimisticRollupContract, address: L1Address, genesis?: RollupState) {
-    super(contract, address);
-    this.current = genesis?.clone() ?? new RollupState(contract.arities);
+  constructor(target: A, address: L1Address, genesis?: RollupState) {
+    super(target, address);
+    this.current = genesis?.clone() ?? new RollupState(this.l1.arities);
   }
 
   /** The state after its latest live batch (what its next batch builds on). */
@@ -59,15 +60,16 @@ export class Proposer extends Party {
   }
 
   /** Pads `ops` with no-ops to the capacity and proposes them on top of its state. */
-  async propose(ops: readonly Operation[]): Promise<L1Receipt<OptimisticBatch>> {
-    const capacity = this.contract.capacity;
+  async propose(ops: readonly Operation[]): Promise<ReceiptOf<A, "proposeBatch">> {
+    const capacity = this.l1.capacity;
     if (ops.length > capacity) throw new RollupError("BATCH_FULL", `${ops.length} operations do not fit a batch of ${capacity}`);
     const padded: Operation[] = [...ops, ...Array.from({ length: capacity - ops.length }, () => ({ kind: "noop" }) as const)];
     const parent = this.current;
     const { roots, state } = this.execute(parent, padded);
     const receipt = this.record(
-      await this.contract.proposeBatch(this.address, {
-        data: encodeFullOperations(padded, this.contract.layout),
+      "proposeBatch",
+      await this.l1.proposeBatch(this.address, {
+        data: encodeFullOperations(padded, this.l1.layout),
         newRoot: roots[roots.length - 1] ?? parent.root,
         rootsCommitment: rootsCommitment(roots),
       }),
@@ -80,7 +82,7 @@ export class Proposer extends Party {
   }
 
   /** Proposes a batch cut by the sequencer (same traffic as the zk mode). */
-  async proposeSequenced(seq: SequencedBatch): Promise<L1Receipt<OptimisticBatch>> {
+  async proposeSequenced(seq: SequencedBatch): Promise<ReceiptOf<A, "proposeBatch">> {
     return this.propose(operationsOf(seq));
   }
 
@@ -91,44 +93,47 @@ export class Proposer extends Party {
   }
 
   /** One round of reactions; returns the transactions it sent. */
-  async step(): Promise<L1Transaction[]> {
-    const out: L1Transaction[] = [];
-    this.resync();
-    for (const d of this.contract.openDisputes()) {
+  async step(): Promise<SentTransaction[]> {
+    const out: SentTransaction[] = [];
+    const now = await this.l1.blockTime();
+    const batches = new Map<number, BatchView | undefined>();
+    for (const n of this.posted.keys()) batches.set(n, await this.l1.batch(n));
+    this.resync(batches);
+    for (const d of await this.l1.openDisputes()) {
       const mine = this.posted.get(d.batchNumber);
       if (mine === undefined || d.proposer !== this.address) continue;
-      if (this.overdue(d)) {
+      if (this.overdue(d, now)) {
         // Its own deadline passed (it was silent): nothing to save; a silent challenger: claim the win.
-        if (d.turn !== "proposer") out.push(this.record(await this.contract.timeout(this.address, d.id)));
+        if (d.turn !== "proposer") out.push(this.record("timeout", await this.l1.timeout(this.address, d.id)));
         continue;
       }
-      if (!this.seen(d)) continue;
+      if (!this.seen(d, now)) continue;
       if (d.turn === "proposer") {
         const mid = d.lo + Math.floor((d.hi - d.lo) / 2);
         const root = mine.roots[mid];
         if (root === undefined) continue;
-        out.push(this.record(await this.contract.revealRoot(this.address, d.id, root, rootsProof(mine.roots, mid))));
+        out.push(this.record("revealRoot", await this.l1.revealRoot(this.address, d.id, root, rootsProof(mine.roots, mid))));
       } else if (d.turn === "oneStep" && this.proveSteps) {
         const before = mine.parent.clone();
         for (const op of mine.ops.slice(0, d.lo)) applyOperation(before, op, this.ctx);
         const op = mine.ops[d.lo] ?? { kind: "noop" };
-        out.push(this.record(await this.contract.proveStep(this.address, d.id, operationWitnesses(before, op))));
+        out.push(this.record("proveStep", await this.l1.proveStep(this.address, d.id, operationWitnesses(before, op))));
       }
     }
     for (const n of this.posted.keys()) {
-      const b = this.contract.batch(n);
-      if (b !== undefined && !b.bondReturned && this.contract.isFinal(n)) {
-        out.push(this.record(await this.contract.finalize(this.address, n)));
+      const b = batches.get(n);
+      if (b !== undefined && !b.bondReturned && (await this.l1.isFinal(n))) {
+        out.push(this.record("finalize", await this.l1.finalize(this.address, n)));
       }
     }
     return out;
   }
 
   /** After a rollback of one of its batches, its state goes back to that batch's parent state. */
-  private resync(): void {
+  private resync(batches: ReadonlyMap<number, BatchView | undefined>): void {
     let earliest: number | undefined;
     for (const n of this.posted.keys()) {
-      if (this.contract.batch(n)?.rolledBackAt !== undefined && (earliest === undefined || n < earliest)) earliest = n;
+      if (batches.get(n)?.rolledBackAt !== undefined && (earliest === undefined || n < earliest)) earliest = n;
     }
     if (earliest === undefined) return;
     const rolled = this.posted.get(earliest);
@@ -149,16 +154,16 @@ export type Tamper =
  * operation on) come from a tampered execution, and its later batches build on that false state. It
  * answers bisection requests consistently with its false roots, and never sends a one-step proof.
  */
-export class MaliciousProposer extends Proposer {
+export class MaliciousProposer<A extends L1Target = OptimisticRollupContract> extends Proposer<A> {
   private tamper: Tamper | undefined;
 
-  constructor(contract: OptimisticRollupContract, address: L1Address, genesis?: RollupState) {
-    super(contract, address, genesis);
+  constructor(target: A, address: L1Address, genesis?: RollupState) {
+    super(target, address, genesis);
     this.proveSteps = false;
   }
 
   /** Proposes `ops` with `tamper` applied to this batch only. */
-  async proposeTampered(ops: readonly Operation[], tamper: Tamper): Promise<L1Receipt<OptimisticBatch>> {
+  async proposeTampered(ops: readonly Operation[], tamper: Tamper): Promise<ReceiptOf<A, "proposeBatch">> {
     this.tamper = tamper;
     try {
       return await this.propose(ops);

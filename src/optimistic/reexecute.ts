@@ -29,7 +29,10 @@ export interface Reexecution {
 }
 
 /** The public keys of a batch's deposits, in order, from the L1 queue entries it consumed. */
-export function depositKeysOf(batch: OptimisticBatch, queue: readonly DepositEntry[]): (ordinal: number) => PublicKey | undefined {
+export function depositKeysOf(
+  batch: Pick<OptimisticBatch, "firstDeposit" | "depositCount">,
+  queue: readonly DepositEntry[],
+): (ordinal: number) => PublicKey | undefined {
   return (ordinal) => (ordinal < batch.depositCount ? queue[batch.firstDeposit + ordinal]?.publicKey : undefined);
 }
 

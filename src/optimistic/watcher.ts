@@ -1,8 +1,9 @@
-import type { L1Address, L1Transaction } from "../l1/chain.ts";
+import type { BatchView, OptimisticL1 } from "../evm/optimistic-l1.ts";
 import type { OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
+import type { L1Address } from "../l1/chain.ts";
 import type { RollupErrorCode } from "../state/errors.ts";
 import { RollupState } from "../state/rollup-state.ts";
-import { Party } from "./party.ts";
+import { Party, type L1Target, type SentTransaction } from "./party.ts";
 import { depositKeysOf, oneStepWitnesses, reexecute, type Reexecution } from "./reexecute.ts";
 
 /** What the watcher concluded about a live batch. */
@@ -26,15 +27,17 @@ export interface Verdict {
  * It times out a silent proposer. Switched off (`enabled = false`) it does nothing at all — the
  * optimistic security assumption is that at least one watcher is on during every window.
  */
-export class Watcher extends Party {
+export class Watcher<A extends L1Target = OptimisticRollupContract> extends Party<A> {
   enabled = true;
   private readonly genesis: RollupState;
   private readonly runs = new Map<number, Reexecution>();
   private readonly verdictByBatch = new Map<number, Verdict>();
+  /** The live batches as of its last step. */
+  private live: readonly number[] = [];
 
-  constructor(contract: OptimisticRollupContract, address: L1Address, genesis?: RollupState) {
-    super(contract, address);
-    this.genesis = genesis?.clone() ?? new RollupState(contract.arities);
+  constructor(target: A, address: L1Address, genesis?: RollupState) {
+    super(target, address);
+    this.genesis = genesis?.clone() ?? new RollupState(this.l1.arities);
   }
 
   verdict(batchNumber: number): Verdict | undefined {
@@ -46,62 +49,62 @@ export class Watcher extends Party {
     return this.runs.get(batchNumber)?.roots;
   }
 
-  /** The state after the latest live batch it judged honest (genesis if none). */
+  /** The state after the latest live batch it judged honest (genesis if none), as of its last step. */
   get state(): RollupState {
-    const live = this.contract.liveBatches;
-    for (let i = live.length - 1; i >= 0; i--) {
-      const n = live[i] ?? 0;
+    for (let i = this.live.length - 1; i >= 0; i--) {
+      const n = this.live[i] ?? 0;
       if (this.verdictByBatch.get(n)?.status === "honest") return this.runs.get(n)?.state ?? this.genesis;
     }
     return this.genesis;
   }
 
-  async step(): Promise<L1Transaction[]> {
+  async step(): Promise<SentTransaction[]> {
     if (!this.enabled) return [];
-    const out: L1Transaction[] = [];
-    const mineOpen = this.contract.openDisputes().filter((d) => d.challenger === this.address);
+    const out: SentTransaction[] = [];
+    const now = await this.l1.blockTime();
+    const mineOpen = (await this.l1.openDisputes()).filter((d) => d.challenger === this.address);
 
-    for (const n of this.contract.liveBatches) {
-      const b = this.contract.batch(n);
+    this.live = await this.l1.liveBatches();
+    for (const n of this.live) {
+      const b = await this.l1.batch(n);
       if (b === undefined) continue;
       let verdict = this.verdictByBatch.get(n);
       if (verdict === undefined) {
-        verdict = this.judge(n);
+        verdict = await this.judge(b);
         this.verdictByBatch.set(n, verdict);
       }
       const disputing = mineOpen.some((d) => d.batchNumber === n);
-      if (verdict.status === "bad" && !disputing && this.contract.blockTime < b.windowEnd) {
-        out.push(this.record(await this.contract.challenge(this.address, n)));
+      if (verdict.status === "bad" && !disputing && now < b.windowEnd) {
+        out.push(this.record("challenge", await this.l1.challenge(this.address, n)));
       }
     }
 
     for (const d of mineOpen) {
       const run = this.runs.get(d.batchNumber);
       if (run === undefined) continue;
-      if (this.overdue(d)) {
-        if (d.turn === "proposer") out.push(this.record(await this.contract.timeout(this.address, d.id)));
+      if (this.overdue(d, now)) {
+        if (d.turn === "proposer") out.push(this.record("timeout", await this.l1.timeout(this.address, d.id)));
         continue;
       }
-      if (!this.seen(d)) continue;
+      if (!this.seen(d, now)) continue;
       if (d.turn === "challenger" && d.mid !== undefined) {
         // roots[mid] is undefined past an invalid operation: no honest root there, so disagree.
-        out.push(this.record(await this.contract.respond(this.address, d.id, run.roots[d.mid] === d.midRoot)));
+        out.push(this.record("respond", await this.l1.respond(this.address, d.id, run.roots[d.mid] === d.midRoot)));
       } else if (d.turn === "oneStep") {
-        out.push(this.record(await this.contract.proveStep(this.address, d.id, oneStepWitnesses(run, d.lo, this.ctx))));
+        out.push(this.record("proveStep", await this.l1.proveStep(this.address, d.id, oneStepWitnesses(run, d.lo, this.ctx))));
       }
     }
     return out;
   }
 
-  private judge(n: number): Verdict {
-    const b = this.contract.batch(n);
-    if (b === undefined) throw new Error(`no batch ${n}`);
+  private async judge(b: BatchView): Promise<Verdict> {
+    const n = b.number;
     const parentRun = b.parent === 0 ? undefined : this.runs.get(b.parent);
     const parentVerdict = b.parent === 0 ? undefined : this.verdictByBatch.get(b.parent);
     if (b.parent !== 0 && (parentRun === undefined || parentVerdict?.status !== "honest")) {
       return { batchNumber: n, status: "unchecked", invalidAt: undefined, invalidCode: undefined, honestRoot: undefined };
     }
-    const run = reexecute(parentRun?.state ?? this.genesis, b.data, depositKeysOf(b, this.contract.depositQueue), this.ctx);
+    const run = reexecute(parentRun?.state ?? this.genesis, b.data, depositKeysOf(b, await this.l1.depositQueue()), this.ctx);
     this.runs.set(n, run);
     const honestRoot = run.invalidAt === undefined ? run.roots[run.roots.length - 1] : undefined;
     return {

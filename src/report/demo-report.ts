@@ -84,7 +84,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px soli
 td:first-child,th:first-child,td.l{text-align:left}h2{margin-top:2em}.note{color:#555;font-size:13px}</style></head><body>
 <h1>zk vs optimistic finality</h1>
 <p>Instance <b>${esc(r.config.instance)}</b> (${r.config.accounts} accounts, ${r.config.batchSize} operations per batch); ${r.config.users} users, ${r.config.transfers} transfers, seed ${r.config.seed};
-challenge window ${fmtSeconds(r.config.windowSeconds)}; watcher ${r.config.watcher ? "on" : "off"}; zk contract on the ${r.config.l1 === "anvil" ? "anvil EVM (gas measured)" : "simulated L1 (gas from the schedule)"}.
+challenge window ${fmtSeconds(r.config.windowSeconds)}; watcher ${r.config.watcher ? "on" : "off"}; honest runs' contracts on the ${r.config.l1 === "anvil" ? "anvil EVM (gas measured)" : "simulated L1 (gas from the schedule)"}.
 ${r.keys === undefined ? "" : `Keys: ${esc(r.keys.ceremony)}${r.keys.insecure ? " (<b>INSECURE development setup</b>)" : ""}.`}</p>
 <p class="note">Machine: ${esc(m.cpu)}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${esc(m.node)}, snarkjs ${esc(m.snarkjs)}, circom2 ${esc(m.circom2)}, load average ${m.loadAverage.join("/")}.<br>
 Measured: ${esc(r.provenance.measured)}.<br>Computed: ${esc(r.provenance.computed)}.</p>
@@ -97,8 +97,50 @@ ${table(PER_BATCH_HEADER, batchRows)}
 <h2>Scenarios</h2>
 ${table(["mode", "scenario", "bad root accepted", "bad root final", "theft paid", "dispute", "outcome"], scenarioRows)}
 ${r.scenarios.map((s) => `<h3>${esc(s.mode)}: ${esc(s.name)}</h3><ul>${s.events.map((e) => `<li>t=${fmtSeconds(e.at)}: ${esc(e.what)}</li>`).join("")}</ul>`).join("\n")}
+${
+  r.forcedExits.length === 0
+    ? ""
+    : `<h2>Censoring sequencer: the forced exit</h2>
+<p class="note">Bob forces a withdrawal on L1; the sequencer keeps posting batches without it up to the deadline; anyone then activates exit mode and every user takes their balance out of the exit root with a Merkle proof, once. L1 times in simulated seconds.</p>
+${table(FORCED_EXIT_HEADER, forcedExitRows(r))}
+${table(forcedExitGasHeader(r), forcedExitGasRows(r))}
+${r.forcedExits.map((f) => `<h3>${esc(f.mode)}: ${esc(f.summary)}</h3><ul>${f.steps.map((st) => `<li>t=${st.at}: ${esc(st.what)}: ${st.status === "success" ? "ok" : `reverted ${esc(st.revertReason ?? "")}`}, ${st.gasUsed} gas</li>`).join("")}</ul>`).join("\n")}`
+}
 </body></html>
 `;
+}
+
+export const FORCED_EXIT_HEADER = ["mode", "deadline", "window", "requested (s)", "exit mode (s)", "claims open (s)", "funds in hand (s)", "request → funds", "bridge left"];
+
+/** One row per mode: the forced exit's L1 times (the CLI table and both reports share it). */
+export function forcedExitRows(r: DemoReport): string[][] {
+  return r.forcedExits.map((f) => [
+    f.mode,
+    fmtSeconds(f.deadlineSeconds),
+    f.windowSeconds === undefined ? "-" : fmtSeconds(f.windowSeconds),
+    String(f.requestedAt),
+    String(f.activatedAt),
+    String(f.claimsOpenAt),
+    String(f.fundsAt),
+    `${f.secondsToFunds} s (${fmtSeconds(f.secondsToFunds)})`,
+    f.bridgeLeft,
+  ]);
+}
+
+export function forcedExitGasHeader(r: DemoReport): string[] {
+  return ["L1 gas", ...r.forcedExits.map((f) => f.mode)];
+}
+
+/** One row per step of the forced exit, one column per mode. */
+export function forcedExitGasRows(r: DemoReport): string[][] {
+  const steps = [
+    ["forced withdrawal request", "request"],
+    ["censoring sequencer's batch", "censoredBatch"],
+    ["exit-mode activation", "activation"],
+    ["exit claim (EdDSA not charged)", "exitClaim"],
+    ["deposit refund", "refund"],
+  ] as const;
+  return steps.map(([label, key]) => [label, ...r.forcedExits.map((f) => String(f.gas[key]))]);
 }
 
 export const PER_BATCH_HEADER = ["mode", "batch", "T/D/W", "cut (s)", "proof s (measured)", "included (s)", "final (s)", "gas", "gas/op", "calldata B"];
@@ -148,7 +190,7 @@ export function renderDemoMarkdown(r: DemoReport, command: string): string {
   return [
     `# zk vs optimistic (measured by \`${command}\`)`,
     "",
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, snarkjs ${m.snarkjs}, load average ${m.loadAverage.join("/")}. Instance ${r.config.instance} (${r.config.batchSize} operations per batch), ${r.config.users} users, ${r.config.transfers} transfers, seed ${r.config.seed}, challenge window ${fmtSeconds(r.config.windowSeconds)}${r.keys?.insecure === true ? ", development (INSECURE) keys" : ""}, zk contract on the ${r.config.l1 === "anvil" ? "anvil EVM (gas measured)" : "simulated L1 (gas from the schedule)"}.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, snarkjs ${m.snarkjs}, load average ${m.loadAverage.join("/")}. Instance ${r.config.instance} (${r.config.batchSize} operations per batch), ${r.config.users} users, ${r.config.transfers} transfers, seed ${r.config.seed}, challenge window ${fmtSeconds(r.config.windowSeconds)}${r.keys?.insecure === true ? ", development (INSECURE) keys" : ""}, honest runs' contracts on the ${r.config.l1 === "anvil" ? "anvil EVM (gas measured)" : "simulated L1 (gas from the schedule)"}.`,
     "",
     md(SUMMARY_HEADER, summaryRows(r)),
     "",
@@ -159,6 +201,16 @@ export function renderDemoMarkdown(r: DemoReport, command: string): string {
       r.scenarios.map((s) => [s.mode, s.name, s.badRootAccepted ? "yes" : "no", s.badRootFinal ? "yes" : "no", s.theftPaid ? "yes" : "no", s.dispute === undefined ? "-" : `${s.dispute.outcome ?? "open"}: ${s.dispute.moves} moves, ${s.dispute.totalGas} gas, ${fmtSeconds(s.dispute.durationSeconds ?? NaN)}`]),
     ),
     "",
+    ...(r.forcedExits.length === 0
+      ? []
+      : [
+          `Censoring sequencer: a forced withdrawal it ignores, deadline ${fmtSeconds(r.config.forcedDeadlineSeconds)} (L1 times in simulated seconds):`,
+          "",
+          md(FORCED_EXIT_HEADER, forcedExitRows(r)),
+          "",
+          md(forcedExitGasHeader(r), forcedExitGasRows(r)),
+          "",
+        ]),
     "L1 gas per transfer, full batches of transfers, by batch size:",
     "",
     md(["mode", ...sizes.map(String)], ["zk", "optimistic", "plain L1 transfer"].map((mode) => [mode, ...sizes.map((n) => String(r.costByBatchSize.find((c) => c.mode === mode && c.batchSize === n)?.gasPerTransfer ?? "-"))])),

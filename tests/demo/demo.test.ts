@@ -56,6 +56,14 @@ describe("zk vs optimistic demo end to end (test instance, 1 h window)", () => {
     expect(by("optimistic", "dishonest challenger")).toMatchObject({ dispute: { outcome: "proposerWon" } });
   });
 
+  it("a censoring sequencer: the forced exit in both modes, optimistic a window later", () => {
+    const [zk, opt] = report.forcedExits;
+    expect([zk?.mode, opt?.mode]).toEqual(["zk", "optimistic"]);
+    expect(zk!.secondsToFunds).toBe(report.config.forcedDeadlineSeconds + 12);
+    expect(opt!.secondsToFunds).toBeGreaterThanOrEqual(report.config.forcedDeadlineSeconds + 3600);
+    expect([zk!.bridgeLeft, opt!.bridgeLeft]).toEqual(["0", "0"]);
+  });
+
   it("cost by batch size falls with the batch size for both modes", () => {
     const per = (mode: string, n: number) => report.costByBatchSize.find((c) => c.mode === mode && c.batchSize === n)?.gasPerTransfer ?? NaN;
     expect(per("zk", 4)).toBeLessThan(per("zk", 1));
@@ -69,5 +77,7 @@ describe("zk vs optimistic demo end to end (test instance, 1 h window)", () => {
     const md = renderDemoMarkdown(report, "zkr demo");
     expect(md).toMatch(/^# zk vs optimistic \(measured by `zkr demo`\)/);
     expect(md).toMatch(/\| zk \| \d+ \|/);
+    expect(md).toMatch(/\| optimistic \| 24\.0 h \| 60\.0 min \|/);
+    expect(html).toContain("Censoring sequencer: the forced exit");
   });
 });

@@ -4,30 +4,32 @@ import { findInstance, instanceByRole } from "../../circuit/instances.ts";
 import { runDemo, type DemoReport } from "../../demo/demo.ts";
 import type { Mode } from "../../demo/mode-run.ts";
 import { BUILD_DIR } from "../../paths.ts";
-import { fmtSeconds, perBatchRows, PER_BATCH_HEADER, renderDemoHtml, renderDemoMarkdown, summaryRows, SUMMARY_HEADER } from "../../report/demo-report.ts";
+import { FORCED_EXIT_HEADER, fmtSeconds, forcedExitGasHeader, forcedExitGasRows, forcedExitRows, perBatchRows, PER_BATCH_HEADER, renderDemoHtml, renderDemoMarkdown, summaryRows, SUMMARY_HEADER } from "../../report/demo-report.ts";
 import { machineLine } from "../../report/machine.ts";
 import { parseArgs, stringFlag } from "../args.ts";
 import { CliError } from "../errors.ts";
 import { printTable } from "./circuits.ts";
 
-export const DEMO_HELP = `zkr demo [--mode zk|optimistic|both] [--malicious] [--no-watcher] [--window 7d] [--l1 simulated|anvil]
+export const DEMO_HELP = `zkr demo [--mode zk|optimistic|both] [--malicious] [--no-watcher] [--window 7d] [--deadline 1d] [--l1 simulated|anvil]
          [--instance NAME] [--users N] [--transfers N] [--seed S] [--out DIR] [--json] [--report FILE.html]
   zk vs optimistic finality on the same traffic and the same simulated L1. An honest run per mode
   (deposits, random signed transfers, batches, a withdrawal paid from a final root), then a malicious
   sequencer that steals a deposit (zk: no proof can be made and forged ones are rejected; optimistic:
-  challenged, bisected and rolled back by the watcher, or final and paid with no watcher), and a
-  dishonest challenger. Prints per batch and in total: L1 inclusion and finality times, withdrawal
+  challenged, bisected and rolled back by the watcher, or final and paid with no watcher), a
+  dishonest challenger, and a censoring sequencer that ignores a forced withdrawal (exit mode: the L1
+  time from the request to the funds in hand, and the gas of each step). Prints per batch and in total: L1 inclusion and finality times, withdrawal
   latency, L1 gas and bytes posted, gas per operation beside a plain L1 transfer (21,000).
   --malicious runs only the malicious-sequencer scenarios; --no-watcher turns the optimistic watcher
   off; --window sets the challenge window (e.g. 1h, 2d, 3600; default 7d as on OP Mainnet and Arbitrum);
-  --l1 anvil runs the honest zk run's contracts in Solidity on a local anvil node (started and stopped
-  by the tool; gas measured from real receipts); the rest stays on the simulated L1.
+  --deadline the forced-withdrawal deadline (default 1d);
+  --l1 anvil runs the honest runs' contracts (zk and optimistic) in Solidity on a local anvil node
+  (started and stopped by the tool; gas measured from real receipts); the rest stays on the simulated L1.
   --report FILE.html writes a self-contained HTML report with charts; FILE.md the tables as Markdown.
   Defaults: both modes, the demo instance, 4 users, 12 transfers, seed 1, batch folders in build/demo/.`;
 
 export async function demoCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, {
-    valued: ["mode", "instance", "users", "transfers", "seed", "out", "window", "report", "l1"],
+    valued: ["mode", "instance", "users", "transfers", "seed", "out", "window", "deadline", "report", "l1"],
     boolean: ["json", "malicious", "no-watcher"],
   });
   if (args.positional.length > 0) throw new CliError(`unexpected argument "${args.positional[0] ?? ""}"`);
@@ -52,6 +54,7 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
     transfers: intFlag(stringFlag(args, "transfers"), "transfers", 0, 10_000, 12),
     seed,
     windowSeconds: parseDuration(stringFlag(args, "window") ?? "7d"),
+    forcedDeadlineSeconds: parseDuration(stringFlag(args, "deadline") ?? "1d", "--deadline"),
     watcher: !args.flags.has("no-watcher"),
     maliciousOnly: args.flags.has("malicious"),
     outDir,
@@ -92,6 +95,12 @@ function printReport(r: DemoReport, outDir: string): void {
     );
     for (const s of r.scenarios) console.log(`  ${s.mode} · ${s.name}: ${s.summary}`);
   }
+  if (r.forcedExits.length > 0) {
+    console.log(`\nCensoring sequencer: a forced withdrawal it ignores (deadline ${fmtSeconds(r.config.forcedDeadlineSeconds)}; L1 times in simulated seconds)`);
+    printTable(FORCED_EXIT_HEADER, forcedExitRows(r));
+    printTable(forcedExitGasHeader(r), forcedExitGasRows(r));
+    for (const f of r.forcedExits) console.log(`  ${f.mode}: ${f.summary}`);
+  }
   console.log("\nL1 gas per transfer by batch size (full batches of transfers)");
   const sizes = [...new Set(r.costByBatchSize.map((c) => c.batchSize))];
   printTable(
@@ -103,11 +112,11 @@ function printReport(r: DemoReport, outDir: string): void {
 }
 
 /** "7d", "1h", "30m", "45s" or plain seconds. */
-export function parseDuration(text: string): number {
+export function parseDuration(text: string, flag = "--window"): number {
   const m = /^(\d+)(s|m|h|d)?$/.exec(text.trim());
-  if (m === null || m[1] === undefined) throw new CliError(`--window: "${text}" is not a duration (e.g. 7d, 1h, 3600)`);
+  if (m === null || m[1] === undefined) throw new CliError(`${flag}: "${text}" is not a duration (e.g. 7d, 1h, 3600)`);
   const n = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? "s") as "s" | "m" | "h" | "d"];
-  if (n < 60) throw new CliError("--window must be at least 60 s");
+  if (n < 60) throw new CliError(`${flag} must be at least 60 s`);
   return n;
 }
 

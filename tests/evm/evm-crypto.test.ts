@@ -1,0 +1,119 @@
+/**
+ * The two hash/signature contracts the optimistic one-step proof calls, checked against the reference
+ * TypeScript (circomlibjs) in an in-process EVM: the generated Poseidon(n) bytecode (src/evm/poseidon-gen.ts)
+ * and contracts/BabyJubjubEdDSA.sol.
+ */
+import { createEVM } from "@ethereumjs/evm";
+import { Address, bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { buildBabyjub } from "circomlibjs";
+import { describe, expect, it } from "vitest";
+import { FIELD_MODULUS, packSignature, poseidon, privateKeyFromLabel, publicKeyOf, sign, unpackSignature, verify } from "../../src/crypto/index.ts";
+import { MAX_RUNTIME_CODE_BYTES, poseidonCreationCode, poseidonRuntimeCode } from "../../src/evm/poseidon-gen.ts";
+import { runUnpackPoint, runVerify } from "../../src/l1/eddsa-contract.ts";
+import { poseidonGas, runPoseidonContract } from "../../src/l1/gas.ts";
+
+const caller = new Address(hexToBytes(`0x${"33".repeat(20)}`));
+
+/** Deploys the generated Poseidon(n) and returns a caller of poseidon(uint256[n]). */
+async function generated(n: number): Promise<(inputs: readonly bigint[]) => Promise<bigint>> {
+  const vm = await createEVM();
+  const created = await vm.runCall({ caller, data: hexToBytes(poseidonCreationCode(n)), gasLimit: 30_000_000n, skipBalance: true });
+  const to = created.createdAddress;
+  if (to === undefined || created.execResult.exceptionError !== undefined) throw new Error(`Poseidon(${n}) did not deploy`);
+  const selector = keccak_256(new TextEncoder().encode(`poseidon(uint256[${n}])`)).subarray(0, 4);
+  return async (inputs) => {
+    const data = new Uint8Array(4 + 32 * n);
+    data.set(selector, 0);
+    inputs.forEach((v, i) => data.set(hexToBytes(`0x${v.toString(16).padStart(64, "0")}`), 4 + 32 * i));
+    const r = await vm.runCall({ caller, to, data, gasLimit: 10_000_000n, skipBalance: true });
+    if (r.execResult.exceptionError !== undefined) throw new Error(`poseidon(uint256[${n}]) failed`);
+    return BigInt(bytesToHex(r.execResult.returnValue));
+  };
+}
+
+function randomField(seed: number): bigint {
+  const h = keccak_256(new TextEncoder().encode(`field ${seed}`));
+  return BigInt(bytesToHex(h)) % FIELD_MODULUS;
+}
+
+describe("generated Poseidon(n) bytecode", () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])("Poseidon(%i) equals circomlibjs's on random, edge and unreduced inputs", async (n) => {
+    const hash = await generated(n);
+    const cases: bigint[][] = [
+      Array.from({ length: n }, (_, i) => randomField(100 * n + i)),
+      Array.from({ length: n }, (_, i) => randomField(200 * n + i)),
+      new Array<bigint>(n).fill(0n),
+      new Array<bigint>(n).fill(FIELD_MODULUS - 1n),
+    ];
+    for (const inputs of cases) expect(await hash(inputs)).toBe(poseidon(inputs));
+    // Inputs at or above p are reduced, as circomlibjs's contracts and its JS reduce them.
+    const unreduced = Array.from({ length: n }, (_, i) => randomField(300 * n + i) + FIELD_MODULUS);
+    expect(await hash(unreduced)).toBe(poseidon(unreduced.map((v) => v % FIELD_MODULUS)));
+    expect(poseidonRuntimeCode(n).length).toBeLessThanOrEqual(MAX_RUNTIME_CODE_BYTES);
+  });
+
+  it("Poseidon(7) and (8) are measured with it (circomlibjs's generator stops at 6); gas grows with the width", async () => {
+    const gas = await Promise.all([4, 5, 6, 7, 8].map((n) => poseidonGas(n)));
+    for (let i = 1; i < gas.length; i++) expect(gas[i] ?? 0).toBeGreaterThan(gas[i - 1] ?? 0);
+    const inputs = Array.from({ length: 8 }, (_, i) => randomField(900 + i));
+    expect((await runPoseidonContract(inputs)).output).toBe(poseidon(inputs));
+    expect(() => poseidonRuntimeCode(9)).toThrow();
+  });
+});
+
+describe("BabyJubjubEdDSA.sol (run in @ethereumjs/evm) against src/crypto/eddsa.ts", () => {
+  const word = (bytes: Uint8Array): bigint => BigInt(bytesToHex(bytes));
+
+  it("decompresses R8 exactly as circomlibjs: honest points, random bytes, x = 0, y ≥ p", async () => {
+    for (let k = 0; k < 6; k++) {
+      const key = privateKeyFromLabel(`eddsa test ${k}`);
+      const sig = sign(key, [BigInt(k) + 1n, 7n]);
+      const unpacked = await runUnpackPoint(word(packSignature(sig).subarray(0, 32)));
+      expect(unpacked.point).toEqual({ x: sig.r8x, y: sig.r8y });
+    }
+    let none = 0;
+    for (let k = 0; k < 40; k++) {
+      const bytes = keccak_256(new TextEncoder().encode(`random R8 ${k}`));
+      const ts = unpackSignature(new Uint8Array([...bytes, ...new Uint8Array(32)]));
+      const evm = await runUnpackPoint(word(bytes));
+      expect(evm.point).toEqual(ts === undefined ? undefined : { x: ts.r8x, y: ts.r8y });
+      if (ts === undefined) none++;
+    }
+    expect(none).toBeGreaterThan(5); // about half of random y have no x
+    const le = (v: bigint) => Uint8Array.from({ length: 32 }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
+    // y = 1 gives x = 0: circomlibjs refuses it (x² must be a non-zero square), so must the contract
+    expect(unpackSignature(new Uint8Array([...le(1n), ...new Uint8Array(32)]))).toBeUndefined();
+    expect((await runUnpackPoint(word(le(1n)))).point).toBeUndefined();
+    // y + p (still below 2^255) decodes like y
+    const sig = sign(privateKeyFromLabel("eddsa alias"), [1n, 2n]);
+    const aliased = le(sig.r8y + FIELD_MODULUS);
+    const ts = unpackSignature(new Uint8Array([...aliased, ...new Uint8Array(32)]));
+    expect((await runUnpackPoint(word(aliased))).point).toEqual(ts === undefined ? undefined : { x: ts.r8x, y: ts.r8y });
+  });
+
+  it("verifies exactly when the reference does: good, wrong message, S ≥ l, A off the curve, A of small order", async () => {
+    const babyJub = await buildBabyjub();
+    const key = privateKeyFromLabel("eddsa verify");
+    const a = publicKeyOf(key);
+    const message = [123n, 456n] as const;
+    const sig = sign(key, message);
+    const hashOf = (pk: { x: bigint; y: bigint }, m: readonly [bigint, bigint], s = sig) => poseidon([s.r8x, s.r8y, pk.x, pk.y, m[0], m[1]]);
+    const sWord = (s: bigint) => word(Uint8Array.from({ length: 32 }, (_, i) => Number((s >> BigInt(8 * i)) & 0xffn)));
+    const run = (pk: { x: bigint; y: bigint }, m: readonly [bigint, bigint], s: bigint) =>
+      runVerify({ ax: pk.x, ay: pk.y, r8x: sig.r8x, r8y: sig.r8y, sWord: sWord(s), h: hashOf(pk, m) });
+
+    const good = await run(a, message, sig.s);
+    expect([good.valid, verify(a, message, sig)]).toEqual([true, true]);
+    expect(good.gas).toBeGreaterThan(50_000);
+    const otherMessage = [124n, 456n] as const;
+    expect([(await run(a, otherMessage, sig.s)).valid, verify(a, otherMessage, sig)]).toEqual([false, false]);
+    const big = sig.s + babyJub.subOrder; // the same point, but S ≥ l is refused
+    expect([(await run(a, message, big)).valid, verify(a, message, { ...sig, s: big })]).toEqual([false, false]);
+    const offCurve = { x: a.x, y: a.y + 1n };
+    expect([(await run(offCurve, message, sig.s)).valid, verify(offCurve, message, sig)]).toEqual([false, false]);
+    // (0, −1) has order 2: 8·A is the identity, whose x is 0
+    const smallOrder = { x: 0n, y: FIELD_MODULUS - 1n };
+    expect([(await run(smallOrder, message, sig.s)).valid, verify(smallOrder, message, sig)]).toEqual([false, false]);
+  });
+});
