@@ -228,6 +228,8 @@ const routes: Route[] = [
           deadline: r.deadline,
           status: r.status,
           servedIn: r.servedIn ?? null,
+          includedIn: r.includedIn ?? null,
+          nonceUsedIn: r.nonceUsedIn ?? null,
         })),
       }),
   },
@@ -247,7 +249,7 @@ const routes: Route[] = [
     pattern: /^\/l1\/exit-mode$/,
     handler: async ({ node }) => {
       const e = node.l1.forced.exitMode;
-      return ok(e === undefined ? { active: false } : { active: true, activatedAt: e.activatedAt, requestId: e.requestId, batchNumber: e.batchNumber, root: e.root.toString(), claimsOpen: e.batchNumber === 0 || node.l1.zk.isFinal(e.batchNumber) });
+      return ok(e === undefined ? { active: false } : { active: true, activatedAt: e.activatedAt, requestId: e.requestId, batchNumber: e.batchNumber, root: e.root.toString(), claimsOpen: e.claimsOpen });
     },
   },
   {

@@ -2,19 +2,20 @@
  * A typed client of the node's HTTP API (global fetch): the wallet, the tests and the load script use it.
  * A refusal becomes an ApiError carrying the HTTP status and the stable code.
  */
-import type { PublicKey, Signature } from "../crypto/eddsa.ts";
+import type { PublicKey } from "../crypto/eddsa.ts";
+import type { BatchAccountProof, ExitClaim } from "../l1/forced-exit.ts";
 import type { L1RollupData } from "../l1/reconstruct.ts";
 import type { Account } from "../state/account.ts";
 import type { SignedOperation, Withdraw } from "../tx/operation.ts";
 import {
   accountFromJson,
-  accountToJson,
   addressHex,
+  batchAccountProofToJson,
+  exitClaimToJson,
   hexToBytes,
   operationToJson,
   publicKeyFromJson,
   publicKeyToJson,
-  signatureToJson,
   type AccountJson,
   type PublicKeyJson,
 } from "./codec.ts";
@@ -124,8 +125,10 @@ export interface ForcedRequestJson {
   readonly rootBatch: number;
   readonly requestedAt: number;
   readonly deadline: number;
-  readonly status: "pending" | "served" | "dismissed";
+  readonly status: "pending" | "included" | "served" | "stale" | "dismissed";
   readonly servedIn: { batchNumber: number; withdrawalIndex: number } | null;
+  readonly includedIn: { batchNumber: number; withdrawalIndex: number } | null;
+  readonly nonceUsedIn: number | null;
 }
 
 export interface WithdrawalJson {
@@ -218,13 +221,9 @@ export class NodeClient {
   requestForcedWithdrawal(
     from: bigint,
     withdraw: Withdraw,
-    witness: { rootBatch: number; account: Account; path: readonly bigint[] },
+    witness: BatchAccountProof,
   ): Promise<ReceiptJson<{ requestId: number; deadline: number }>> {
-    return this.request("POST", "/l1/forced-withdrawals", {
-      from: addressHex(from),
-      withdraw: operationToJson(withdraw),
-      witness: { rootBatch: witness.rootBatch, account: accountToJson(witness.account), path: witness.path.map(String) },
-    });
+    return this.request("POST", "/l1/forced-withdrawals", { from: addressHex(from), withdraw: operationToJson(withdraw), witness: batchAccountProofToJson(witness) });
   }
 
   exitMode(): Promise<{ active: boolean; activatedAt?: number; requestId?: number; batchNumber?: number; root?: string; claimsOpen?: boolean }> {
@@ -235,18 +234,8 @@ export class NodeClient {
     return this.request("POST", "/l1/exit-mode", { from: addressHex(from), requestId });
   }
 
-  claimExit(
-    from: bigint,
-    claim: { index: number; account: Account; path: readonly bigint[]; recipient: bigint; signature: Signature },
-  ): Promise<ReceiptJson<{ amount: string }>> {
-    return this.request("POST", "/l1/exit-claims", {
-      from: addressHex(from),
-      index: claim.index,
-      account: accountToJson(claim.account),
-      path: claim.path.map(String),
-      recipient: addressHex(claim.recipient),
-      signature: signatureToJson(claim.signature),
-    });
+  claimExit(from: bigint, claim: ExitClaim): Promise<ReceiptJson<{ amount: string }>> {
+    return this.request("POST", "/l1/exit-claims", { from: addressHex(from), ...exitClaimToJson(claim) });
   }
 
   refundDeposit(from: bigint, queueIndex: number): Promise<ReceiptJson<{ amount: string }>> {

@@ -3,6 +3,7 @@
  * Conversions live here so the rest of the node handles typed values only.
  */
 import type { PublicKey, Signature } from "../crypto/eddsa.ts";
+import type { BatchAccountProof, ExitClaim } from "../l1/forced-exit.ts";
 import type { Account } from "../state/account.ts";
 import type { Deposit, SignedOperation } from "../tx/operation.ts";
 import { decimal, fieldElement, integer, l1Address, literal, object, tagged, uint64, type Schema } from "./schema.ts";
@@ -35,6 +36,22 @@ export interface AccountJson {
   nonce: string;
 }
 
+/** An account's Merkle proof under a batch's root (a forced withdrawal's witness, a dismissal's). */
+export interface BatchAccountProofJson {
+  rootBatch: number;
+  account: AccountJson;
+  path: string[];
+}
+
+/** An exit claim, as POST /l1/exit-claims takes it and the L1 log stores it. */
+export interface ExitClaimJson {
+  index: number;
+  account: AccountJson;
+  path: string[];
+  recipient: string;
+  signature: SignatureJson;
+}
+
 /** Account indices the API accepts at all (the tree's own range is checked by the rules). */
 export const MAX_INDEX = 2 ** 31 - 1;
 
@@ -62,6 +79,10 @@ export function signatureToJson(sig: Signature): SignatureJson {
   return { r8x: sig.r8x.toString(), r8y: sig.r8y.toString(), s: sig.s.toString() };
 }
 
+export function signatureFromJson(j: SignatureJson): Signature {
+  return { r8x: BigInt(j.r8x), r8y: BigInt(j.r8y), s: BigInt(j.s) };
+}
+
 export function accountToJson(a: Account): AccountJson {
   return { publicKey: publicKeyToJson(a.publicKey), balance: a.balance.toString(), nonce: a.nonce.toString() };
 }
@@ -79,11 +100,40 @@ export function operationToJson(op: SignedOperation): OperationJson {
 
 /** From JSON this node wrote itself (the store): no checks beyond the types. */
 export function operationFromJson(j: OperationJson): SignedOperation {
-  const signature = { r8x: BigInt(j.signature.r8x), r8y: BigInt(j.signature.r8y), s: BigInt(j.signature.s) };
-  const common = { from: j.from, amount: BigInt(j.amount), nonce: BigInt(j.nonce), signature };
+  const common = { from: j.from, amount: BigInt(j.amount), nonce: BigInt(j.nonce), signature: signatureFromJson(j.signature) };
   return j.kind === "transfer"
     ? { kind: "transfer", to: j.to, ...common }
     : { kind: "withdraw", recipient: BigInt(j.recipient), ...common };
+}
+
+export function batchAccountProofToJson(w: BatchAccountProof): BatchAccountProofJson {
+  return { rootBatch: w.rootBatch, account: accountToJson(w.account), path: w.path.map(String) };
+}
+
+/** From JSON this node wrote itself (the L1 log); clients' JSON goes through the schemas below. */
+export function batchAccountProofFromJson(j: BatchAccountProofJson): BatchAccountProof {
+  return { rootBatch: j.rootBatch, account: accountFromJson(j.account), path: j.path.map((p) => BigInt(p)) };
+}
+
+export function exitClaimToJson(c: ExitClaim): ExitClaimJson {
+  return {
+    index: c.index,
+    account: accountToJson(c.account),
+    path: c.path.map(String),
+    recipient: addressHex(c.recipient),
+    signature: signatureToJson(c.signature),
+  };
+}
+
+/** From JSON this node wrote itself (the L1 log). */
+export function exitClaimFromJson(j: ExitClaimJson): ExitClaim {
+  return {
+    index: j.index,
+    account: accountFromJson(j.account),
+    path: j.path.map((p) => BigInt(p)),
+    recipient: BigInt(j.recipient),
+    signature: signatureFromJson(j.signature),
+  };
 }
 
 export function depositToJson(queueIndex: number, d: Deposit): DepositJson {

@@ -5,8 +5,7 @@ export { NodeClient, ApiError, rollupDataFromJson, type HealthJson, type BatchJs
 export { NodeError, HTTP_STATUS, type NodeErrorCode } from "./errors.ts";
 export { NodeStore } from "./store.ts";
 export { L1Host, type L1LogEntry, type L1Params } from "./l1-host.ts";
-export { ForcedExitRollup, exitClaimMessage, EXIT_CLAIM_TAG, type ExitMode, type ForcedWithdrawalRequest } from "./forced-exit.ts";
-export { accountProof, verifyAccountProof, type AccountProof } from "./merkle-proof.ts";
+export { accountProof, verifyAccountProof, type AccountProof } from "../state/merkle-proof.ts";
 export { CRASH_POINTS, type CrashPoint } from "./crash-points.ts";
 export { auditDataDir, type AuditResult } from "./audit.ts";
 export { runLoad, formatLoadReport, type LoadOptions, type LoadReport } from "./load.ts";

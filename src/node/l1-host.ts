@@ -1,6 +1,6 @@
 /**
  * The simulated L1 as the node hosts it: an in-process L1Chain with the zk rollup contract and its
- * forced-exit extension, made durable by a write-ahead log of its inputs.
+ * forced-exit rules (src/l1/forced-exit.ts), made durable by a write-ahead log of its inputs.
  *
  * The chain is deterministic: its state is a function of the transactions sent and the times they were
  * sent at. So the node persists exactly that — each transaction (with the L1 time) is written to the
@@ -15,27 +15,29 @@ import type { JsonObject } from "snarkjs";
 import type { PublicKey } from "../crypto/eddsa.ts";
 import type { DepositEntry, WithdrawalEntry } from "../l1/bridge.ts";
 import { L1Chain, type L1Address, type L1Receipt } from "../l1/chain.ts";
+import type { BatchAccountProof, ExitClaim, ExitMode, ForcedWithdrawalRequest } from "../l1/forced-exit.ts";
+import { ZkForcedExit } from "../l1/zk-forced-exit.ts";
 import { ZkRollupContract, type AcceptedBatch } from "../l1/zk-rollup.ts";
 import type { RecordLayout } from "../tx/layout.ts";
 import type { Withdraw } from "../tx/operation.ts";
 import {
-  accountFromJson,
-  accountToJson,
   addressHex,
+  batchAccountProofFromJson,
+  batchAccountProofToJson,
   bytesToHex,
+  exitClaimFromJson,
+  exitClaimToJson,
   hexToBytes,
   operationFromJson,
   operationToJson,
   publicKeyFromJson,
   publicKeyToJson,
-  signatureToJson,
-  type AccountJson,
+  type BatchAccountProofJson,
+  type ExitClaimJson,
   type OperationJson,
   type PublicKeyJson,
-  type SignatureJson,
 } from "./codec.ts";
 import { crashPoint } from "./crash-points.ts";
-import { ForcedExitRollup, type AccountWitness, type ExitClaim, type ExitMode, type ForcedWithdrawalRequest } from "./forced-exit.ts";
 import { seqKey, type NodeStore } from "./store.ts";
 
 export interface L1Params {
@@ -50,22 +52,16 @@ export interface L1Params {
   readonly forcedDeadlineSeconds: number;
 }
 
-interface WitnessJson {
-  rootBatch: number;
-  account: AccountJson;
-  path: string[];
-}
-
 /** One logged L1 input. Addresses are hex, numbers decimal strings. */
 export type L1CallJson =
   | { type: "mint"; to: string; amount: string }
   | { type: "deposit"; from: string; publicKey: PublicKeyJson; amount: string }
   | { type: "submitBatch"; from: string; records: string; withdrawalRecipients: string[]; newRoot: string; proof: JsonObject }
   | { type: "claimWithdrawal"; from: string; batchNumber: number; index: number }
-  | { type: "requestForcedWithdrawal"; from: string; withdraw: OperationJson; witness: WitnessJson }
-  | { type: "dismissForcedWithdrawal"; from: string; requestId: number; witness: WitnessJson }
+  | { type: "requestForcedWithdrawal"; from: string; withdraw: OperationJson; witness: BatchAccountProofJson }
+  | { type: "dismissForcedWithdrawal"; from: string; requestId: number; witness: BatchAccountProofJson }
   | { type: "activateExitMode"; from: string; requestId: number }
-  | { type: "claimExit"; from: string; index: number; account: AccountJson; path: string[]; recipient: string; signature: SignatureJson }
+  | ({ type: "claimExit"; from: string } & ExitClaimJson)
   | { type: "refundDeposit"; from: string; queueIndex: number };
 
 export interface L1LogEntry {
@@ -79,7 +75,7 @@ const CLOCK_KEY = "l1/clock";
 export class L1Host {
   readonly chain: L1Chain;
   readonly zk: ZkRollupContract;
-  readonly forced: ForcedExitRollup;
+  readonly forced: ZkForcedExit;
   private serial: Promise<unknown> = Promise.resolve();
   private nextSeq = 0;
 
@@ -96,7 +92,7 @@ export class L1Host {
       genesisRoot: params.genesisRoot,
       finalitySlots: params.finalitySlots,
     });
-    this.forced = new ForcedExitRollup(this.chain, this.zk, { deadlineSeconds: params.forcedDeadlineSeconds, arities: params.arities });
+    this.forced = new ZkForcedExit(this.chain, this.zk, { deadlineSeconds: params.forcedDeadlineSeconds, arities: params.arities });
   }
 
   /** Rebuilds the chain from the store's log (verifying every proof again) and keeps logging to it. */
@@ -153,7 +149,7 @@ export class L1Host {
     from: L1Address,
     args: { records: Uint8Array; withdrawalRecipients: readonly bigint[]; newRoot: bigint; proof: JsonObject },
     afterLog?: () => void,
-  ): Promise<L1Receipt<AcceptedBatch | undefined>> {
+  ): Promise<L1Receipt<AcceptedBatch>> {
     return this.logged(
       {
         type: "submitBatch",
@@ -172,16 +168,16 @@ export class L1Host {
     return this.logged({ type: "claimWithdrawal", from: addressHex(from), batchNumber, index }, (c) => this.execClaimWithdrawal(c));
   }
 
-  requestForcedWithdrawal(from: L1Address, withdraw: Withdraw, witness: AccountWitness): Promise<L1Receipt<ForcedWithdrawalRequest>> {
+  requestForcedWithdrawal(from: L1Address, withdraw: Withdraw, witness: BatchAccountProof): Promise<L1Receipt<ForcedWithdrawalRequest>> {
     return this.logged(
-      { type: "requestForcedWithdrawal", from: addressHex(from), withdraw: operationToJson(withdraw), witness: witnessToJson(witness) },
+      { type: "requestForcedWithdrawal", from: addressHex(from), withdraw: operationToJson(withdraw), witness: batchAccountProofToJson(witness) },
       (c) => this.execRequestForced(c),
     );
   }
 
-  dismissForcedWithdrawal(from: L1Address, requestId: number, witness: AccountWitness): Promise<L1Receipt<ForcedWithdrawalRequest>> {
+  dismissForcedWithdrawal(from: L1Address, requestId: number, witness: BatchAccountProof): Promise<L1Receipt<ForcedWithdrawalRequest>> {
     return this.logged(
-      { type: "dismissForcedWithdrawal", from: addressHex(from), requestId, witness: witnessToJson(witness) },
+      { type: "dismissForcedWithdrawal", from: addressHex(from), requestId, witness: batchAccountProofToJson(witness) },
       (c) => this.execDismissForced(c),
     );
   }
@@ -191,18 +187,7 @@ export class L1Host {
   }
 
   claimExit(from: L1Address, claim: ExitClaim): Promise<L1Receipt<bigint>> {
-    return this.logged(
-      {
-        type: "claimExit",
-        from: addressHex(from),
-        index: claim.index,
-        account: accountToJson(claim.account),
-        path: claim.path.map(String),
-        recipient: addressHex(claim.recipient),
-        signature: signatureToJson(claim.signature),
-      },
-      (c) => this.execClaimExit(c),
-    );
+    return this.logged({ type: "claimExit", from: addressHex(from), ...exitClaimToJson(claim) }, (c) => this.execClaimExit(c));
   }
 
   refundDeposit(from: L1Address, queueIndex: number): Promise<L1Receipt<bigint>> {
@@ -219,8 +204,8 @@ export class L1Host {
     return this.zk.deposit(BigInt(c.from), publicKeyFromJson(c.publicKey), BigInt(c.amount));
   }
 
-  private execSubmitBatch(c: Extract<L1CallJson, { type: "submitBatch" }>): Promise<L1Receipt<AcceptedBatch | undefined>> {
-    return this.forced.submitBatch(BigInt(c.from), {
+  private execSubmitBatch(c: Extract<L1CallJson, { type: "submitBatch" }>): Promise<L1Receipt<AcceptedBatch>> {
+    return this.zk.submitBatch(BigInt(c.from), {
       records: hexToBytes(c.records),
       withdrawalRecipients: c.withdrawalRecipients.map((r) => BigInt(r)),
       newRoot: BigInt(c.newRoot),
@@ -235,11 +220,11 @@ export class L1Host {
   private execRequestForced(c: Extract<L1CallJson, { type: "requestForcedWithdrawal" }>): Promise<L1Receipt<ForcedWithdrawalRequest>> {
     const op = operationFromJson(c.withdraw);
     if (op.kind !== "withdraw") throw new TypeError("a forced withdrawal must be a withdraw");
-    return this.forced.requestForcedWithdrawal(BigInt(c.from), { withdraw: op, witness: witnessFromJson(c.witness) });
+    return this.forced.requestForcedWithdrawal(BigInt(c.from), { withdraw: op, witness: batchAccountProofFromJson(c.witness) });
   }
 
   private execDismissForced(c: Extract<L1CallJson, { type: "dismissForcedWithdrawal" }>): Promise<L1Receipt<ForcedWithdrawalRequest>> {
-    return this.forced.dismissForcedWithdrawal(BigInt(c.from), c.requestId, witnessFromJson(c.witness));
+    return this.forced.dismissForcedWithdrawal(BigInt(c.from), c.requestId, batchAccountProofFromJson(c.witness));
   }
 
   private execActivateExit(c: Extract<L1CallJson, { type: "activateExitMode" }>): Promise<L1Receipt<ExitMode>> {
@@ -247,13 +232,7 @@ export class L1Host {
   }
 
   private execClaimExit(c: Extract<L1CallJson, { type: "claimExit" }>): Promise<L1Receipt<bigint>> {
-    return this.forced.claimExit(BigInt(c.from), {
-      index: c.index,
-      account: accountFromJson(c.account),
-      path: c.path.map((p) => BigInt(p)),
-      recipient: BigInt(c.recipient),
-      signature: { r8x: BigInt(c.signature.r8x), r8y: BigInt(c.signature.r8y), s: BigInt(c.signature.s) },
-    });
+    return this.forced.claimExit(BigInt(c.from), exitClaimFromJson(c));
   }
 
   private execRefund(c: Extract<L1CallJson, { type: "refundDeposit" }>): Promise<L1Receipt<bigint>> {
@@ -305,12 +284,4 @@ export class L1Host {
     this.serial = run.catch(() => undefined);
     return run;
   }
-}
-
-function witnessToJson(w: AccountWitness): WitnessJson {
-  return { rootBatch: w.rootBatch, account: accountToJson(w.account), path: w.path.map(String) };
-}
-
-function witnessFromJson(j: WitnessJson): AccountWitness {
-  return { rootBatch: j.rootBatch, account: accountFromJson(j.account), path: j.path.map((p) => BigInt(p)) };
 }

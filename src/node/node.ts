@@ -29,6 +29,7 @@ import { assignDeposits } from "../sequencer/sequencer.ts";
 import type { Account } from "../state/account.ts";
 import { buildBatch, type BuiltBatch } from "../state/batch.ts";
 import { RollupError } from "../state/errors.ts";
+import { accountProof, type AccountProof } from "../state/merkle-proof.ts";
 import { RollupState } from "../state/rollup-state.ts";
 import { stateFromJson, stateToJson, type StateJson } from "../state/serialize.ts";
 import type { RollupContext } from "../state/transition.ts";
@@ -47,7 +48,6 @@ import { crashPoint, crashSoon } from "./crash-points.ts";
 import { NodeError } from "./errors.ts";
 import { L1Host, type L1Params } from "./l1-host.ts";
 import { NodeMempool, type PendingOp } from "./mempool.ts";
-import { accountProof, type AccountProof } from "./merkle-proof.ts";
 import { NodeStore, seqKey, type StoreOp } from "./store.ts";
 
 /** The L1 address the node submits batches from. */
@@ -568,7 +568,8 @@ export class RollupNode {
   private async serveForcedWithdrawals(): Promise<void> {
     if (this.opts.censorForced === true) return;
     const forced = this.l1.forced;
-    for (const req of forced.pendingRequests()) {
+    // Stale ones too: their nonce was taken by another operation, so they are dismissed once final.
+    for (const req of forced.requests.filter((r) => r.status === "pending" || r.status === "stale")) {
       if (!this.forcedHandled.has(req.id)) {
         this.forcedHandled.add(req.id);
         try {

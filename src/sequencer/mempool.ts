@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { RollupError } from "../state/errors.ts";
 import type { RollupState } from "../state/rollup-state.ts";
 import { applyOperation, type RollupContext } from "../state/transition.ts";
-import type { SignedOperation } from "../tx/operation.ts";
+import type { Deposit, SignedOperation } from "../tx/operation.ts";
 
 export interface PendingOperation {
   readonly id: string;
@@ -17,9 +17,12 @@ export interface PendingOperation {
  * operation never enters, and an admitted one stays valid until batched (deposits only add funds).
  * Per account, operations must arrive in nonce order: a nonce already used or pending is rejected
  * (BAD_NONCE), a gap too.
+ *
+ * The sequencer's Mempool and the node's crash-safe one (src/node/mempool.ts) are this queue with
+ * their own entries.
  */
-export class Mempool {
-  private readonly queue: PendingOperation[] = [];
+export class OperationQueue<P extends PendingOperation> {
+  protected readonly queue: P[] = [];
   private readonly ids = new Set<string>();
   private pendingState: RollupState;
 
@@ -39,27 +42,48 @@ export class Mempool {
     return this.queue[0]?.admittedAt;
   }
 
-  submit(op: SignedOperation, now: number): PendingOperation {
-    const id = operationId(op);
-    if (this.ids.has(id)) throw new RollupError("DUPLICATE", `operation ${id} is already pending`);
-    // Throws with the rule's code before touching the pending state.
-    applyOperation(this.pendingState, op, this.ctx);
-    const pending = { id, op, admittedAt: now };
-    this.queue.push(pending);
-    this.ids.add(id);
-    return pending;
+  /** The state after every pending operation: what a wallet should sign against. */
+  get state(): RollupState {
+    return this.pendingState;
+  }
+
+  pending(): readonly P[] {
+    return this.queue;
+  }
+
+  /** Checks `p.op` by every rule against the pending state (throws RollupError, changing nothing) and queues it. */
+  admit(p: P): void {
+    if (this.ids.has(p.id)) throw new RollupError("DUPLICATE", `operation ${p.id} is already pending`);
+    applyOperation(this.pendingState, p.op, this.ctx);
+    this.push(p);
+  }
+
+  /** Queues an operation checked before (e.g. before a restart): signatures are not verified again, balances are. */
+  restore(p: P): void {
+    applyOperation(this.pendingState, p.op, { ...this.ctx, fromPostedData: true });
+    this.push(p);
   }
 
   /** Removes and returns up to `n` operations in admission order. */
-  take(n: number): PendingOperation[] {
+  take(n: number): P[] {
     const taken = this.queue.splice(0, n);
     for (const p of taken) this.ids.delete(p.id);
     return taken;
   }
 
   /**
-   * Re-bases the pending state after a batch: `base` is the state the batch produced; the operations
-   * still waiting are re-applied in order (they were valid before and deposits only add funds).
+   * After a batch of the oldest pending operations: credits the batch's deposits to the pending state.
+   * Credits commute with the waiting operations (balances add up the same; deposits create only accounts
+   * no pending operation can name; nonces do not move), so this gives the state `rebase` would — at
+   * O(deposits) instead of O(pending) leaf updates.
+   */
+  advance(deposits: readonly Deposit[]): void {
+    for (const d of deposits) applyOperation(this.pendingState, d, { ...this.ctx, fromPostedData: true });
+  }
+
+  /**
+   * Re-bases the pending state on `base` (the state a batch produced): the operations still waiting
+   * are re-applied in order (they were valid before and deposits only add funds).
    */
   rebase(base: RollupState): void {
     const next = base.clone();
@@ -68,9 +92,18 @@ export class Mempool {
     this.pendingState = next;
   }
 
-  /** The state after every pending operation: what a wallet should sign against. */
-  get state(): RollupState {
-    return this.pendingState;
+  private push(p: P): void {
+    this.queue.push(p);
+    this.ids.add(p.id);
+  }
+}
+
+/** The sequencer's mempool: operations identified by their content, admitted at an L1 time. */
+export class Mempool extends OperationQueue<PendingOperation> {
+  submit(op: SignedOperation, now: number): PendingOperation {
+    const pending = { id: operationId(op), op, admittedAt: now };
+    this.admit(pending);
+    return pending;
   }
 }
 

@@ -6,3 +6,4 @@ export { applyOperation, extendL1Chain, type AppliedOperation, type L1Message, t
 export { buildBatch, batchInputHash, type BatchInputs, type BuiltBatch } from "./batch.ts";
 export { stateToJson, stateFromJson, type StateJson } from "./serialize.ts";
 export { inOrder, operationsFromRecords, replayBatch, type L1MessageSource } from "./replay.ts";
+export { accountProof, verifyAccountProof, type AccountProof } from "./merkle-proof.ts";

@@ -10,8 +10,8 @@ import type { Account } from "../state/account.ts";
 import type { RecordLayout } from "../tx/layout.ts";
 import { signTransfer, signWithdraw, type Withdraw } from "../tx/operation.ts";
 import { accountOf, ApiError, NodeClient, rollupDataFromJson, type OperationJsonView, type ReceiptJson, type SubmitResult } from "../node/client.ts";
-import { exitClaimMessage } from "../node/forced-exit.ts";
-import { accountProof } from "../node/merkle-proof.ts";
+import { exitClaimMessage } from "../l1/forced-exit.ts";
+import { accountProof } from "../state/merkle-proof.ts";
 import type { OperationStatus } from "../node/node.ts";
 import type { WalletKey } from "./keyfile.ts";
 

@@ -3,23 +3,15 @@
  * that break a rule — and none of them changes anything (mempool, L1 transactions, store writes).
  */
 import { request as httpRequest } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labelAddress } from "../../src/l1/chain.ts";
 import { ApiError, NodeClient } from "../../src/node/client.ts";
 import { operationToJson } from "../../src/node/codec.ts";
-import { startNode, type RunningNode } from "../../src/node/run.ts";
-import { ROLLUP_ID, newUser, testArtifacts, testInstance, transfer, withdraw } from "../helpers/fixtures.ts";
-import { until } from "./helpers.ts";
-import { readFileSync } from "node:fs";
-import type { JsonObject } from "snarkjs";
+import type { RunningNode } from "../../src/node/run.ts";
+import { ROLLUP_ID, newUser, testInstance, transfer, withdraw } from "../helpers/fixtures.ts";
+import { TestNodes, until } from "./helpers.ts";
 
-const { circuit, keys } = testArtifacts();
-const nodeKeys = { zkey: keys.zkey, wasm: circuit.wasm, vkey: JSON.parse(readFileSync(keys.vkey, "utf8")) as JsonObject, insecure: true };
-const dirs: string[] = [];
-const nodes: RunningNode[] = [];
+const nodes = new TestNodes("zkr-api-");
 const alice = newUser();
 const bob = newUser();
 let node: RunningNode;
@@ -27,25 +19,8 @@ let client: NodeClient;
 let ia = 0;
 let ib = 0;
 
-async function start(extra: { maxPending?: number; faucet?: boolean; maxBodyBytes?: number; maxWaitSeconds?: number } = {}): Promise<RunningNode> {
-  const dir = mkdtempSync(join(tmpdir(), "zkr-api-"));
-  dirs.push(dir);
-  const n = await startNode({
-    dataDir: dir,
-    port: 0,
-    instance: testInstance,
-    keys: nodeKeys,
-    genesis: { rollupId: ROLLUP_ID, finalitySlots: 1 },
-    slotMs: 0,
-    maxWaitSeconds: 0,
-    ...extra,
-  });
-  nodes.push(n);
-  return n;
-}
-
 beforeAll(async () => {
-  node = await start({ maxBodyBytes: 4096 });
+  node = await nodes.start({ maxBodyBytes: 4096 });
   client = new NodeClient(node.api.url);
   for (const [i, u] of [alice, bob].entries()) {
     const l1 = labelAddress(`api user ${i}`);
@@ -58,8 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const n of nodes) await n.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  await nodes.stopAll();
 });
 
 /** A raw request: status and parsed body (no client-side checks in the way). */
@@ -160,7 +134,7 @@ describe("API: every refusal has a code and changes nothing", () => {
 
 describe("API: refusals that depend on the node's settings", () => {
   it("MEMPOOL_FULL (503) above --max-pending, FAUCET_DISABLED (403) without a faucet", async () => {
-    const small = await start({ maxPending: 1, faucet: false, maxWaitSeconds: 10 ** 6 });
+    const small = await nodes.start({ maxPending: 1, faucet: false, maxWaitSeconds: 10 ** 6 });
     const c = new NodeClient(small.api.url);
     await expect(c.faucet(1n, 1n)).rejects.toMatchObject({ status: 403, code: "FAUCET_DISABLED" });
     // Fund one account through the L1 directly (no faucet on this node's API).

@@ -5,45 +5,23 @@
  * An honest sequencer serves the request, and a request its owner made stale is dismissed: neither can
  * trigger exit mode.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { JsonObject } from "snarkjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { newPrivateKey, sign } from "../../src/crypto/eddsa.ts";
-import { exitClaimMessage } from "../../src/node/forced-exit.ts";
-import { startNode, type RunningNode } from "../../src/node/run.ts";
+import { exitClaimMessage } from "../../src/l1/forced-exit.ts";
+import type { RunningNode } from "../../src/node/run.ts";
 import { walletFromPrivateKey } from "../../src/wallet/keyfile.ts";
 import { Wallet, WalletError } from "../../src/wallet/wallet.ts";
-import { ROLLUP_ID, testArtifacts, testInstance } from "../helpers/fixtures.ts";
-import { until } from "./helpers.ts";
+import { ROLLUP_ID, testInstance } from "../helpers/fixtures.ts";
+import { TestNodes, until } from "./helpers.ts";
 
-const { circuit, keys } = testArtifacts();
-const nodeKeys = { zkey: keys.zkey, wasm: circuit.wasm, vkey: JSON.parse(readFileSync(keys.vkey, "utf8")) as JsonObject, insecure: true };
 const DEADLINE = 60;
-const dirs: string[] = [];
-const nodes: RunningNode[] = [];
+const nodes = new TestNodes("zkr-forced-");
 
-afterAll(async () => {
-  for (const n of nodes) await n.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+afterAll(() => nodes.stopAll());
 
-async function start(censorForced: boolean): Promise<RunningNode> {
-  const dir = mkdtempSync(join(tmpdir(), "zkr-forced-"));
-  dirs.push(dir);
-  const n = await startNode({
-    dataDir: dir,
-    port: 0,
-    instance: testInstance,
-    keys: nodeKeys,
-    genesis: { rollupId: ROLLUP_ID, finalitySlots: 1, forcedDeadlineSeconds: DEADLINE },
-    slotMs: 0, // the test moves the L1 clock itself
-    maxWaitSeconds: 0,
-    censorForced,
-  });
-  nodes.push(n);
-  return n;
+/** censorForced: a sequencer that ignores forced withdrawals. */
+function start(censorForced: boolean): Promise<RunningNode> {
+  return nodes.start({ genesis: { forcedDeadlineSeconds: DEADLINE }, censorForced });
 }
 
 function wallet(n: RunningNode): Wallet {

@@ -2,10 +2,10 @@
  * Account Merkle proofs: the leaf's path as the circuit takes it (every child of every level on the way
  * up, bottom-up, flattened) and its check against a root, by the state's own tree code.
  */
-import { leafHash, type Account } from "../state/account.ts";
-import { RollupError } from "../state/errors.ts";
-import type { RollupState } from "../state/rollup-state.ts";
-import { MerkleTree } from "../state/tree.ts";
+import { leafHash, type Account } from "./account.ts";
+import { RollupError } from "./errors.ts";
+import type { RollupState } from "./rollup-state.ts";
+import { MerkleTree } from "./tree.ts";
 
 export interface AccountProof {
   readonly index: number;

@@ -1,0 +1,259 @@
+/**
+ * Censorship resistance in both modes, on the same steps and the same simulated L1 clock: a censoring
+ * sequencer keeps posting batches but ignores Bob's forced withdrawal; once its deadline has passed
+ * anyone puts the rollup in exit mode; every user takes their balance out of the exit root with a
+ * Merkle proof, once, and a deposit no batch consumed goes back to its sender. Reports the L1 time from
+ * Bob's request to his funds in hand, and the gas of each step.
+ *
+ * zk: the exit root is final at activation, so the funds come one block after the deadline. Optimistic:
+ * the batches still in their challenge window at activation must finalize first, so the funds come a
+ * challenge window after the sequencer's last batch (which a censor posts right up to the deadline).
+ * The exit itself needs no proof, so proving time is not added to the L1 clock here.
+ */
+import type { JsonObject } from "snarkjs";
+import type { CircuitInstance } from "../circuit/instances.ts";
+import { privateKeyFromLabel, publicKeyOf, sign, type PublicKey } from "../crypto/eddsa.ts";
+import { L1Chain, labelAddress, type L1Address, type L1Receipt } from "../l1/chain.ts";
+import { exitClaimMessage, type ForcedExit } from "../l1/forced-exit.ts";
+import { OptimisticForcedExit } from "../l1/optimistic-forced-exit.ts";
+import { OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
+import { ZkForcedExit } from "../l1/zk-forced-exit.ts";
+import { ZkRollupContract } from "../l1/zk-rollup.ts";
+import { Proposer } from "../optimistic/proposer.ts";
+import type { ProvedBatch } from "../prover/prove.ts";
+import { assignDeposits } from "../sequencer/sequencer.ts";
+import { buildBatch, type BatchInputs, type BuiltBatch } from "../state/batch.ts";
+import { RollupState } from "../state/rollup-state.ts";
+import { signTransfer, signWithdraw, type Operation } from "../tx/operation.ts";
+import { CHALLENGER_BOND, PROPOSER_BOND, ROLLUP_ID, SEQUENCER, type Mode } from "./mode-run.ts";
+
+export const DEFAULT_FORCED_DEADLINE_SECONDS = 24 * 3600;
+
+/** One transaction of the run, successful or (on purpose) reverted. */
+export interface ForcedExitStep {
+  readonly what: string;
+  readonly at: number;
+  readonly status: "success" | "reverted";
+  readonly revertReason: string | null;
+  readonly gasUsed: number;
+}
+
+export interface ForcedExitOutcome {
+  readonly mode: Mode;
+  readonly deadlineSeconds: number;
+  /** Optimistic: the challenge window; zk: undefined. */
+  readonly windowSeconds: number | undefined;
+  readonly requestedAt: number;
+  readonly deadline: number;
+  /** The censoring sequencer's last batch (posted in the deadline's block). */
+  readonly lastBatchAt: number;
+  readonly activatedAt: number;
+  /** The first block in which exit claims succeed. */
+  readonly claimsOpenAt: number;
+  /** Bob's exit claim: his funds in hand. */
+  readonly fundsAt: number;
+  readonly secondsToFunds: number;
+  readonly paid: { readonly user: string; readonly amount: string; readonly how: "exit claim" | "deposit refund" }[];
+  /** What the bridge holds after every claim and refund (0: everything was paid out once). */
+  readonly bridgeLeft: string;
+  /** Gas of the successful step of each kind. */
+  readonly gas: { readonly request: number; readonly censoredBatch: number; readonly activation: number; readonly exitClaim: number; readonly refund: number };
+  readonly steps: ForcedExitStep[];
+  readonly summary: string;
+}
+
+/** Anything that proves a batch (the warm Prover). */
+export interface BatchProver {
+  prove(inputs: BatchInputs): Promise<ProvedBatch>;
+}
+
+export interface ForcedExitRunOptions {
+  readonly mode: Mode;
+  readonly instance: CircuitInstance;
+  readonly deadlineSeconds: number;
+  /** The optimistic challenge window. */
+  readonly windowSeconds: number;
+  /** zk only: the verification key and a prover for the two batches. */
+  readonly zk?: { readonly vkey: JsonObject; readonly prover: BatchProver };
+}
+
+interface User {
+  readonly name: string;
+  readonly key: Uint8Array;
+  readonly publicKey: PublicKey;
+  readonly l1: L1Address;
+  readonly deposit: bigint;
+}
+
+/** The rollup of one mode, as the run drives it. */
+interface ModeRollup {
+  readonly forced: ForcedExit;
+  deposit(u: User): Promise<L1Receipt<unknown>>;
+  /** Posts a built batch: zk proves and submits it, optimistic proposes it with a bond. */
+  post(built: BuiltBatch, ops: readonly Operation[]): Promise<L1Receipt<unknown>>;
+}
+
+const FORCED_AMOUNT = 1_000n;
+const TRANSFER_AMOUNT = 100n;
+
+export async function runForcedExit(opts: ForcedExitRunOptions): Promise<ForcedExitOutcome> {
+  const { mode, instance } = opts;
+  const ctx = { layout: instance.layout, rollupId: ROLLUP_ID };
+  const chain = new L1Chain();
+  let state = new RollupState(instance.arities);
+  const rollup = mode === "zk" ? zkRollup(chain, opts, state) : optimisticRollup(chain, opts, state);
+  const { forced } = rollup;
+  const [alice, bob, carol] = (["alice", "bob", "carol"] as const).map((name, i) => user(name, BigInt(5_000 - 1_000 * i)));
+  if (alice === undefined || bob === undefined || carol === undefined) throw new Error("three users");
+  const anyone = labelAddress("forced exit: anyone");
+  const steps: ForcedExitStep[] = [];
+  const record = <T>(what: string, r: L1Receipt<T>): L1Receipt<T> => {
+    steps.push({ what, at: r.timestamp, status: r.status, revertReason: r.revertReason, gasUsed: r.gasUsed });
+    return r;
+  };
+  const post = async (what: string, ops: Operation[]) => {
+    const built = buildBatch(state, ops, instance.ops, ctx);
+    const r = record(what, await rollup.post(built, ops));
+    if (r.status !== "success") throw new Error(`${what}: ${r.revertReason ?? "?"} ${r.revertMessage ?? ""}`);
+    state = built.state;
+    return { r, built };
+  };
+  const index = (u: User): number => {
+    for (const [i, a] of state.entries()) if (a.publicKey.x === u.publicKey.x && a.publicKey.y === u.publicKey.y) return i;
+    throw new Error(`${u.name} has no account`);
+  };
+  /** `u`'s exit claim from the exit root; `extra` inflates the balance it claims (a proof that cannot hold). */
+  const claim = (u: User, extra = 0n) => {
+    const i = index(u);
+    const account = state.account(i);
+    if (account === undefined) throw new Error(`${u.name} has no account`);
+    const signature = sign(u.key, exitClaimMessage(ROLLUP_ID, i, u.l1));
+    return forced.claimExit(u.l1, { index: i, account: { ...account, balance: account.balance + extra }, path: state.tree.path(i), recipient: u.l1, signature });
+  };
+
+  // Alice and Bob deposit; the first batch credits them and becomes final.
+  for (const u of [alice, bob]) {
+    chain.mint(u.l1, 2n * u.deposit);
+    record(`${u.name} deposits ${u.deposit}`, await rollup.deposit(u));
+  }
+  chain.advanceBlocks(1);
+  await post("batch 1: the deposits", assignDeposits(state, [alice, bob].map((u) => ({ publicKey: u.publicKey, amount: u.deposit }))));
+  untilFinal(chain, forced, 1);
+
+  // Bob forces a withdrawal against the final root; the sequencer will ignore it.
+  const bobIndex = index(bob);
+  const bobAccount = state.account(bobIndex);
+  if (bobAccount === undefined) throw new Error("bob has no account");
+  const withdraw = signWithdraw(bob.key, { kind: "withdraw", from: bobIndex, recipient: bob.l1, amount: FORCED_AMOUNT, nonce: bobAccount.nonce }, ctx.layout, ROLLUP_ID);
+  const request = record(
+    `bob requests a forced withdrawal of ${FORCED_AMOUNT} (proof under final batch ${forced.lastFinalBatch()})`,
+    await forced.requestForcedWithdrawal(bob.l1, { withdraw, witness: { rootBatch: forced.lastFinalBatch(), account: bobAccount, path: state.tree.path(bobIndex) } }),
+  );
+  const requestId = request.result?.id;
+  const deadline = request.result?.deadline;
+  if (requestId === undefined || deadline === undefined) throw new Error(`the request reverted: ${request.revertReason ?? "?"}`);
+  record("bob claims an exit before exit mode", await claim(bob));
+
+  // The censor keeps posting, without the request, right up to the deadline.
+  chain.advance(deadline - chain.now);
+  const censored = await post("the censoring sequencer's batch (Alice pays Bob, no forced withdrawal)", [
+    signTransfer(alice.key, { kind: "transfer", from: index(alice), to: bobIndex, amount: TRANSFER_AMOUNT, nonce: 0n }, ctx.layout, ROLLUP_ID),
+  ]);
+  record("exit mode activated at the deadline", await forced.activateExitMode(anyone, requestId));
+  chain.mint(carol.l1, 2n * carol.deposit);
+  record(`carol deposits ${carol.deposit} (no batch will take it)`, await rollup.deposit(carol));
+  chain.advanceBlocks(1);
+  const activation = record("exit mode activated after the deadline", await forced.activateExitMode(anyone, requestId));
+  if (activation.status !== "success") throw new Error(`activation reverted: ${activation.revertReason ?? "?"}`);
+  record("the sequencer posts another batch", await rollup.post(censored.built, []));
+
+  // Claims open once the exit batch is final; each account exits once.
+  let bobClaim = record("bob claims his exit", await claim(bob));
+  if (bobClaim.status !== "success") {
+    untilFinal(chain, forced, forced.latestBatch());
+    bobClaim = record("bob claims his exit once the exit root is final", await claim(bob));
+  }
+  record("bob claims again", await claim(bob));
+  record("alice claims 1 more than her balance", await claim(alice, 1n));
+  const aliceClaim = record("alice claims her exit", await claim(alice));
+  const carolDeposit = forced.depositQueue.findIndex((d) => d.sender === carol.l1);
+  const refund = record("carol's unconsumed deposit is refunded", await forced.refundDeposit(carol.l1, carolDeposit));
+
+  const exit = forced.exitMode;
+  if (exit === undefined || bobClaim.status !== "success" || aliceClaim.status !== "success" || refund.status !== "success") {
+    throw new Error(`the forced exit did not complete: ${steps.map((s) => `${s.what}: ${s.revertReason ?? s.status}`).join("; ")}`);
+  }
+  const firstOpen = steps.find((s) => s.status === "success" && s.what.startsWith("bob claims his exit"));
+  const fundsAt = bobClaim.timestamp;
+  const windowSeconds = mode === "optimistic" ? opts.windowSeconds : undefined;
+  return {
+    mode,
+    deadlineSeconds: opts.deadlineSeconds,
+    windowSeconds,
+    requestedAt: request.timestamp,
+    deadline,
+    lastBatchAt: censored.r.timestamp,
+    activatedAt: activation.timestamp,
+    claimsOpenAt: firstOpen?.at ?? fundsAt,
+    fundsAt,
+    secondsToFunds: fundsAt - request.timestamp,
+    paid: [
+      { user: "bob", amount: String(bobClaim.result ?? 0n), how: "exit claim" },
+      { user: "alice", amount: String(aliceClaim.result ?? 0n), how: "exit claim" },
+      { user: "carol", amount: String(refund.result ?? 0n), how: "deposit refund" },
+    ],
+    bridgeLeft: chain.balanceOf(forced.fundsAddress).toString(),
+    gas: { request: request.gasUsed, censoredBatch: censored.r.gasUsed, activation: activation.gasUsed, exitClaim: bobClaim.gasUsed, refund: refund.gasUsed },
+    steps,
+    summary:
+      `bob's funds in hand ${fundsAt - request.timestamp} L1 seconds after his request: deadline ${opts.deadlineSeconds} s` +
+      (mode === "zk" ? ", then one block (the exit root is final at activation)" : `, then the challenge window of the censor's last batch (${opts.windowSeconds} s)`),
+  };
+}
+
+function user(name: string, deposit: bigint): User {
+  const key = privateKeyFromLabel(`zkr forced exit ${name}`);
+  return { name, key, publicKey: publicKeyOf(key), l1: labelAddress(`forced exit: ${name}`), deposit };
+}
+
+/** Moves the clock block by block until batch `n` is final. */
+function untilFinal(chain: L1Chain, forced: ForcedExit, n: number): void {
+  while (forced.finalRoot(n) === undefined) chain.advanceBlocks(1);
+}
+
+function zkRollup(chain: L1Chain, opts: ForcedExitRunOptions, genesis: RollupState): ModeRollup {
+  if (opts.zk === undefined) throw new Error("zk mode needs a verification key and a prover");
+  const { prover, vkey } = opts.zk;
+  const zk = new ZkRollupContract(chain, { rollupId: ROLLUP_ID, layout: opts.instance.layout, capacity: opts.instance.ops, vkey, genesisRoot: genesis.root });
+  const forced = new ZkForcedExit(chain, zk, { deadlineSeconds: opts.deadlineSeconds, arities: opts.instance.arities });
+  const proofs = new Map<BuiltBatch, ProvedBatch>();
+  return {
+    forced,
+    deposit: (u) => zk.deposit(u.l1, u.publicKey, u.deposit),
+    post: async (built) => {
+      const proved = proofs.get(built) ?? (await prover.prove(built.inputs));
+      proofs.set(built, proved);
+      return zk.submitBatch(SEQUENCER, { records: built.records, withdrawalRecipients: built.withdrawalRecipients, newRoot: built.newRoot, proof: proved.proof });
+    },
+  };
+}
+
+function optimisticRollup(chain: L1Chain, opts: ForcedExitRunOptions, genesis: RollupState): ModeRollup {
+  const rollup = new OptimisticRollupContract(chain, {
+    rollupId: ROLLUP_ID,
+    arities: opts.instance.arities,
+    capacity: opts.instance.ops,
+    genesisRoot: genesis.root,
+    challengeWindowSeconds: opts.windowSeconds,
+    proposerBond: PROPOSER_BOND,
+    challengerBond: CHALLENGER_BOND,
+  });
+  const forced = new OptimisticForcedExit(rollup, { deadlineSeconds: opts.deadlineSeconds });
+  const proposer = new Proposer(rollup, SEQUENCER, genesis);
+  chain.mint(SEQUENCER, 100n * PROPOSER_BOND);
+  return {
+    forced,
+    deposit: (u) => rollup.deposit(u.l1, u.publicKey, u.deposit),
+    post: (_built, ops) => proposer.propose(ops),
+  };
+}
