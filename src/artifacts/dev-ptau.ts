@@ -17,7 +17,6 @@ import { blake2b } from "@noble/hashes/blake2.js";
 import { buildBn128, type BnCurve, type PointBuffer } from "ffjavascript";
 import {
   FQ,
-  FR,
   FR_S,
   deriveScalar,
   frInv,

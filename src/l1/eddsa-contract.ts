@@ -11,8 +11,12 @@ import { Address, bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeFunctionResult, encodeFunctionData, parseAbi } from "viem";
+import { verify, type Message, type PublicKey, type Signature } from "../crypto/eddsa.ts";
+import { poseidon } from "../crypto/poseidon.ts";
 import { CONTRACTS_DIR, compileSources, requireContract } from "../evm/compile.ts";
+import type { TxContext } from "./chain.ts";
 import { L1Error } from "./errors.ts";
+import { poseidonGas } from "./poseidon-contract.ts";
 
 export const EDDSA_CONTRACT = "BabyJubjubEdDSA";
 export const EDDSA_SOURCE = `${EDDSA_CONTRACT}.sol`;
@@ -79,3 +83,31 @@ export async function runVerify(args: {
   );
   return { valid: decodeFunctionResult({ abi: EDDSA_ABI, functionName: "verify", data: r.returnValue }), gas: r.gas };
 }
+
+/** S as verify() takes it: the 32 little-endian bytes of S read as one big-endian word (how posted data carries it). */
+export function sWordOf(s: bigint): bigint {
+  let word = 0n;
+  for (let i = 0; i < 32; i++) word = (word << 8n) | ((s >> BigInt(8 * i)) & 0xffn);
+  return word;
+}
+
+/**
+ * The signature check a contract makes: h = Poseidon(R8x, R8y, Ax, Ay, M0, M1), then
+ * BabyJubjubEdDSA.verify, both run and charged to `tx` as measured; the contract's verdict must be the
+ * reference's (src/crypto/eddsa.ts), or this throws. Returns the verdict.
+ */
+export async function chargeSignatureCheck(
+  tx: TxContext,
+  publicKey: PublicKey,
+  message: Message,
+  signature: Signature,
+  sWord: bigint = sWordOf(signature.s),
+): Promise<boolean> {
+  const h = poseidon([signature.r8x, signature.r8y, publicKey.x, publicKey.y, message[0], message[1]]);
+  tx.gas.charge("poseidon: signature hash", await poseidonGas(6), "h = Poseidon(R8x, R8y, Ax, Ay, M0, M1), Poseidon(6) measured");
+  const checked = await runVerify({ ax: publicKey.x, ay: publicKey.y, r8x: signature.r8x, r8y: signature.r8y, sWord, h });
+  if (checked.valid !== verify(publicKey, message, signature)) throw new Error("BabyJubjubEdDSA.verify disagrees with src/crypto/eddsa.ts");
+  tx.gas.charge("eddsa: curve check", checked.gas, "BabyJubjubEdDSA.verify (S·B8 = R8 + 8·h·A), measured in @ethereumjs/evm");
+  return checked.valid;
+}
+

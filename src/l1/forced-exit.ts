@@ -33,7 +33,7 @@
  *   deposits no live batch consumed are refunded to their L1 sender (refundDeposit, also once claims
  *   are open: a rollback may still give a deposit back before).
  */
-import { verify, type PublicKey, type Signature } from "../crypto/eddsa.ts";
+import type { PublicKey, Signature } from "../crypto/eddsa.ts";
 import { poseidon } from "../crypto/poseidon.ts";
 import type { Account } from "../state/account.ts";
 import { RollupError } from "../state/errors.ts";
@@ -50,13 +50,12 @@ import { L1Error, L1Revert, type L1RevertCode } from "./errors.ts";
 import {
   CALL_VALUE_GAS,
   COLD_ACCOUNT_ACCESS_GAS,
-  POSEIDON_CONTRACT_MAX_INPUTS,
   SLOAD_COLD_GAS,
   SSTORE_EXISTING_SLOT_GAS,
   SSTORE_NEW_SLOT_GAS,
   poseidonGas,
 } from "./gas.ts";
-import { estimatedPoseidonGas } from "./optimistic-rollup.ts";
+import { chargeSignatureCheck } from "./eddsa-contract.ts";
 
 export const FORCED_EXIT_SIGNATURES = {
   requestForcedWithdrawal:
@@ -327,8 +326,7 @@ export abstract class ForcedExit {
       if (amount > wit.account.balance) {
         throw new L1Revert("INSUFFICIENT_BALANCE", `balance ${wit.account.balance} at batch ${wit.rootBatch} does not cover ${amount}`);
       }
-      tx.gas.charge("eddsa verification", 0, "EdDSA-Poseidon on Baby Jubjub: NOT CHARGED (no EVM verifier measured here)");
-      if (!verify(wit.account.publicKey, signedMessage(withdraw, this.layout, this.rollupId), signature)) {
+      if (!(await chargeSignatureCheck(tx, wit.account.publicKey, signedMessage(withdraw, this.layout, this.rollupId), signature))) {
         throw revert("BAD_SIGNATURE", "the withdraw is not signed by the proven account's key");
       }
       tx.gas.chargeEach("storage writes", 4, SSTORE_NEW_SLOT_GAS, "request: from|amount|recipient, nonce, key hash, time|carrier|status");
@@ -444,8 +442,7 @@ export abstract class ForcedExit {
       if (!verifyAccountProof(this.arities, root, { index, account, path })) {
         throw new L1Revert("BAD_MERKLE_PROOF", `account ${index} is not under the exit root`);
       }
-      tx.gas.charge("eddsa verification", 0, "EdDSA-Poseidon on Baby Jubjub: NOT CHARGED (no EVM verifier measured here)");
-      if (!verify(account.publicKey, exitClaimMessage(this.rollupId, index, recipient), signature)) {
+      if (!(await chargeSignatureCheck(tx, account.publicKey, exitClaimMessage(this.rollupId, index, recipient), signature))) {
         throw revert("BAD_SIGNATURE", "the claim is not signed by the account's key");
       }
       if (account.balance === 0n) throw new L1Revert("BAD_AMOUNT", `account ${index} holds nothing`);
@@ -583,13 +580,8 @@ export abstract class ForcedExit {
   /** Gas of one Merkle proof: the leaf's Poseidon(4) and one Poseidon(arity) a level. */
   private async chargeProof(tx: TxContext): Promise<void> {
     let measured = await poseidonGas(4);
-    let estimated = 0;
-    for (const a of this.arities) {
-      if (a <= POSEIDON_CONTRACT_MAX_INPUTS) measured += await poseidonGas(a);
-      else estimated += await estimatedPoseidonGas(a);
-    }
+    for (const a of this.arities) measured += await poseidonGas(a);
     tx.gas.charge("merkle proof", measured, `leaf Poseidon(4) + Poseidon(arity) per level [${this.arities.join(",")}], measured`);
-    if (estimated > 0) tx.gas.charge("merkle proof (estimate)", estimated, "arity-8 levels: Poseidon(8) ESTIMATED from measured Poseidon(4..6)");
   }
 }
 

@@ -39,7 +39,8 @@ export {
   DEFAULT_SLASH_BURN_FRACTION,
   DISPUTE_SLOTS,
   OPTIMISTIC_BATCH_SLOTS,
-  estimatedPoseidonGas,
+  burnPpm,
+  optimisticRollupSettings,
   type Dispute,
   type DisputeMove,
   type DisputeMoveKind,
@@ -48,6 +49,7 @@ export {
   type DisputeTurn,
   type OptimisticBatch,
   type OptimisticRollupConfig,
+  type OptimisticRollupSettings,
   type SlashRecord,
 } from "./optimistic-rollup.ts";
 export { OPTIMISTIC_SIGNATURES, type ProposeBatchArgs } from "./dispute-calldata.ts";

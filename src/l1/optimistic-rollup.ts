@@ -37,9 +37,8 @@
  * queue length and the bridge's balance. Poseidon(n) and the EdDSA check are run in @ethereumjs/evm
  * (poseidon-contract.ts, eddsa-contract.ts) with the operation's own inputs.
  */
-import { verify, type PublicKey } from "../crypto/eddsa.ts";
+import type { PublicKey } from "../crypto/eddsa.ts";
 import { FIELD_MODULUS, isFieldElement } from "../crypto/field.ts";
-import { poseidon } from "../crypto/poseidon.ts";
 import { RollupError } from "../state/errors.ts";
 import { RollupState } from "../state/rollup-state.ts";
 import { applyOperation, type AppliedOperation } from "../state/transition.ts";
@@ -73,7 +72,7 @@ import {
 } from "./dispute-calldata.ts";
 import { decodePostedOperation, splitPostedData, touchedAccounts, type AccountWitness, type PostedOperation } from "./dispute-data.ts";
 import { commitmentDepth, keccakGas, keccakWord, verifyRootsProof } from "./dispute-merkle.ts";
-import { runUnpackPoint, runVerify } from "./eddsa-contract.ts";
+import { chargeSignatureCheck, runUnpackPoint } from "./eddsa-contract.ts";
 import { L1Error, L1Revert } from "./errors.ts";
 import type { BatchHook } from "./forced-exit.ts";
 import {
@@ -119,6 +118,48 @@ export interface OptimisticRollupConfig {
   readonly challengerBond: bigint;
   /** Share of a loser's bond burned (the rest goes to the winner); default 0.5. */
   readonly slashBurnFraction?: number;
+}
+
+/** A config with its defaults applied: what an optimistic rollup runs with, here or on anvil (src/evm). */
+export type OptimisticRollupSettings = Required<OptimisticRollupConfig>;
+
+/** The burned share of a slashed bond in parts per million, as OptimisticRollup.sol takes it. */
+export function burnPpm(fraction: number): bigint {
+  return BigInt(Math.round(fraction * 1_000_000));
+}
+
+/** Checks a config (L1Error BAD_CONFIG) and applies its defaults; the layout is derived from the arities. */
+export function optimisticRollupSettings(config: OptimisticRollupConfig): OptimisticRollupSettings {
+  const { rollupId, arities, capacity, genesisRoot, proposerBond, challengerBond } = config;
+  const window = config.challengeWindowSeconds ?? DEFAULT_CHALLENGE_WINDOW_SECONDS;
+  const response = config.responseSeconds ?? DEFAULT_RESPONSE_SECONDS;
+  const burn = config.slashBurnFraction ?? DEFAULT_SLASH_BURN_FRACTION;
+  if (!Number.isSafeInteger(rollupId) || rollupId < 0) throw new L1Error("BAD_CONFIG", "rollupId must be a non-negative integer");
+  if (!Number.isSafeInteger(capacity) || capacity < 1) throw new L1Error("BAD_CONFIG", "capacity must be a positive integer");
+  if (arities.length === 0 || !arities.every((a) => a === 2 || a === 4 || a === 8)) {
+    throw new L1Error("BAD_CONFIG", "arities must be a non-empty list of 2, 4 or 8");
+  }
+  const layout = recordLayout(arities);
+  if (config.layout !== undefined && (config.layout.indexBits !== layout.indexBits || config.layout.recordBytes !== layout.recordBytes)) {
+    throw new L1Error("BAD_CONFIG", "layout does not match the arities");
+  }
+  if (genesisRoot < 0n || genesisRoot >= FIELD_MODULUS) throw new L1Error("BAD_CONFIG", "genesisRoot is not a field element");
+  if (!Number.isSafeInteger(window) || window < 1) throw new L1Error("BAD_CONFIG", "challengeWindowSeconds must be a positive integer");
+  if (!Number.isSafeInteger(response) || response < 1) throw new L1Error("BAD_CONFIG", "responseSeconds must be a positive integer");
+  if (proposerBond <= 0n || challengerBond <= 0n) throw new L1Error("BAD_CONFIG", "bonds must be positive");
+  if (!(burn >= 0 && burn <= 1)) throw new L1Error("BAD_CONFIG", "slashBurnFraction must be in [0, 1]");
+  return {
+    rollupId,
+    arities: [...arities],
+    layout,
+    capacity,
+    genesisRoot,
+    challengeWindowSeconds: window,
+    responseSeconds: response,
+    proposerBond,
+    challengerBond,
+    slashBurnFraction: burn,
+  };
 }
 
 export type DisputeTurn = "proposer" | "challenger" | "oneStep";
@@ -239,21 +280,15 @@ type DisputeRecord = Omit<Mutable<Dispute>, "moves"> & { moves: DisputeMove[] };
 /** The contract's view of a party in a resolution. */
 type Side = "proposer" | "challenger";
 
+// The settings are public fields of the contract, declared once (OptimisticRollupConfig) through this
+// merged interface and set in the constructor; AnvilOptimisticL1 does the same.
+export interface OptimisticRollupContract extends OptimisticRollupSettings {}
+
 export class OptimisticRollupContract {
   /** The rollup contract: proposals, disputes, bonds. */
   readonly address: L1Address;
   /** Deposits and withdrawals, at their own address. */
   readonly bridge: Bridge;
-  readonly rollupId: number;
-  readonly arities: readonly number[];
-  readonly layout: RecordLayout;
-  readonly capacity: number;
-  readonly genesisRoot: bigint;
-  readonly challengeWindowSeconds: number;
-  readonly responseSeconds: number;
-  readonly proposerBond: bigint;
-  readonly challengerBond: bigint;
-  readonly slashBurnFraction: number;
   private readonly burnPpm: bigint;
   private root: bigint;
   private depositHead = 0;
@@ -273,24 +308,7 @@ export class OptimisticRollupContract {
     readonly chain: L1Chain,
     config: OptimisticRollupConfig,
   ) {
-    const { rollupId, arities, capacity, genesisRoot, proposerBond, challengerBond } = config;
-    const window = config.challengeWindowSeconds ?? DEFAULT_CHALLENGE_WINDOW_SECONDS;
-    const response = config.responseSeconds ?? DEFAULT_RESPONSE_SECONDS;
-    const burn = config.slashBurnFraction ?? DEFAULT_SLASH_BURN_FRACTION;
-    if (!Number.isSafeInteger(rollupId) || rollupId < 0) throw new L1Error("BAD_CONFIG", "rollupId must be a non-negative integer");
-    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new L1Error("BAD_CONFIG", "capacity must be a positive integer");
-    if (arities.length === 0 || !arities.every((a) => a === 2 || a === 4 || a === 8)) {
-      throw new L1Error("BAD_CONFIG", "arities must be a non-empty list of 2, 4 or 8");
-    }
-    const layout = recordLayout(arities);
-    if (config.layout !== undefined && (config.layout.indexBits !== layout.indexBits || config.layout.recordBytes !== layout.recordBytes)) {
-      throw new L1Error("BAD_CONFIG", "layout does not match the arities");
-    }
-    if (genesisRoot < 0n || genesisRoot >= FIELD_MODULUS) throw new L1Error("BAD_CONFIG", "genesisRoot is not a field element");
-    if (!Number.isSafeInteger(window) || window < 1) throw new L1Error("BAD_CONFIG", "challengeWindowSeconds must be a positive integer");
-    if (!Number.isSafeInteger(response) || response < 1) throw new L1Error("BAD_CONFIG", "responseSeconds must be a positive integer");
-    if (proposerBond <= 0n || challengerBond <= 0n) throw new L1Error("BAD_CONFIG", "bonds must be positive");
-    if (!(burn >= 0 && burn <= 1)) throw new L1Error("BAD_CONFIG", "slashBurnFraction must be in [0, 1]");
+    const settings = optimisticRollupSettings(config);
     this.address = chain.registerContract("OptimisticRollup");
     this.bridge = new Bridge(
       chain,
@@ -301,18 +319,9 @@ export class OptimisticRollupContract {
       },
       { balanceSlot: true },
     );
-    this.rollupId = rollupId;
-    this.arities = [...arities];
-    this.layout = layout;
-    this.capacity = capacity;
-    this.genesisRoot = genesisRoot;
-    this.challengeWindowSeconds = window;
-    this.responseSeconds = response;
-    this.proposerBond = proposerBond;
-    this.challengerBond = challengerBond;
-    this.slashBurnFraction = burn;
-    this.burnPpm = BigInt(Math.round(burn * 1_000_000));
-    this.root = genesisRoot;
+    Object.assign(this, settings);
+    this.burnPpm = burnPpm(settings.slashBurnFraction);
+    this.root = settings.genesisRoot;
   }
 
   // ---- views ----
@@ -855,14 +864,8 @@ export class OptimisticRollupContract {
     const sender = state.account(op.from);
     if (sender === undefined || (op.kind === "transfer" && state.account(op.to) === undefined)) return;
     if (op.amount > MAX_BALANCE || op.nonce !== sender.nonce) return;
-    const message = signedMessage(op, this.layout, this.rollupId);
-    const { r8x, r8y } = op.signature;
-    const h = poseidon([r8x, r8y, sender.publicKey.x, sender.publicKey.y, message[0], message[1]]);
-    tx.gas.charge("poseidon: signature hash", await poseidonGas(6), "h = Poseidon(R8x, R8y, Ax, Ay, M0, M1), Poseidon(6) measured");
+    await chargeSignatureCheck(tx, sender.publicKey, signedMessage(op, this.layout, this.rollupId), op.signature, sWord);
     calls.add("poseidon6");
-    const checked = await runVerify({ ax: sender.publicKey.x, ay: sender.publicKey.y, r8x, r8y, sWord, h });
-    if (checked.valid !== verify(sender.publicKey, message, op.signature)) throw new Error("BabyJubjubEdDSA.verify disagrees with src/crypto/eddsa.ts");
-    tx.gas.charge("eddsa: curve check", checked.gas, "BabyJubjubEdDSA.verify (S·B8 = R8 + 8·h·A), measured in @ethereumjs/evm");
     calls.add("eddsa");
   }
 
@@ -1116,14 +1119,6 @@ function copyBatch(b: BatchRecord): OptimisticBatch {
 
 function copyDispute(d: DisputeRecord): Dispute {
   return { ...d, moves: [...d.moves] };
-}
-
-/**
- * Poseidon(n) gas for n = 1..8: measured for every n now (src/evm/poseidon-gen.ts builds Poseidon(7) and
- * Poseidon(8), which circomlibjs cannot); kept under this name for callers from when n > 6 was estimated.
- */
-export async function estimatedPoseidonGas(n: number): Promise<number> {
-  return poseidonGas(n);
 }
 
 /** Counts the STATICCALLs a one-step proof makes to the Poseidon and EdDSA contracts, for EIP-2929 access gas. */

@@ -1,4 +1,3 @@
-import type { OptimisticL1 } from "../evm/optimistic-l1.ts";
 import type { OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
 import type { L1Address } from "../l1/chain.ts";
 import { Party, type L1Target, type ReceiptOf, type SentTransaction } from "./party.ts";

@@ -1,4 +1,4 @@
-import type { BatchView, OptimisticL1 } from "../evm/optimistic-l1.ts";
+import type { BatchView } from "../evm/optimistic-l1.ts";
 import type { OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
 import type { L1Address } from "../l1/chain.ts";
 import { operationWitnesses } from "../l1/dispute-data.ts";

@@ -137,7 +137,7 @@ export function forcedExitGasRows(r: DemoReport): string[][] {
     ["forced withdrawal request", "request"],
     ["censoring sequencer's batch", "censoredBatch"],
     ["exit-mode activation", "activation"],
-    ["exit claim (EdDSA not charged)", "exitClaim"],
+    ["exit claim", "exitClaim"],
     ["deposit refund", "refund"],
   ] as const;
   return steps.map(([label, key]) => [label, ...r.forcedExits.map((f) => String(f.gas[key]))]);

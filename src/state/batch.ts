@@ -1,5 +1,5 @@
 import { hashChain } from "../crypto/poseidon.ts";
-import { CHUNK_BYTES, type RecordLayout } from "../tx/layout.ts";
+import { CHUNK_BYTES } from "../tx/layout.ts";
 import { bytesToBigint, concatBytes } from "../tx/bytes.ts";
 import { encodeRecord, type Operation } from "../tx/operation.ts";
 import { RollupError } from "./errors.ts";

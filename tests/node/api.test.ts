@@ -8,7 +8,7 @@ import { labelAddress } from "../../src/l1/chain.ts";
 import { ApiError, NodeClient } from "../../src/node/client.ts";
 import { operationToJson } from "../../src/node/codec.ts";
 import type { RunningNode } from "../../src/node/run.ts";
-import { ROLLUP_ID, newUser, testInstance, transfer, withdraw } from "../helpers/fixtures.ts";
+import { newUser, testInstance, transfer, withdraw } from "../helpers/fixtures.ts";
 import { TestNodes, until } from "./helpers.ts";
 
 const nodes = new TestNodes("zkr-api-");

@@ -105,7 +105,7 @@ describe("forced withdrawal → exit mode → claims, once (zk mode)", () => {
     expect(n.node.l1.chain.balanceOf(n.node.l1.zk.address)).toBe(0n);
     console.log(
       `L1 gas (${testInstance.name}): forced withdrawal request ${req.gasUsed}, exit-mode activation ${activated.gasUsed}, ` +
-        `exit claim ${aExit.receipt.gasUsed} (${aExit.receipt.calldataBytes} calldata bytes; EdDSA check not charged)`,
+        `exit claim ${aExit.receipt.gasUsed} (${aExit.receipt.calldataBytes} calldata bytes)`,
     );
   }, 120_000);
 
