@@ -6,27 +6,28 @@
  */
 import { poseidonContract } from "circomlibjs";
 import { encodeDeployData, parseAbi, parseEventLogs, type Address, type Hex } from "viem";
-import type { PublicKey } from "../crypto/eddsa.ts";
-import type { DepositEntry, WithdrawalEntry } from "../l1/bridge.ts";
-import { decodeSubmitBatch, encodeClaim, encodeDeposit, encodeSubmitBatch, type SubmitBatchArgs } from "../l1/calldata.ts";
+import type { DepositEntry } from "../l1/bridge.ts";
+import { decodeSubmitBatch, encodeSubmitBatch, type SubmitBatchArgs } from "../l1/calldata.ts";
 import type { L1Address } from "../l1/chain.ts";
-import type { L1Clock } from "../l1/clock.ts";
-import { TX_BASE_GAS, calldataCost } from "../l1/gas.ts";
 import type { L1RollupData } from "../l1/reconstruct.ts";
 import type { AcceptedBatch } from "../l1/zk-rollup.ts";
 import { batchInputHash } from "../state/batch.ts";
 import { extendL1Chain, type L1Message } from "../state/transition.ts";
 import type { RecordLayout } from "../tx/layout.ts";
 import { KIND_CODE, decodeRecord } from "../tx/operation.ts";
-import type { AnvilOptions } from "./anvil.ts";
-import { EvmSession, fromAddress, revertName, toAddress, type SentTransaction } from "./client.ts";
+import { AnvilContract, BRIDGE_SIGNATURES, eventAbi, hexToBytes, onAnvil, type AnvilContractConfig, type AnvilReceipt } from "./anvil-contract.ts";
+import { fromAddress, type EvmSession, type SentTransaction } from "./client.ts";
 import { compileSources, repoSources, requireContract, type CompileOutput } from "./compile.ts";
 import { EvmError } from "./errors.ts";
 import { VERIFIER_CONTRACT, VERIFIER_SOURCE_NAME, groth16VerifierSource } from "./verifier.ts";
-import type { ZkL1, ZkL1Receipt, ZkL1RevertCode } from "./zk-l1.ts";
+import type { ZkL1 } from "./zk-l1.ts";
+
+// Importers of this module (gas-compare.ts, index.ts) take these from here, where they were first defined.
+export { bytesToHex, hexToBytes, type AnvilReceipt } from "./anvil-contract.ts";
 
 /** What the TypeScript side calls on ZkRollup.sol (a test checks it against the compiled ABI). */
 export const ZK_ROLLUP_ABI = parseAbi([
+  ...BRIDGE_SIGNATURES,
   "function deposit(uint256 x, uint256 y) payable",
   "function claimWithdrawal(uint256 batchNumber, uint256 index)",
   "function currentRoot() view returns (uint256)",
@@ -34,44 +35,17 @@ export const ZK_ROLLUP_ABI = parseAbi([
   "function queueLength() view returns (uint256)",
   "function queueHead() view returns (uint256)",
   "function finalityBlocks() view returns (uint256)",
-  "function depositAt(uint256 index) view returns (uint256 x, uint256 y, uint256 amount, uint256 timestamp)",
   "function withdrawalAt(uint256 batchNumber, uint256 index) view returns (address recipient, uint256 amount, uint256 acceptedBlock, bool paid)",
-  "event DepositQueued(uint256 indexed index, uint256 x, uint256 y, uint256 amount, uint256 timestamp)",
   "event BatchAccepted(uint256 indexed batchNumber, uint256 oldRoot, uint256 newRoot)",
-  "event WithdrawalClaimed(uint256 indexed batchNumber, uint256 index, address indexed recipient, uint256 amount)",
   "error MALFORMED()",
   "error BAD_RECORDS_LENGTH(uint256 expected, uint256 got)",
   "error DEPOSIT_QUEUE_EMPTY(uint256 record)",
   "error DEPOSIT_MISMATCH(uint256 record, uint256 queued, uint256 posted)",
   "error WITHDRAWAL_COUNT()",
   "error INVALID_PROOF()",
-  "error BAD_AMOUNT()",
-  "error BAD_PUBLIC_KEY()",
-  "error NO_WITHDRAWAL()",
-  "error NOT_FINAL()",
-  "error ALREADY_CLAIMED()",
-  "error BRIDGE_INSOLVENT()",
-  "error PAYOUT_FAILED()",
 ]);
 
-const REVERT_CODES: readonly ZkL1RevertCode[] = [
-  "MALFORMED",
-  "BAD_RECORDS_LENGTH",
-  "DEPOSIT_QUEUE_EMPTY",
-  "DEPOSIT_MISMATCH",
-  "WITHDRAWAL_COUNT",
-  "INVALID_PROOF",
-  "BAD_AMOUNT",
-  "BAD_PUBLIC_KEY",
-  "NO_WITHDRAWAL",
-  "NOT_FINAL",
-  "ALREADY_CLAIMED",
-  "BRIDGE_INSOLVENT",
-  "PAYOUT_FAILED",
-];
-
-
-export interface AnvilL1Config {
+export interface AnvilL1Config extends AnvilContractConfig {
   readonly rollupId: number;
   readonly layout: RecordLayout;
   /** Operations per batch: the circuit's fixed size N. */
@@ -79,19 +53,11 @@ export interface AnvilL1Config {
   readonly genesisRoot: bigint;
   /** The instance's Groth16 keys: the verifier contract is exported from the zkey. */
   readonly keys: { readonly zkey: string; readonly vkey: string };
-  /** Blocks after its acceptance block before a batch's withdrawals are payable (default 0). */
-  readonly finalityBlocks?: number;
-  /** Use this running session (its anvil is not stopped by `stop`); default: start a fresh anvil. */
-  readonly session?: EvmSession;
-  readonly anvil?: AnvilOptions;
   /**
-   * Mine each transaction at the clock's current slot timestamp (a driver that runs the simulated L1's
-   * clock, like the demo, then sees the same times on both L1s); anvil is then started with genesis
-   * timestamp 0. Without it anvil's own clock is used. Block numbers stay anvil's (one block per
-   * transaction), so `finalityBlocks` counts anvil blocks, not clock slots.
+   * Blocks after its acceptance block before a batch's withdrawals are payable (default 0). These are
+   * anvil's blocks (one per transaction), not clock slots, even with a `clock`.
    */
-  readonly clock?: L1Clock;
-  readonly log?: (message: string) => void;
+  readonly finalityBlocks?: number;
 }
 
 /** Gas of each deployment transaction, measured. */
@@ -113,17 +79,6 @@ export interface AnvilDeployment {
   readonly anvilVersion: string;
 }
 
-/** An anvil receipt: the ZkL1 fields plus the transaction hash and the split of its measured gas. */
-export interface AnvilReceipt<T> extends ZkL1Receipt<T> {
-  readonly txHash: Hex;
-  /** The exact calldata sent. */
-  readonly input: Uint8Array;
-  /** 21,000 + EIP-2028 calldata gas: what the transaction pays before any opcode runs. */
-  readonly intrinsicGas: number;
-  /** gasUsed − intrinsicGas: what the contract's code (and the calls it makes) used. */
-  readonly executionGas: number;
-}
-
 /** Deployer of the contracts (impersonated by anvil; needs no balance at zero gas price). */
 const DEPLOYER: L1Address = 0xdeadn << 140n;
 
@@ -133,31 +88,21 @@ export async function compileRollupContracts(keys: { zkey: string; vkey: string 
   return compileSources({ ...repoSources(), [VERIFIER_SOURCE_NAME]: verifier }, log === undefined ? {} : { log });
 }
 
-export class AnvilL1 implements ZkL1 {
-  readonly kind = "anvil";
+export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
   readonly rollupId: number;
   readonly layout: RecordLayout;
   readonly capacity: number;
   readonly genesisRoot: bigint;
   readonly finalityBlocks: number;
-  private readonly clock: L1Clock | undefined;
-  private readonly ownsSession: boolean;
-  private readonly depositCache = new Map<number, DepositEntry>();
   private readonly batchCache = new Map<number, AcceptedBatch>();
 
-  private constructor(
-    readonly session: EvmSession,
-    readonly deployment: AnvilDeployment,
-    readonly compiled: CompileOutput,
-    config: AnvilL1Config,
-  ) {
+  private constructor(session: EvmSession, deployment: AnvilDeployment, compiled: CompileOutput, config: AnvilL1Config) {
+    super(session, deployment, compiled, config, ZK_ROLLUP_ABI);
     this.rollupId = config.rollupId;
     this.layout = config.layout;
     this.capacity = config.capacity;
     this.genesisRoot = config.genesisRoot;
     this.finalityBlocks = config.finalityBlocks ?? 0;
-    this.clock = config.clock;
-    this.ownsSession = config.session === undefined;
   }
 
   /** Compiles (cached), starts anvil unless a session is given, and deploys the four contracts. */
@@ -168,50 +113,16 @@ export class AnvilL1 implements ZkL1 {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new EvmError("BAD_CONFIG", "capacity must be a positive integer");
     if (!Number.isSafeInteger(finalityBlocks) || finalityBlocks < 0) throw new EvmError("BAD_CONFIG", "finalityBlocks must be ≥ 0");
     const compiled = await compileRollupContracts(config.keys, config.log);
-    // With a clock, anvil's genesis is the clock's (timestamp 0) so every block can take the clock's time.
-    const anvilOptions = config.clock === undefined ? (config.anvil ?? {}) : { genesisTimestamp: 0, ...config.anvil };
-    const session = config.session ?? (await EvmSession.start(anvilOptions));
-    try {
+    return onAnvil(config, async (session) => {
       const deployment = await deployRollup(session, compiled, { rollupId, capacity, genesisRoot, layout, finalityBlocks });
       config.log?.(
         `anvil ${session.node.url} (${deployment.hardfork}): ZkRollup at ${deployment.rollup}, verifier ${fmtGas(deployment.gas.verifier)} gas to deploy`,
       );
       return new AnvilL1(session, deployment, compiled, config);
-    } catch (e) {
-      if (config.session === undefined) await session.close();
-      throw e;
-    }
+    });
   }
 
-  /** Stops anvil if this AnvilL1 started it. */
-  async stop(): Promise<void> {
-    if (this.ownsSession) await this.session.close();
-  }
-
-  get address(): Address {
-    return this.deployment.rollup;
-  }
-
-  // ---- transactions ----
-
-  async deposit(sender: L1Address, publicKey: PublicKey, amount: bigint): Promise<AnvilReceipt<DepositEntry>> {
-    const input = encodeDeposit(publicKey);
-    const sent = await this.send(sender, input, amount);
-    const log = parseEventLogs({ abi: ZK_ROLLUP_ABI, logs: sent.receipt.logs, eventName: "DepositQueued" })[0];
-    const result: DepositEntry | undefined =
-      log === undefined
-        ? undefined
-        : {
-            index: Number(log.args.index),
-            sender,
-            publicKey: { x: log.args.x, y: log.args.y },
-            amount: log.args.amount,
-            blockNumber: Number(sent.receipt.blockNumber),
-            timestamp: Number(log.args.timestamp),
-          };
-    if (result !== undefined) this.depositCache.set(result.index, result);
-    return this.receipt(sent, input, result);
-  }
+  // ---- transactions (deposit and claimWithdrawal: AnvilContract) ----
 
   async submitBatch(sender: L1Address, args: SubmitBatchArgs): Promise<AnvilReceipt<AcceptedBatch>> {
     const input = encodeSubmitBatch(args);
@@ -222,17 +133,6 @@ export class AnvilL1 implements ZkL1 {
         ? undefined
         : await this.acceptedBatch(Number(log.args.batchNumber), log.args.oldRoot, log.args.newRoot, input, sent);
     if (result !== undefined) this.batchCache.set(result.number, result);
-    return this.receipt(sent, input, result);
-  }
-
-  async claimWithdrawal(sender: L1Address, batchNumber: number, index: number): Promise<AnvilReceipt<WithdrawalEntry>> {
-    const input = encodeClaim(batchNumber, index);
-    const sent = await this.send(sender, input, 0n);
-    const log = parseEventLogs({ abi: ZK_ROLLUP_ABI, logs: sent.receipt.logs, eventName: "WithdrawalClaimed" })[0];
-    const result: WithdrawalEntry | undefined =
-      log === undefined
-        ? undefined
-        : { batchNumber: Number(log.args.batchNumber), index: Number(log.args.index), recipient: fromAddress(log.args.recipient), amount: log.args.amount };
     return this.receipt(sent, input, result);
   }
 
@@ -269,16 +169,9 @@ export class AnvilL1 implements ZkL1 {
     if (cached !== undefined) return cached;
     if (!Number.isSafeInteger(number) || number < 1) return undefined;
     // From L1 data alone: the BatchAccepted event and its transaction's calldata.
-    const logs = await this.session.public.getLogs({
-      address: this.address,
-      event: eventAbi("BatchAccepted"),
-      args: { batchNumber: BigInt(number) },
-      fromBlock: 0n,
-      toBlock: "latest",
-    });
-    const log = logs[0];
-    if (log === undefined || log.transactionHash === null || log.blockNumber === null) return undefined;
-    const tx = await this.session.public.getTransaction({ hash: log.transactionHash });
+    const found = await this.emitted(eventAbi(ZK_ROLLUP_ABI, "BatchAccepted"), { batchNumber: BigInt(number) });
+    if (found === undefined) return undefined;
+    const { log, tx } = found;
     const block = await this.session.public.getBlock({ blockNumber: log.blockNumber });
     const input = hexToBytes(tx.input);
     const batch = await this.batchFrom(number, log.args.oldRoot ?? 0n, log.args.newRoot ?? 0n, input, Number(log.blockNumber), Number(block.timestamp));
@@ -319,15 +212,7 @@ export class AnvilL1 implements ZkL1 {
     return { recipient: fromAddress(recipient), amount, acceptedBlock: Number(acceptedBlock), paid };
   }
 
-  // ---- the ledger and time ----
-
-  async balanceOf(address: L1Address): Promise<bigint> {
-    return this.session.balanceOf(address);
-  }
-
-  async fund(address: L1Address, amount: bigint): Promise<void> {
-    await this.session.setBalance(address, (await this.session.balanceOf(address)) + amount);
-  }
+  // ---- time (the ledger: AnvilContract) ----
 
   /** Mines `n` empty blocks (finality tests). */
   async mineBlocks(n: number): Promise<void> {
@@ -338,30 +223,6 @@ export class AnvilL1 implements ZkL1 {
 
   private async read(functionName: "currentRoot" | "batchCount" | "queueHead" | "queueLength"): Promise<bigint> {
     return this.session.public.readContract({ address: this.address, abi: ZK_ROLLUP_ABI, functionName });
-  }
-
-  private async send(from: L1Address, input: Uint8Array, value: bigint): Promise<SentTransaction> {
-    if (this.clock !== undefined) await this.session.setNextTimestamp(this.clock.slotTimestamp(this.clock.slot));
-    return this.session.send({ from, to: this.address, data: bytesToHex(input), value });
-  }
-
-  private receipt<T>(sent: SentTransaction, input: Uint8Array, result: T | undefined): AnvilReceipt<T> {
-    const calldata = calldataCost(input);
-    const gasUsed = Number(sent.receipt.gasUsed);
-    const success = sent.receipt.status === "success";
-    return {
-      status: success ? "success" : "reverted",
-      revertReason: success ? null : revertCode(sent.revertData),
-      gasUsed,
-      blockNumber: Number(sent.receipt.blockNumber),
-      timestamp: sent.timestamp,
-      calldata,
-      result: success ? result : undefined,
-      txHash: sent.hash,
-      input,
-      intrinsicGas: TX_BASE_GAS + calldata.gas,
-      executionGas: gasUsed - TX_BASE_GAS - calldata.gas,
-    };
   }
 
   private async acceptedBatch(number: number, oldRoot: bigint, newRoot: bigint, input: Uint8Array, sent: SentTransaction): Promise<AcceptedBatch> {
@@ -411,39 +272,6 @@ export class AnvilL1 implements ZkL1 {
       timestamp,
     };
   }
-
-  /** Queue entries [from, to): storage for key and amount, the DepositQueued event for sender and block. */
-  private async depositsIn(from: number, to: number): Promise<DepositEntry[]> {
-    const out: DepositEntry[] = [];
-    for (let i = from; i < to; i++) {
-      let entry = this.depositCache.get(i);
-      if (entry === undefined) {
-        const logs = await this.session.public.getLogs({
-          address: this.address,
-          event: eventAbi("DepositQueued"),
-          args: { index: BigInt(i) },
-          fromBlock: 0n,
-          toBlock: "latest",
-        });
-        const log = logs[0];
-        if (log === undefined || log.transactionHash === null || log.blockNumber === null) {
-          throw new EvmError("RPC_FAILED", `deposit ${i} has no DepositQueued event`);
-        }
-        const tx = await this.session.public.getTransaction({ hash: log.transactionHash });
-        entry = {
-          index: i,
-          sender: fromAddress(tx.from),
-          publicKey: { x: log.args.x ?? 0n, y: log.args.y ?? 0n },
-          amount: log.args.amount ?? 0n,
-          blockNumber: Number(log.blockNumber),
-          timestamp: Number(log.args.timestamp ?? 0n),
-        };
-        this.depositCache.set(i, entry);
-      }
-      out.push(entry);
-    }
-    return out;
-  }
 }
 
 /** Deploys Poseidon(3), Poseidon(6) (circomlibjs bytecode), the verifier and the rollup; gas measured. */
@@ -491,25 +319,6 @@ export function poseidonCode(n: number): Hex {
   const code = poseidonContract.createCode(n);
   if (!/^0x[0-9a-fA-F]*$/.test(code)) throw new EvmError("BAD_CONFIG", `circomlibjs returned no bytecode for Poseidon(${n})`);
   return code as Hex;
-}
-
-function revertCode(data: Hex | undefined): ZkL1RevertCode {
-  const name = revertName(ZK_ROLLUP_ABI, data);
-  return REVERT_CODES.find((c) => c === name) ?? "UNKNOWN_REVERT";
-}
-
-function eventAbi<N extends "BatchAccepted" | "DepositQueued">(name: N) {
-  const found = ZK_ROLLUP_ABI.find((item): item is Extract<(typeof ZK_ROLLUP_ABI)[number], { type: "event"; name: N }> => item.type === "event" && item.name === name);
-  if (found === undefined) throw new EvmError("BAD_CONFIG", `no event ${name} in ZK_ROLLUP_ABI`);
-  return found;
-}
-
-export function bytesToHex(bytes: Uint8Array): Hex {
-  return `0x${Buffer.from(bytes).toString("hex")}`;
-}
-
-export function hexToBytes(hex: Hex): Uint8Array {
-  return new Uint8Array(Buffer.from(hex.slice(2), "hex"));
 }
 
 function fmtGas(n: number): string {

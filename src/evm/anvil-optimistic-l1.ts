@@ -8,54 +8,41 @@
  * Time: every transaction is mined at the L1Clock's current slot timestamp (anvil starts at timestamp 0),
  * so deadlines, windows and finality run on the same clock as the simulated L1; views judge time by it too.
  */
-import { encodeDeployData, parseAbi, parseEventLogs, type Address, type Hex } from "viem";
+import { encodeDeployData, parseAbi, parseEventLogs, type Address } from "viem";
 import type { PublicKey } from "../crypto/eddsa.ts";
 import type { DepositEntry, WithdrawalEntry } from "../l1/bridge.ts";
-import { encodeClaim, encodeDeposit } from "../l1/calldata.ts";
 import type { L1Address } from "../l1/chain.ts";
 import type { L1Clock } from "../l1/clock.ts";
-import {
-  OPTIMISTIC_SIGNATURES,
-  decodeProposeBatch,
-  encodeProposeBatch,
-  encodeProveStep,
-  encodeRespond,
-  encodeRevealRoot,
-  encodeUintCall,
-  type ProposeBatchArgs,
-} from "../l1/dispute-calldata.ts";
+import { OPTIMISTIC_SIGNATURES, decodeProposeBatch, encodeProposeBatch, encodeProveStep, encodeRespond, encodeRevealRoot, encodeUintCall, type ProposeBatchArgs } from "../l1/dispute-calldata.ts";
 import { splitPostedData, type AccountWitness } from "../l1/dispute-data.ts";
 import { EDDSA_CONTRACT } from "../l1/eddsa-contract.ts";
-import { TX_BASE_GAS, calldataCost } from "../l1/gas.ts";
+import { L1Error } from "../l1/errors.ts";
 import {
-  DEFAULT_CHALLENGE_WINDOW_SECONDS,
-  DEFAULT_RESPONSE_SECONDS,
-  DEFAULT_SLASH_BURN_FRACTION,
+  burnPpm,
+  optimisticRollupSettings,
   type DisputeOutcome,
   type DisputeTurn,
+  type OptimisticRollupConfig,
+  type OptimisticRollupSettings,
 } from "../l1/optimistic-rollup.ts";
 import { poseidonContractCode } from "../l1/poseidon-contract.ts";
-import { recordLayout, type RecordLayout } from "../tx/layout.ts";
-import type { AnvilOptions } from "./anvil.ts";
-import { bytesToHex, hexToBytes } from "./anvil-l1.ts";
-import { EvmSession, fromAddress, revertName, type SentTransaction } from "./client.ts";
+import { AnvilContract, BRIDGE_SIGNATURES, eventAbi, hexToBytes, onAnvil, type AnvilContractConfig, type AnvilReceipt } from "./anvil-contract.ts";
+import { fromAddress, type EvmSession, type SentTransaction } from "./client.ts";
 import { compileSources, repoSources, requireContract, type CompileOutput } from "./compile.ts";
 import { EvmError } from "./errors.ts";
 import type { BatchView, DisputeView, OptimisticL1, OptimisticL1Receipt } from "./optimistic-l1.ts";
-import type { ZkL1RevertCode } from "./zk-l1.ts";
 
 /** What the TypeScript side calls on OptimisticRollup.sol (a test checks it against the compiled ABI). */
 export const OPTIMISTIC_ROLLUP_ABI = parseAbi([
+  ...BRIDGE_SIGNATURES,
   "function currentRoot() view returns (uint256)",
   "function headState() view returns (uint256 batchCount, uint256 latestLive, uint256 queueHead, uint256 disputeCount)",
   "function bridgeState() view returns (uint256 queueLength, uint256 bridgeBalance)",
   "function batchAt(uint256 number) view returns (uint256 newRoot, uint256 rootsCommitment, uint256 dataHash, uint256 meta, uint256 links)",
   "function disputeAt(uint256 id) view returns (uint256 parties, uint256 state, uint256 rootLo, uint256 rootHi, uint256 midRoot)",
-  "function depositAt(uint256 index) view returns (uint256 x, uint256 y, uint256 amount, uint256 timestamp)",
   "function withdrawalAt(uint256 batchNumber, uint256 index) view returns (address recipient, uint256 amount, bool paid)",
   "function finalityTime(uint256 number) view returns (bool possible, uint256 at)",
   "function owed(address) view returns (uint256)",
-  "event DepositQueued(uint256 indexed index, uint256 x, uint256 y, uint256 amount, uint256 timestamp)",
   "event BatchProposed(uint256 indexed batchNumber, uint256 parentRoot, uint256 newRoot, uint256 rootsCommitment, uint256 windowEnd)",
   "event DisputeOpened(uint256 indexed disputeId, uint256 indexed batchNumber, address challenger, uint256 deadline)",
   "event RootRevealed(uint256 indexed disputeId, uint256 index, uint256 root, uint256 deadline)",
@@ -63,18 +50,10 @@ export const OPTIMISTIC_ROLLUP_ABI = parseAbi([
   "event DisputeResolved(uint256 indexed disputeId, uint256 indexed batchNumber, uint256 outcome, uint256 burned, uint256 toWinner)",
   "event BatchesRolledBack(uint256 indexed fromBatch, uint256 toBatch, uint256 root)",
   "event BatchFinalized(uint256 indexed batchNumber, uint256 finalizedAt, uint256 root)",
-  "event WithdrawalClaimed(uint256 indexed batchNumber, uint256 index, address indexed recipient, uint256 amount)",
   "error MALFORMED()",
   "error BAD_RECORDS_LENGTH(uint256 expected, uint256 got)",
   "error DEPOSIT_QUEUE_EMPTY(uint256 operation)",
   "error DEPOSIT_MISMATCH(uint256 operation, uint256 queued, uint256 posted)",
-  "error BAD_AMOUNT()",
-  "error BAD_PUBLIC_KEY()",
-  "error NO_WITHDRAWAL()",
-  "error NOT_FINAL()",
-  "error ALREADY_CLAIMED()",
-  "error BRIDGE_INSOLVENT()",
-  "error PAYOUT_FAILED()",
   "error INSUFFICIENT_BOND()",
   "error NO_SUCH_BATCH()",
   "error NO_SUCH_DISPUTE()",
@@ -90,28 +69,10 @@ export const OPTIMISTIC_ROLLUP_ABI = parseAbi([
   "error ALREADY_FINALIZED()",
 ]);
 
-const REVERT_CODES: readonly ZkL1RevertCode[] = OPTIMISTIC_ROLLUP_ABI.flatMap((item) =>
-  item.type === "error" ? [item.name as ZkL1RevertCode] : [],
-);
-
-export interface AnvilOptimisticL1Config {
-  readonly rollupId: number;
-  /** Tree arity per level, bottom-up. */
-  readonly arities: readonly number[];
-  /** Operations per batch, N. */
-  readonly capacity: number;
-  readonly genesisRoot: bigint;
-  readonly challengeWindowSeconds?: number;
-  readonly responseSeconds?: number;
-  readonly proposerBond: bigint;
-  readonly challengerBond: bigint;
-  readonly slashBurnFraction?: number;
-  /** Every transaction is mined at this clock's slot timestamp; anvil is started at timestamp 0. */
+/** The simulated contract's config (checked the same way), plus where anvil comes from. */
+export interface AnvilOptimisticL1Config extends OptimisticRollupConfig, AnvilContractConfig {
+  /** Required: deadlines, windows and finality run on this clock, as on the simulated L1. */
   readonly clock: L1Clock;
-  /** Use this running session (started at timestamp 0; not stopped by `stop`); default: a fresh anvil. */
-  readonly session?: EvmSession;
-  readonly anvil?: AnvilOptions;
-  readonly log?: (message: string) => void;
 }
 
 export interface OptimisticDeployment {
@@ -126,14 +87,7 @@ export interface OptimisticDeployment {
 }
 
 /** An anvil receipt: the OptimisticL1 fields plus the transaction hash and the split of its measured gas. */
-export interface AnvilOptimisticReceipt<T> extends OptimisticL1Receipt<T> {
-  readonly txHash: Hex;
-  readonly input: Uint8Array;
-  /** 21,000 + EIP-2028 calldata gas. */
-  readonly intrinsicGas: number;
-  /** gasUsed − intrinsicGas. */
-  readonly executionGas: number;
-}
+export interface AnvilOptimisticReceipt<T> extends AnvilReceipt<T>, OptimisticL1Receipt<T> {}
 
 /** Deployer of the contracts (impersonated by anvil). */
 const DEPLOYER: L1Address = 0xbeefn << 140n;
@@ -162,109 +116,57 @@ export function compileOptimisticContracts(log?: (m: string) => void): CompileOu
   return compileSources(repoSources(), log === undefined ? {} : { log });
 }
 
-export class AnvilOptimisticL1 implements OptimisticL1 {
-  readonly kind = "anvil";
-  readonly rollupId: number;
-  readonly arities: readonly number[];
-  readonly layout: RecordLayout;
-  readonly capacity: number;
-  readonly genesisRoot: bigint;
-  readonly challengeWindowSeconds: number;
-  readonly responseSeconds: number;
-  readonly proposerBond: bigint;
-  readonly challengerBond: bigint;
-  readonly clock: L1Clock;
-  private readonly ownsSession: boolean;
+// The settings are public fields, declared once (OptimisticRollupConfig) through this merged interface
+// and set in the constructor, as on OptimisticRollupContract.
+export interface AnvilOptimisticL1 extends OptimisticRollupSettings {}
+
+export class AnvilOptimisticL1 extends AnvilContract<OptimisticDeployment> implements OptimisticL1 {
+  /** Always set (the config requires it): narrows AnvilContract's optional clock. */
+  declare readonly clock: L1Clock;
   private readonly batchCache = new Map<number, BatchRecord>();
-  private readonly depositCache = new Map<number, DepositEntry>();
   /** Resolved disputes never change again. */
   private readonly closedDisputes = new Map<number, DisputeView>();
 
   private constructor(
-    readonly session: EvmSession,
-    readonly deployment: OptimisticDeployment,
-    readonly compiled: CompileOutput,
+    session: EvmSession,
+    deployment: OptimisticDeployment,
+    compiled: CompileOutput,
     config: AnvilOptimisticL1Config,
-    settings: { window: number; response: number },
+    settings: OptimisticRollupSettings,
   ) {
-    this.rollupId = config.rollupId;
-    this.arities = [...config.arities];
-    this.layout = recordLayout(config.arities);
-    this.capacity = config.capacity;
-    this.genesisRoot = config.genesisRoot;
-    this.challengeWindowSeconds = settings.window;
-    this.responseSeconds = settings.response;
-    this.proposerBond = config.proposerBond;
-    this.challengerBond = config.challengerBond;
-    this.clock = config.clock;
-    this.ownsSession = config.session === undefined;
+    super(session, deployment, compiled, config, OPTIMISTIC_ROLLUP_ABI);
+    Object.assign(this, settings);
   }
 
   /** Compiles (cached), starts anvil at timestamp 0 unless a session is given, and deploys the six contracts. */
   static async start(config: AnvilOptimisticL1Config): Promise<AnvilOptimisticL1> {
-    const window = config.challengeWindowSeconds ?? DEFAULT_CHALLENGE_WINDOW_SECONDS;
-    const response = config.responseSeconds ?? DEFAULT_RESPONSE_SECONDS;
-    const burn = config.slashBurnFraction ?? DEFAULT_SLASH_BURN_FRACTION;
-    if (!Number.isSafeInteger(config.rollupId) || config.rollupId < 0) throw new EvmError("BAD_CONFIG", "rollupId must be a non-negative integer");
-    if (!Number.isSafeInteger(config.capacity) || config.capacity < 1) throw new EvmError("BAD_CONFIG", "capacity must be a positive integer");
-    if (config.arities.length === 0 || !config.arities.every((a) => a === 2 || a === 4 || a === 8)) {
-      throw new EvmError("BAD_CONFIG", "arities must be a non-empty list of 2, 4 or 8");
-    }
-    if (!(burn >= 0 && burn <= 1)) throw new EvmError("BAD_CONFIG", "slashBurnFraction must be in [0, 1]");
+    const settings = evmConfigError(() => optimisticRollupSettings(config));
     const compiled = compileOptimisticContracts(config.log);
-    const session = config.session ?? (await EvmSession.start({ genesisTimestamp: 0, ...config.anvil }));
-    try {
-      const deployment = await deploy(session, compiled, config, { window, response, burnPpm: BigInt(Math.round(burn * 1_000_000)) });
+    return onAnvil(config, async (session) => {
+      const deployment = await deploy(session, compiled, config.clock, settings);
       config.log?.(`anvil ${session.node.url} (${deployment.hardfork}): OptimisticRollup at ${deployment.rollup}, ${deployment.gas.rollup.toLocaleString("en-US")} gas to deploy`);
-      return new AnvilOptimisticL1(session, deployment, compiled, config, { window, response });
-    } catch (e) {
-      if (config.session === undefined) await session.close();
-      throw e;
-    }
-  }
-
-  /** Stops anvil if this instance started it. */
-  async stop(): Promise<void> {
-    if (this.ownsSession) await this.session.close();
-  }
-
-  get address(): Address {
-    return this.deployment.rollup;
+      return new AnvilOptimisticL1(session, deployment, compiled, config, settings);
+    });
   }
 
   // ---- transactions ----
 
-  async deposit(sender: L1Address, publicKey: PublicKey, amount: bigint): Promise<AnvilOptimisticReceipt<DepositEntry>> {
-    const input = encodeDeposit(publicKey);
-    const sent = await this.send(sender, input, amount);
-    const log = parseEventLogs({ abi: OPTIMISTIC_ROLLUP_ABI, logs: sent.receipt.logs, eventName: "DepositQueued" })[0];
-    const result: DepositEntry | undefined =
-      log === undefined
-        ? undefined
-        : {
-            index: Number(log.args.index),
-            sender,
-            publicKey: { x: log.args.x, y: log.args.y },
-            amount: log.args.amount,
-            blockNumber: Number(sent.receipt.blockNumber),
-            timestamp: Number(log.args.timestamp),
-          };
-    if (result !== undefined) this.depositCache.set(result.index, result);
-    return this.receipt("deposit", sent, input, result);
+  override async deposit(sender: L1Address, publicKey: PublicKey, amount: bigint): Promise<AnvilOptimisticReceipt<DepositEntry>> {
+    return { method: "deposit", ...(await super.deposit(sender, publicKey, amount)) };
   }
 
   async proposeBatch(sender: L1Address, args: ProposeBatchArgs & { readonly bond?: bigint }): Promise<AnvilOptimisticReceipt<BatchView>> {
     const input = encodeProposeBatch(args);
     const sent = await this.send(sender, input, args.bond ?? this.proposerBond);
     const log = parseEventLogs({ abi: OPTIMISTIC_ROLLUP_ABI, logs: sent.receipt.logs, eventName: "BatchProposed" })[0];
-    return this.receipt("proposeBatch", sent, input, log === undefined ? undefined : await this.batch(Number(log.args.batchNumber)));
+    return this.methodReceipt("proposeBatch", sent, input, log === undefined ? undefined : await this.batch(Number(log.args.batchNumber)));
   }
 
   async challenge(sender: L1Address, batchNumber: number, bond: bigint = this.challengerBond): Promise<AnvilOptimisticReceipt<DisputeView>> {
     const input = encodeUintCall(OPTIMISTIC_SIGNATURES.challenge, batchNumber);
     const sent = await this.send(sender, input, bond);
     const log = parseEventLogs({ abi: OPTIMISTIC_ROLLUP_ABI, logs: sent.receipt.logs, eventName: "DisputeOpened" })[0];
-    return this.receipt("challenge", sent, input, log === undefined ? undefined : await this.dispute(Number(log.args.disputeId)));
+    return this.methodReceipt("challenge", sent, input, log === undefined ? undefined : await this.dispute(Number(log.args.disputeId)));
   }
 
   async revealRoot(sender: L1Address, disputeId: number, root: bigint, proof: readonly bigint[]): Promise<AnvilOptimisticReceipt<DisputeView>> {
@@ -293,18 +195,11 @@ export class AnvilOptimisticL1 implements OptimisticL1 {
   async finalize(sender: L1Address, batchNumber: number): Promise<AnvilOptimisticReceipt<BatchView>> {
     const input = encodeUintCall(OPTIMISTIC_SIGNATURES.finalize, batchNumber);
     const sent = await this.send(sender, input, 0n);
-    return this.receipt("finalize", sent, input, sent.receipt.status === "success" ? await this.batch(batchNumber) : undefined);
+    return this.methodReceipt("finalize", sent, input, sent.receipt.status === "success" ? await this.batch(batchNumber) : undefined);
   }
 
-  async claimWithdrawal(sender: L1Address, batchNumber: number, index: number): Promise<AnvilOptimisticReceipt<WithdrawalEntry>> {
-    const input = encodeClaim(batchNumber, index);
-    const sent = await this.send(sender, input, 0n);
-    const log = parseEventLogs({ abi: OPTIMISTIC_ROLLUP_ABI, logs: sent.receipt.logs, eventName: "WithdrawalClaimed" })[0];
-    const result: WithdrawalEntry | undefined =
-      log === undefined
-        ? undefined
-        : { batchNumber: Number(log.args.batchNumber), index: Number(log.args.index), recipient: fromAddress(log.args.recipient), amount: log.args.amount };
-    return this.receipt("claimWithdrawal", sent, input, result);
+  override async claimWithdrawal(sender: L1Address, batchNumber: number, index: number): Promise<AnvilOptimisticReceipt<WithdrawalEntry>> {
+    return { method: "claimWithdrawal", ...(await super.claimWithdrawal(sender, batchNumber, index)) };
   }
 
   // ---- views ----
@@ -425,10 +320,7 @@ export class AnvilOptimisticL1 implements OptimisticL1 {
   }
 
   async depositQueue(): Promise<readonly DepositEntry[]> {
-    const { queueLength } = await this.bridgeState();
-    const out: DepositEntry[] = [];
-    for (let i = 0; i < queueLength; i++) out.push(this.depositCache.get(i) ?? (await this.depositFromChain(i)));
-    return out;
+    return this.depositsIn(0, (await this.bridgeState()).queueLength);
   }
 
   async queueHead(): Promise<number> {
@@ -439,16 +331,6 @@ export class AnvilOptimisticL1 implements OptimisticL1 {
   async withdrawalAt(batchNumber: number, index: number): Promise<{ recipient: L1Address; amount: bigint; paid: boolean }> {
     const [recipient, amount, paid] = await this.read("withdrawalAt", [BigInt(batchNumber), BigInt(index)]);
     return { recipient: fromAddress(recipient), amount, paid };
-  }
-
-  // ---- the ledger ----
-
-  async balanceOf(address: L1Address): Promise<bigint> {
-    return this.session.balanceOf(address);
-  }
-
-  async fund(address: L1Address, amount: bigint): Promise<void> {
-    await this.session.setBalance(address, (await this.session.balanceOf(address)) + amount);
   }
 
   // ---- internals ----
@@ -463,9 +345,9 @@ export class AnvilOptimisticL1 implements OptimisticL1 {
     return result as ReadResult<F>;
   }
 
-  private async send(from: L1Address, input: Uint8Array, value: bigint): Promise<SentTransaction> {
-    await this.session.setNextTimestamp(await this.blockTime());
-    const sent = await this.session.send({ from, to: this.address, data: bytesToHex(input), value });
+  /** As AnvilContract's, but a block mined later than the clock's time is an error: views judge time by the clock. */
+  protected override async send(from: L1Address, input: Uint8Array, value: bigint): Promise<SentTransaction> {
+    const sent = await super.send(from, input, value);
     if (sent.timestamp !== (await this.blockTime())) {
       throw new EvmError("BAD_CONFIG", `anvil mined at ${sent.timestamp}, the L1 clock is at ${await this.blockTime()}: the clock is behind anvil's time`);
     }
@@ -474,46 +356,20 @@ export class AnvilOptimisticL1 implements OptimisticL1 {
 
   private async disputeTx(method: string, sender: L1Address, id: number, input: Uint8Array): Promise<AnvilOptimisticReceipt<DisputeView>> {
     const sent = await this.send(sender, input, 0n);
-    return this.receipt(method, sent, input, sent.receipt.status === "success" ? await this.dispute(id) : undefined);
+    return this.methodReceipt(method, sent, input, sent.receipt.status === "success" ? await this.dispute(id) : undefined);
   }
 
-  private receipt<T>(method: string, sent: SentTransaction, input: Uint8Array, result: T | undefined): AnvilOptimisticReceipt<T> {
-    const calldata = calldataCost(input);
-    const gasUsed = Number(sent.receipt.gasUsed);
-    const success = sent.receipt.status === "success";
-    const name = success ? undefined : revertName(OPTIMISTIC_ROLLUP_ABI, sent.revertData);
-    return {
-      method,
-      status: success ? "success" : "reverted",
-      revertReason: success ? null : (REVERT_CODES.find((c) => c === name) ?? "UNKNOWN_REVERT"),
-      gasUsed,
-      blockNumber: Number(sent.receipt.blockNumber),
-      timestamp: sent.timestamp,
-      calldata,
-      result: success ? result : undefined,
-      txHash: sent.hash,
-      input,
-      intrinsicGas: TX_BASE_GAS + calldata.gas,
-      executionGas: gasUsed - TX_BASE_GAS - calldata.gas,
-    };
+  private methodReceipt<T>(method: string, sent: SentTransaction, input: Uint8Array, result: T | undefined): AnvilOptimisticReceipt<T> {
+    return { method, ...this.receipt(sent, input, result) };
   }
 
   /** A batch's fixed parts, from its BatchProposed event and its transaction's calldata (L1 data alone). */
   private async batchRecord(number: number): Promise<BatchRecord> {
     const cached = this.batchCache.get(number);
     if (cached !== undefined) return cached;
-    const logs = await this.session.public.getLogs({
-      address: this.address,
-      event: eventAbi("BatchProposed"),
-      args: { batchNumber: BigInt(number) },
-      fromBlock: 0n,
-      toBlock: "latest",
-    });
-    const log = logs[0];
-    if (log === undefined || log.transactionHash === null || log.blockNumber === null) {
-      throw new EvmError("RPC_FAILED", `batch ${number} has no BatchProposed event`);
-    }
-    const tx = await this.session.public.getTransaction({ hash: log.transactionHash });
+    const found = await this.emitted(eventAbi(OPTIMISTIC_ROLLUP_ABI, "BatchProposed"), { batchNumber: BigInt(number) });
+    if (found === undefined) throw new EvmError("RPC_FAILED", `batch ${number} has no BatchProposed event`);
+    const { log, tx } = found;
     const block = await this.session.public.getBlock({ blockNumber: log.blockNumber });
     const { data } = decodeProposeBatch(hexToBytes(tx.input));
     const ops = splitPostedData(data, this.layout);
@@ -534,30 +390,6 @@ export class AnvilOptimisticL1 implements OptimisticL1 {
     this.batchCache.set(number, record);
     return record;
   }
-
-  /** Queue entry i: key and amount from storage, sender and block from its DepositQueued event. */
-  private async depositFromChain(index: number): Promise<DepositEntry> {
-    const logs = await this.session.public.getLogs({
-      address: this.address,
-      event: eventAbi("DepositQueued"),
-      args: { index: BigInt(index) },
-      fromBlock: 0n,
-      toBlock: "latest",
-    });
-    const log = logs[0];
-    if (log === undefined || log.transactionHash === null || log.blockNumber === null) throw new EvmError("RPC_FAILED", `deposit ${index} has no DepositQueued event`);
-    const tx = await this.session.public.getTransaction({ hash: log.transactionHash });
-    const entry: DepositEntry = {
-      index,
-      sender: fromAddress(tx.from),
-      publicKey: { x: log.args.x ?? 0n, y: log.args.y ?? 0n },
-      amount: log.args.amount ?? 0n,
-      blockNumber: Number(log.blockNumber),
-      timestamp: Number(log.args.timestamp ?? 0n),
-    };
-    this.depositCache.set(index, entry);
-    return entry;
-  }
 }
 
 type ReadName = "currentRoot" | "headState" | "bridgeState" | "batchAt" | "disputeAt" | "finalityTime" | "withdrawalAt";
@@ -575,23 +407,25 @@ type ReadResult<F extends ReadName> = F extends "currentRoot"
           : readonly [Address, bigint, boolean];
 type PublicClientRead = EvmSession["public"]["readContract"];
 
-function eventAbi<N extends "BatchProposed" | "DepositQueued">(name: N) {
-  const found = OPTIMISTIC_ROLLUP_ABI.find(
-    (item): item is Extract<(typeof OPTIMISTIC_ROLLUP_ABI)[number], { type: "event"; name: N }> => item.type === "event" && item.name === name,
-  );
-  if (found === undefined) throw new EvmError("BAD_CONFIG", `no event ${name} in OPTIMISTIC_ROLLUP_ABI`);
-  return found;
+/** Runs the simulated contract's config check, reporting its L1Error as an EvmError, as start() always has. */
+function evmConfigError<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof L1Error) throw new EvmError("BAD_CONFIG", e.message, { cause: e });
+    throw e;
+  }
 }
 
 /** Deploys Poseidon(2, 4, 6) (circomlibjs), Poseidon(8) (generated), the EdDSA contract and the rollup; gas measured. */
 async function deploy(
   session: EvmSession,
   compiled: CompileOutput,
-  config: AnvilOptimisticL1Config,
-  settings: { window: number; response: number; burnPpm: bigint },
+  clock: L1Clock,
+  settings: OptimisticRollupSettings,
 ): Promise<OptimisticDeployment> {
   // Deployment blocks take the clock's time too, so no later transaction has to go back in time.
-  const at = async (): Promise<void> => session.setNextTimestamp(config.clock.slotTimestamp(config.clock.slot));
+  const at = async (): Promise<void> => session.setNextTimestamp(clock.slotTimestamp(clock.slot));
   const deployed: Record<string, { address: Address; gasUsed: number }> = {};
   for (const n of [2, 4, 6, 8] as const) {
     await at();
@@ -613,15 +447,15 @@ async function deploy(
       bytecode: artifact.bytecode,
       args: [
         {
-          rollupId: BigInt(config.rollupId),
-          arities: config.arities.map(BigInt),
-          capacity: BigInt(config.capacity),
-          genesisRoot: config.genesisRoot,
-          challengeWindowSeconds: BigInt(settings.window),
-          responseSeconds: BigInt(settings.response),
-          proposerBond: config.proposerBond,
-          challengerBond: config.challengerBond,
-          burnPpm: settings.burnPpm,
+          rollupId: BigInt(settings.rollupId),
+          arities: settings.arities.map(BigInt),
+          capacity: BigInt(settings.capacity),
+          genesisRoot: settings.genesisRoot,
+          challengeWindowSeconds: BigInt(settings.challengeWindowSeconds),
+          responseSeconds: BigInt(settings.responseSeconds),
+          proposerBond: settings.proposerBond,
+          challengerBond: settings.challengerBond,
+          burnPpm: burnPpm(settings.slashBurnFraction),
           poseidon2: need("poseidon2").address,
           poseidon4: need("poseidon4").address,
           poseidon6: need("poseidon6").address,

@@ -1,5 +1,6 @@
 /** A real EVM as the L1: Solidity contracts (contracts/) compiled with solc-js, deployed on anvil, driven with viem. */
 export { ANVIL_PACKAGE, DEFAULT_HARDFORK, anvilBinary, startAnvil, withAnvil, type AnvilNode, type AnvilOptions } from "./anvil.ts";
+export { AnvilContract, type AnvilContractConfig } from "./anvil-contract.ts";
 export { AnvilL1, ZK_ROLLUP_ABI, compileRollupContracts, type AnvilDeployment, type AnvilL1Config, type AnvilReceipt, type DeploymentGas } from "./anvil-l1.ts";
 export { EvmSession, TX_GAS_LIMIT, ZERO_FEE_ARGS, fromAddress, toAddress } from "./client.ts";
 export { CONTRACTS_DIR, EVM_BUILD_DIR, EVM_VERSION, compileSources, repoSources, type CompileOutput, type CompiledContract } from "./compile.ts";

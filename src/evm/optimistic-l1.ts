@@ -9,8 +9,7 @@ import type { DepositEntry, WithdrawalEntry } from "../l1/bridge.ts";
 import type { L1Address } from "../l1/chain.ts";
 import type { ProposeBatchArgs } from "../l1/dispute-calldata.ts";
 import type { AccountWitness } from "../l1/dispute-data.ts";
-import type { Dispute, OptimisticBatch, OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
-import type { RecordLayout } from "../tx/layout.ts";
+import type { Dispute, OptimisticBatch, OptimisticRollupContract, OptimisticRollupSettings } from "../l1/optimistic-rollup.ts";
 import type { ZkL1Receipt } from "./zk-l1.ts";
 
 /** What every optimistic L1 transaction reports (the simulated L1Receipt has all of it and more). */
@@ -63,17 +62,9 @@ export type DisputeView = Pick<
   | "resolvedAt"
 >;
 
-export interface OptimisticL1 {
+/** An optimistic rollup on some L1, with the settings it runs with (defaults applied). */
+export interface OptimisticL1 extends OptimisticRollupSettings {
   readonly kind: "simulated" | "anvil";
-  readonly rollupId: number;
-  readonly arities: readonly number[];
-  readonly layout: RecordLayout;
-  readonly capacity: number;
-  readonly genesisRoot: bigint;
-  readonly challengeWindowSeconds: number;
-  readonly responseSeconds: number;
-  readonly proposerBond: bigint;
-  readonly challengerBond: bigint;
 
   // ---- transactions (a revert is a mined receipt, never a throw) ----
   deposit(sender: L1Address, publicKey: PublicKey, amount: bigint): Promise<OptimisticL1Receipt<DepositEntry>>;
@@ -125,6 +116,7 @@ export function simulatedOptimisticL1(contract: OptimisticRollupContract): Optim
     responseSeconds: contract.responseSeconds,
     proposerBond: contract.proposerBond,
     challengerBond: contract.challengerBond,
+    slashBurnFraction: contract.slashBurnFraction,
     deposit: (sender, publicKey, amount) => contract.deposit(sender, publicKey, amount),
     proposeBatch: (sender, args) => contract.proposeBatch(sender, args),
     challenge: (sender, batchNumber, bond) => contract.challenge(sender, batchNumber, bond),
