@@ -14,7 +14,11 @@ export type EvmErrorCode =
   /** A deployment or a node call failed (not a mined revert). */
   | "RPC_FAILED"
   | "BAD_ARGUMENT"
-  | "BAD_CONFIG";
+  | "BAD_CONFIG"
+  /** The same transaction gave a different status, revert code, calldata or time on the two L1s of a side-by-side run. */
+  | "L1_MISMATCH"
+  /** A side-by-side scenario (src/evm/optimistic-scenarios.ts) did not end as it must on both L1s. */
+  | "SCENARIO_FAILED";
 
 export class EvmError extends Error {
   override readonly name = "EvmError";

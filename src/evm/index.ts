@@ -19,3 +19,25 @@ export {
 } from "./anvil-optimistic-l1.ts";
 export { simulatedOptimisticL1, type BatchView, type DisputeView, type OptimisticL1, type OptimisticL1Receipt } from "./optimistic-l1.ts";
 export { MAX_RUNTIME_CODE_BYTES, POSEIDON_GEN_MAX_INPUTS, poseidonCreationCode, poseidonRuntimeCode } from "./poseidon-gen.ts";
+export {
+  OPTIMISTIC_SCENARIOS,
+  OPTIMISTIC_SCENARIO_SETTINGS,
+  OptimisticL1Pair,
+  honestScenario,
+  mintDisputeScenario,
+  poseidon8Scenario,
+  rejectionsScenario,
+  type OptimisticScenario,
+  type OptimisticSide,
+  type OptimisticTxRow,
+  type PairOptions,
+  type PerSide,
+} from "./optimistic-scenarios.ts";
+export {
+  OPTIMISTIC_GAS_TOLERANCE,
+  compareOptimisticGas,
+  gasByMethod,
+  runOptimisticScenario,
+  type OptimisticGasComparison,
+  type OptimisticMethodGas,
+} from "./optimistic-gas-compare.ts";
