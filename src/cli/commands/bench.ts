@@ -99,7 +99,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
       const h = results.headline;
       const pipelined = h.ratioPipelined === null ? "" : `, pipelined stream ${h.ratioPipelined.toFixed(2)}x`;
       const cpu = h.cpuRatio === null ? "" : `, CPU time ${h.cpuRatio.toFixed(2)}x`;
-      console.log(`\nbatch ${h.batchSize}: the warm prover proves ${h.ratio.toFixed(2)}x the stock snarkjs CLI's transfers/s (median of paired repetitions; goal 2x${pipelined}${cpu})${h.witnessShare === null ? "" : `; witness ${(100 * h.witnessShare).toFixed(1)} % of a proof (goal <= 15 %)`}`);
+      console.log(`\nbatch ${h.batchSize}: the ${h.engine} prover proves ${h.ratio.toFixed(2)}x the stock snarkjs CLI's transfers/s (median of paired repetitions; goal 2x${pipelined}${cpu})${h.witnessShare === null ? "" : `; witness ${(100 * h.witnessShare).toFixed(1)} % of a proof (goal <= 15 %)`}`);
     }
     console.log(`\nresults: ${files.json}\nsummary: ${files.markdown}\ncharts:  ${files.charts.join(", ")}`);
   }
