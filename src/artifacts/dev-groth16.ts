@@ -32,7 +32,8 @@ import {
   writeScalar32,
 } from "./dev-field.ts";
 import { FixedBaseEngine, G2_WORK_FACTOR, type Group } from "./dev-fixed-base.ts";
-import { BinFileWriter, bigIntToBytesLE, readR1cs, u32le, type R1cs } from "./dev-binfile.ts";
+import { expectConstraintsEnd, readR1cs, type R1cs } from "../circuit/r1cs.ts";
+import { BinFileWriter, bigIntToBytesLE, u32le } from "./binfile.ts";
 import {
   Stopwatch,
   decileLogger,
@@ -110,7 +111,7 @@ export async function writeGroth16ZkeyFromSecrets(opts: {
   const { tau, alpha, beta, gamma, delta } = opts.secrets;
   const tStart = performance.now();
 
-  const r1cs = await readR1cs(opts.r1csPath);
+  const r1cs = readR1cs(opts.r1csPath);
   if (r1cs.prime !== FR || r1cs.n8 !== 32) throw new Error("r1cs is not over the BN254 scalar field");
   const readMs = performance.now() - tStart;
 
@@ -250,12 +251,11 @@ async function processConstraints(
   nPublic: number,
   sw: Stopwatch,
 ): Promise<{ coefs: Uint8Array; a: bigint[]; b: bigint[]; c: bigint[] }> {
-  const { view, nConstraints, nWires } = r1cs;
-  const end = r1cs.constraints.offset + r1cs.constraints.size;
+  const { constraintsView: view, nConstraints, nWires } = r1cs;
 
   // Pass 1: count A and B terms to size the coefficient section exactly (cheap).
   let nCoefs = nPublic + 1;
-  let p = r1cs.constraints.offset;
+  let p = 0;
   for (let ci = 0; ci < nConstraints; ci++) {
     for (let m = 0; m < 3; m++) {
       const n = view.getUint32(p, true);
@@ -263,7 +263,7 @@ async function processConstraints(
       p += 4 + n * 36;
     }
   }
-  if (p !== end) throw new Error("r1cs constraints section has unexpected size");
+  expectConstraintsEnd(r1cs, p);
 
   // L_c(tau) for every row actually used (constraints + public-input rows).
   const L = sw.time(() => lagrangeAt(tau, cirPower, 0, nConstraints + nPublic + 1));
@@ -292,7 +292,7 @@ async function processConstraints(
     cp += 44;
   };
 
-  p = r1cs.constraints.offset;
+  p = 0;
   const processRows = (from: number, to: number): void => {
     for (let ci = from; ci < to; ci++) {
       const lc = L[ci] as bigint;

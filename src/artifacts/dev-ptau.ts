@@ -29,7 +29,7 @@ import {
   packScalars,
 } from "./dev-field.ts";
 import { FixedBaseEngine, G2_WORK_FACTOR, POINT_SIZE, type Group } from "./dev-fixed-base.ts";
-import { BinFileWriter, bigIntToBytesLE, u32le } from "./dev-binfile.ts";
+import { BinFileWriter, bigIntToBytesLE, u32le } from "./binfile.ts";
 import {
   Stopwatch,
   decileLogger,

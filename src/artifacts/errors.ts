@@ -6,3 +6,10 @@ export type ArtifactErrorCode = "COMPILE_FAILED" | "BAD_PTAU" | "PTAU_TOO_SMALL"
 export class ArtifactError extends CodedError<ArtifactErrorCode> {
   override readonly name = "ArtifactError";
 }
+
+/** A file that is not the iden3 binary container it should be (.r1cs, .zkey, .wtns, .ptau). */
+export type BinFileErrorCode = "WRONG_FORMAT" | "TRUNCATED" | "CORRUPT" | "MISSING_SECTION";
+
+export class BinFileError extends CodedError<BinFileErrorCode> {
+  override readonly name = "BinFileError";
+}

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { ArtifactError } from "./errors.ts";
+import { findBinSection, readBinTable } from "./binfile.ts";
+import { ArtifactError, BinFileError } from "./errors.ts";
 
 /** BN254 base field: a ptau for this curve carries it in its header. */
 const BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -33,23 +34,12 @@ export function inspectPtau(path: string): PtauInfo {
       readSync(fd, b, 0, length, offset);
       return b;
     };
-    const head = read(0, 12);
-    if (head.toString("ascii", 0, 4) !== "ptau") throw new ArtifactError("BAD_PTAU", `${path} is not a powers-of-tau file`);
-    const nSections = head.readUInt32LE(8);
-    const sections = new Map<number, { start: number; size: number }>();
-    let at = 12;
-    for (let i = 0; i < nSections; i++) {
-      const s = read(at, 12);
-      const type = s.readUInt32LE(0);
-      const len = Number(s.readBigUInt64LE(4));
-      sections.set(type, { start: at + 12, size: len });
-      at += 12 + len;
-    }
-    if (at !== size) throw new ArtifactError("BAD_PTAU", `${path} is corrupt: its sections do not add up to its size`);
+    const table = readBinTable({ size, read }, "ptau", path);
+    if (table.end !== size) throw new ArtifactError("BAD_PTAU", `${path} is corrupt: its sections do not add up to its size`);
 
-    const header = sections.get(1);
+    const header = findBinSection(table, 1);
     if (header === undefined) throw new ArtifactError("BAD_PTAU", `${path} has no header section`);
-    const h = read(header.start, header.size);
+    const h = read(header.offset, header.size);
     const n8 = h.readUInt32LE(0);
     if (n8 !== 32 || leToBigint(h.subarray(4, 36)) !== BN254_Q) {
       throw new ArtifactError("BAD_PTAU", `${path} is not for the bn128 (BN254) curve`);
@@ -59,22 +49,26 @@ export function inspectPtau(path: string): PtauInfo {
     if (power < 1 || power > 28) throw new ArtifactError("BAD_PTAU", `${path} declares an impossible power ${power}`);
 
     const expectSize = (type: number, bytes: number, what: string) => {
-      const s = sections.get(type);
+      const s = findBinSection(table, type);
       if (s === undefined || s.size !== bytes) throw new ArtifactError("BAD_PTAU", `${path} is corrupt: ${what} has the wrong size`);
       return s;
     };
     const tauG1 = expectSize(2, (2 ** (power + 1) - 1) * G1_BYTES, "tauG1");
     const tauG2 = expectSize(3, 2 ** power * G2_BYTES, "tauG2");
-    if (!read(tauG1.start, G1_BYTES).equals(generatorG1())) {
+    if (!read(tauG1.offset, G1_BYTES).equals(generatorG1())) {
       throw new ArtifactError("BAD_PTAU", `${path} is corrupt: tauG1[0] is not the generator`);
     }
-    if (read(tauG2.start, G2_BYTES).every((b) => b === 0)) {
+    if (read(tauG2.offset, G2_BYTES).every((b) => b === 0)) {
       throw new ArtifactError("BAD_PTAU", `${path} is corrupt: tauG2[0] is zero`);
     }
-    const prepared = [12, 13, 14, 15].every((t) => sections.has(t));
+    const prepared = [12, 13, 14, 15].every((t) => table.sections.has(t));
     // snarkjs stores Lagrange tauG1 for every domain up to 2^(power+1) (Groth16 needs the doubled domain for H).
     if (prepared) expectSize(12, (2 ** (power + 2) - 1) * G1_BYTES, "lagrange tauG1");
     return { power, ceremonyPower, prepared };
+  } catch (err) {
+    // The container's own checks (magic, truncation, repeated sections).
+    if (err instanceof BinFileError) throw new ArtifactError("BAD_PTAU", err.message, { cause: err });
+    throw err;
   } finally {
     closeSync(fd);
   }

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { expectConstraintsEnd, linearCombinationAt, readR1cs } from "../circuit/r1cs.ts";
 
 /** What a PLONK-family setup would make of an R1CS: its gate count and domains. */
 export interface PlonkSizing {
@@ -25,33 +25,9 @@ export interface PlonkSizing {
  * addition gate per wire beyond the first. Read from the file directly (no setup, no ptau).
  */
 export function plonkSizing(r1csPath: string): PlonkSizing {
-  const buf = readFileSync(r1csPath);
-  if (buf.toString("ascii", 0, 4) !== "r1cs") throw new Error(`${r1csPath} is not an r1cs file`);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const nSections = view.getUint32(8, true);
-  let header: number | undefined;
-  let body: number | undefined;
-  let at = 12;
-  for (let i = 0; i < nSections; i++) {
-    const type = view.getUint32(at, true);
-    const size = Number(view.getBigUint64(at + 4, true));
-    if (type === 1) header = at + 12;
-    if (type === 2) body = at + 12;
-    at += 12 + size;
-  }
-  if (header === undefined || body === undefined) throw new Error(`${r1csPath}: missing r1cs sections`);
-  const n8 = view.getUint32(header, true);
-  const field = (offset: number): bigint => {
-    let v = 0n;
-    for (let i = n8 - 1; i >= 0; i--) v = (v << 8n) | BigInt(buf[offset + i] ?? 0);
-    return v;
-  };
-  const prime = field(header + 4);
-  let h = header + 4 + n8;
-  h += 4; // nWires
-  const nPublic = view.getUint32(h, true) + view.getUint32(h + 4, true); // outputs + public inputs
-  h += 12 + 8; // public outputs, public inputs, private inputs, nLabels (u64)
-  const nConstraints = view.getUint32(h, true);
+  const r1cs = readR1cs(r1csPath);
+  const { n8, prime, nConstraints, termBytes, constraints: buf, constraintsView: view } = r1cs;
+  const nPublic = r1cs.nOutputs + r1cs.nPubInputs;
 
   const isZero = (offset: number): boolean => {
     for (let i = 0; i < n8; i++) if (buf[offset + i] !== 0) return false;
@@ -64,20 +40,16 @@ export function plonkSizing(r1csPath: string): PlonkSizing {
     let vars = 0;
     let constant = false;
     for (let i = 0; i < n; i++) {
-      const o = c + 4 + i * (4 + n8);
+      const o = c + 4 + i * termBytes;
       if (isZero(o + 4)) continue;
       if (view.getUint32(o, true) === 0) constant = true;
       else vars++;
     }
-    return { vars, constant, start: c, n, end: c + 4 + n * (4 + n8) };
+    return { vars, constant, start: c, n, end: c + 4 + n * termBytes };
   };
   const terms = (lc: Lc): Map<number, bigint> => {
     const out = new Map<number, bigint>();
-    for (let i = 0; i < lc.n; i++) {
-      const o = lc.start + 4 + i * (4 + n8);
-      const wire = view.getUint32(o, true);
-      out.set(wire, ((out.get(wire) ?? 0n) + field(o + 4)) % prime);
-    }
+    for (const [wire, v] of linearCombinationAt(r1cs, lc.start).terms) out.set(wire, ((out.get(wire) ?? 0n) + v) % prime);
     return out;
   };
   // Wires (≠ 0) of k·X − C with a non-zero coefficient, k being X's... of the constant side.
@@ -93,7 +65,7 @@ export function plonkSizing(r1csPath: string): PlonkSizing {
 
   let gates = nPublic;
   let coefficients = 0;
-  let c = body;
+  let c = 0;
   for (let i = 0; i < nConstraints; i++) {
     const a = scan(c);
     const b = scan(a.end);
@@ -107,6 +79,7 @@ export function plonkSizing(r1csPath: string): PlonkSizing {
     else if (b.vars === 0) gates += 1 + Math.max(0, joinedVars(b, a, cc) - 3);
     else gates += 1 + Math.max(0, a.vars - 1) + Math.max(0, b.vars - 1) + Math.max(0, cc.vars - 1);
   }
+  expectConstraintsEnd(r1cs, c);
   const plonkPower = Math.max(3, Math.ceil(Math.log2(gates)));
   const fflonkPower = Math.max(3, Math.ceil(Math.log2(gates + 2)));
   return {

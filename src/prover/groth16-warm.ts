@@ -19,7 +19,7 @@
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { buildBn128, type BnCurve, type PointBuffer, type WorkerCommand } from "ffjavascript";
-import { parseBinSections, type BinSection } from "../artifacts/dev-binfile.ts";
+import { binSection, dataView, parseBinFile } from "../artifacts/binfile.ts";
 import { loadNativeMsm, type NativeMsm } from "./native-msm.ts";
 
 const N8 = 32;
@@ -85,17 +85,11 @@ export class WarmGroth16Prover {
   static async load(zkeyPath: string, options: { readonly msm?: "wasm" | "native" } = {}): Promise<WarmGroth16Prover> {
     const native = options.msm === "native" ? loadNativeMsm((m) => process.stderr.write(`${m}\n`)) : undefined;
     const bytes = await readFile(zkeyPath);
-    const sections = parseBinSections(bytes, "zkey");
-    const section = (id: number): Uint8Array => {
-      const s = sections.get(id)?.[0] as BinSection | undefined;
-      if (s === undefined) throw new Error(`${zkeyPath}: zkey section ${id} missing`);
-      return bytes.subarray(s.offset, s.offset + s.size);
-    };
-    const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
-    if (view(section(1)).getUint32(0, true) !== 1) throw new Error(`${zkeyPath} is not a Groth16 zkey`);
+    const zkey = parseBinFile(bytes, "zkey", zkeyPath);
+    if (dataView(binSection(zkey, 1)).getUint32(0, true) !== 1) throw new Error(`${zkeyPath} is not a Groth16 zkey`);
 
-    const h = section(2);
-    const hv = view(h);
+    const h = binSection(zkey, 2);
+    const hv = dataView(h);
     const n8q = hv.getUint32(0, true);
     const n8r = hv.getUint32(4 + n8q, true);
     if (n8q !== 32 || n8r !== N8) throw new Error(`${zkeyPath}: not a bn128 zkey`);
@@ -122,7 +116,7 @@ export class WarmGroth16Prover {
     const delta1 = g1();
     const delta2 = g2();
 
-    const abcParts = partitionCoefficients(section(4), domainSize, 2 * curve.tm.concurrency);
+    const abcParts = partitionCoefficients(binSection(zkey, 4), domainSize, 2 * curve.tm.concurrency);
     return new WarmGroth16Prover(
       curve,
       nVars,
@@ -130,12 +124,12 @@ export class WarmGroth16Prover {
       domainSize,
       { alpha1, beta1, beta2, delta1, delta2 },
       abcParts,
-      withoutInfinity("G1", section(5), G1_AFFINE, 0),
-      withoutInfinity("G1", section(6), G1_AFFINE, 0),
-      withoutInfinity("G2", section(7), G2_AFFINE, 0),
-      withoutInfinity("G1", section(8), G1_AFFINE, nPublic + 1),
+      withoutInfinity("G1", binSection(zkey, 5), G1_AFFINE, 0),
+      withoutInfinity("G1", binSection(zkey, 6), G1_AFFINE, 0),
+      withoutInfinity("G2", binSection(zkey, 7), G2_AFFINE, 0),
+      withoutInfinity("G1", binSection(zkey, 8), G1_AFFINE, nPublic + 1),
       // A copy that owns its memory: a view into the whole file would be cloned whole into every worker task.
-      new Uint8Array(section(9)),
+      new Uint8Array(binSection(zkey, 9)),
       native,
     );
   }
@@ -283,16 +277,13 @@ export class WarmGroth16Prover {
 
 /** The witness values (32-byte little-endian, standard form) of a .wtns file. */
 function witnessValues(wtns: Uint8Array, nVars: number): Uint8Array {
-  const sections = parseBinSections(wtns, "wtns");
-  const header = sections.get(1)?.[0];
-  const values = sections.get(2)?.[0];
-  if (header === undefined || values === undefined) throw new Error("witness file lacks its sections");
-  const v = new DataView(wtns.buffer, wtns.byteOffset, wtns.byteLength);
-  const n8 = v.getUint32(header.offset, true);
-  const nWitness = v.getUint32(header.offset + 4 + n8, true);
+  const file = parseBinFile(wtns, "wtns", "witness");
+  const header = dataView(binSection(file, 1));
+  const n8 = header.getUint32(0, true);
+  const nWitness = header.getUint32(4 + n8, true);
   if (n8 !== N8) throw new Error("witness is not over bn128's scalar field");
   if (nWitness !== nVars) throw new Error(`witness has ${nWitness} values; the circuit has ${nVars}`);
-  return wtns.subarray(values.offset, values.offset + values.size);
+  return binSection(file, 2);
 }
 
 /** Kept base points (not at infinity) and their witness indices; `firstWire` is the wire of base 0. */
@@ -310,7 +301,7 @@ function withoutInfinity(group: "G1" | "G2", points: Uint8Array, size: number, f
  * with about the same number of entries each; together the ranges cover the whole domain.
  */
 function partitionCoefficients(section: Uint8Array, domainSize: number, parts: number): AbcPart[] {
-  const v = new DataView(section.buffer, section.byteOffset, section.byteLength);
+  const v = dataView(section);
   const count = v.getUint32(0, true);
   const perRow = new Uint32Array(domainSize);
   for (let i = 0; i < count; i++) {

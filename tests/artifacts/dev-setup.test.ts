@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseBinSections } from "../../src/artifacts/dev-binfile.ts";
+import { binSection, parseBinFile } from "../../src/artifacts/binfile.ts";
 import {
   DEV_ZKEY_CONTRIBUTION_NAME,
   writeDevGroth16Zkey,
@@ -54,12 +54,12 @@ async function proveAndCheck(system: Prover, zkey: string): Promise<void> {
   expect(await system.verify(vk, tampered, proof)).toBe(false);
 }
 
-function sectionBytes(file: Buffer, magic: string): Map<number, Buffer> {
-  const out = new Map<number, Buffer>();
-  for (const [id, [s]] of parseBinSections(file, magic)) {
-    if (s) out.set(id, file.subarray(s.offset, s.offset + s.size));
-  }
-  return out;
+function sectionBytes(bytes: Buffer, magic: string): Map<number, Buffer> {
+  const file = parseBinFile(bytes, magic);
+  return new Map([...file.sections.keys()].map((id) => {
+    const s = binSection(file, id);
+    return [id, Buffer.from(s.buffer, s.byteOffset, s.byteLength)];
+  }));
 }
 
 beforeAll(() => {

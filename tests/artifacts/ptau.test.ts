@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ArtifactError } from "../../src/artifacts/errors.ts";
 import { inspectPtau } from "../../src/artifacts/ptau.ts";
 import { snarkjsCli } from "../../src/artifacts/snarkjs-cli.ts";
+import { thrownCode } from "../helpers/errors.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "zkr-ptau-"));
 const raw = join(dir, "raw.ptau");
@@ -22,15 +23,7 @@ function badPtau(mutate: (bytes: Buffer) => Buffer): string {
   return path;
 }
 
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof ArtifactError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
+const codeOf = (run: () => unknown): string | undefined => thrownCode(ArtifactError, run);
 
 describe("powers-of-tau files are checked before snarkjs reads them", () => {
   it("reads a snarkjs ptau: power and whether it is prepared for phase 2", () => {

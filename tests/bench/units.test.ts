@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { estimate } from "../../src/bench/feasibility.ts";
 import { BenchInputError, resolveInstances } from "../../src/bench/options.ts";
@@ -9,38 +6,11 @@ import { proofCalldataBytes } from "../../src/bench/proof-size.ts";
 import { leastSquares, stat } from "../../src/bench/stats.ts";
 import { benchCommand } from "../../src/cli/commands/bench.ts";
 import { CliError } from "../../src/cli/errors.ts";
-
-const P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-
-/** A minimal .r1cs (iden3 format v1): header and constraints; each term [wire, coefficient]. */
-function writeR1cs(constraints: [number, bigint][][][], nWires: number): string {
-  const le = (v: bigint, reduce = true) => {
-    const b = Buffer.alloc(32);
-    let x = reduce ? ((v % P) + P) % P : v;
-    for (let i = 0; i < 32; i++, x >>= 8n) b[i] = Number(x & 0xffn);
-    return b;
-  };
-  const u32 = (n: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(n);
-    return b;
-  };
-  const u64 = (n: number) => {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(n));
-    return b;
-  };
-  const header = Buffer.concat([u32(32), le(P, false), u32(nWires), u32(0), u32(1), u32(0), u64(nWires), u32(constraints.length)]);
-  const body = Buffer.concat(constraints.flatMap((c) => c.map((lc) => Buffer.concat([u32(lc.length), ...lc.map(([w, v]) => Buffer.concat([u32(w), le(v)]))]))));
-  const section = (id: number, data: Buffer) => Buffer.concat([u32(id), u64(data.length), data]);
-  const file = join(mkdtempSync(join(tmpdir(), "r1cs-")), "t.r1cs");
-  writeFileSync(file, Buffer.concat([Buffer.from("r1cs"), u32(1), u32(2), section(1, header), section(2, body)]));
-  return file;
-}
+import { r1csBytes, tempFile } from "../helpers/binfile.ts";
 
 describe("PLONK gate count from an r1cs (snarkjs's reduction)", () => {
   it("counts public rows, products with reduced linear combinations, sums, constant sides and cancellations", () => {
-    const file = writeR1cs(
+    const r1cs = r1csBytes(
       [
         // (w1 + w2 + w3) * (w4) = w5 : 1 gate + 2 additions for A
         [[[1, 1n], [2, 1n], [3, 1n]], [[4, 1n]], [[5, 1n]]],
@@ -53,7 +23,7 @@ describe("PLONK gate count from an r1cs (snarkjs's reduction)", () => {
       ],
       6,
     );
-    const s = plonkSizing(file);
+    const s = plonkSizing(tempFile("t.r1cs", r1cs));
     expect(s.constraints).toBe(4);
     // 1 public input row + (1 + 2) + (1 + 2) + 1 + 1
     expect(s.gates).toBe(1 + 3 + 3 + 1 + 1);

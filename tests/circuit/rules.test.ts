@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CircuitError } from "../../src/circuit/errors.ts";
-import { firstViolatedConstraint, readR1cs, type R1cs } from "../../src/circuit/r1cs.ts";
+import { decodeR1cs, firstViolatedConstraint, readR1cs, type R1csSystem } from "../../src/circuit/r1cs.ts";
 import { calculateWitness, readSymbols } from "../../src/circuit/witness.ts";
 import { buildBatch, RollupState, type BatchInputs } from "../../src/state/index.ts";
 import type { Operation } from "../../src/tx/index.ts";
@@ -9,11 +9,11 @@ import { ctx, fundedState, newUser, testArtifacts, testInstance, transfer, withd
 
 const { circuit } = testArtifacts();
 const N = testInstance.ops;
-let r1cs: R1cs;
+let r1cs: R1csSystem;
 let symbols: Map<string, number>;
 
 beforeAll(() => {
-  r1cs = readR1cs(circuit.r1cs);
+  r1cs = decodeR1cs(readR1cs(circuit.r1cs));
   symbols = readSymbols(circuit.sym);
 });
 

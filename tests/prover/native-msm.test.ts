@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBn128, type BnCurve } from "ffjavascript";
 import type { JsonObject } from "snarkjs";
-import { parseBinSections } from "../../src/artifacts/dev-binfile.ts";
+import { binSection, parseBinFile } from "../../src/artifacts/binfile.ts";
 import { FIELD_MODULUS } from "../../src/crypto/field.ts";
 import { loadNativeMsm, type NativeMsm } from "../../src/prover/native-msm.ts";
 import { proveBatch, shutdownProver, verifyProof } from "../../src/prover/prove.ts";
@@ -19,12 +19,10 @@ let native: NativeMsm;
 
 /** Non-infinity affine bases of a zkey section (G1: 64 bytes, G2: 128 bytes each). */
 function zkeyBases(section: number, size: number, max: number): Uint8Array {
-  const bytes = readFileSync(keys.zkey);
-  const s = parseBinSections(bytes, "zkey").get(section)?.[0];
-  if (s === undefined) throw new Error(`zkey section ${section} missing`);
+  const points = binSection(parseBinFile(readFileSync(keys.zkey), "zkey"), section);
   const out: Uint8Array[] = [];
-  for (let at = s.offset; at < s.offset + s.size && out.length < max; at += size) {
-    const p = bytes.subarray(at, at + size);
+  for (let at = 0; at < points.length && out.length < max; at += size) {
+    const p = points.subarray(at, at + size);
     if (p.some((b) => b !== 0)) out.push(p);
   }
   return concat(out);

@@ -1,84 +1,106 @@
-// iden3 binary container files (.r1cs, .zkey, .ptau): a 4-byte magic,
-// u32 version, u32 section count, then sections of (u32 id, u64 size, data),
-// all little endian. A tiny reader for .r1cs and a sequential writer that
-// produces byte-identical layouts to @iden3/binfileutils.
+// The iden3 binary container of circom and snarkjs files (.r1cs, .zkey, .wtns, .ptau): a 4-byte
+// magic, u32 version, u32 section count, then sections of (u32 id, u64 size, data), all little
+// endian. One reader of the container for every file kind (the kinds' own decoding is built on it:
+// src/circuit/r1cs.ts for .r1cs) and a sequential writer that produces byte-identical layouts to
+// @iden3/binfileutils. Sections are read in place: views into the file's bytes, never copies.
 
-import { open, readFile, rename, rm, type FileHandle } from "node:fs/promises";
-import { bytesToBigIntLE } from "./dev-field.ts";
+import { open, rename, rm, type FileHandle } from "node:fs/promises";
+import { BinFileError } from "./errors.ts";
 
+/** A section's data: `size` bytes from `offset` of the file. */
 export interface BinSection {
-  offset: number;
-  size: number;
+  readonly offset: number;
+  readonly size: number;
 }
 
-export function parseBinSections(bytes: Uint8Array, magic: string): Map<number, BinSection[]> {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const got = new TextDecoder().decode(bytes.subarray(0, 4));
-  if (got !== magic) throw new Error(`not a ${magic} file (magic "${got}")`);
-  const nSections = view.getUint32(8, true);
+/** The container's table: version and sections by id (several of one id in file order). */
+export interface BinTable {
+  /** What errors call the file: its path, or its kind. */
+  readonly name: string;
+  readonly version: number;
+  readonly sections: ReadonlyMap<number, readonly BinSection[]>;
+  /** Where the last section ends: the file's size unless something follows the sections. */
+  readonly end: number;
+}
+
+/** A whole file in memory and its table. */
+export interface BinFile extends BinTable {
+  readonly bytes: Uint8Array;
+}
+
+/** Random access to a file of `size` bytes; `read` is never asked for bytes past `size`. */
+export interface BinSource {
+  readonly size: number;
+  read(offset: number, length: number): Uint8Array;
+}
+
+const HEADER_BYTES = 12;
+const SECTION_HEADER_BYTES = 12;
+
+/**
+ * Reads the table of a container whose magic must be `magic`: BinFileError WRONG_FORMAT for another
+ * magic, TRUNCATED when the table or a section runs past the end of the file.
+ */
+export function readBinTable(source: BinSource, magic: string, name: string = `${magic} file`): BinTable {
+  const { size } = source;
+  const got = size < 4 ? "" : new TextDecoder().decode(source.read(0, 4));
+  if (got !== magic) throw new BinFileError("WRONG_FORMAT", `${name} is not a ${magic} file (magic "${got}")`);
+  if (size < HEADER_BYTES) throw new BinFileError("TRUNCATED", `${name} is truncated: ${size} bytes, not even a header`);
+  const head = dataView(source.read(0, HEADER_BYTES));
+  const version = head.getUint32(4, true);
+  const nSections = head.getUint32(8, true);
   const sections = new Map<number, BinSection[]>();
-  let pos = 12;
+  let pos = HEADER_BYTES;
   for (let i = 0; i < nSections; i++) {
-    if (pos + 12 > bytes.byteLength) throw new Error(`truncated ${magic} file`);
-    const id = view.getUint32(pos, true);
-    const size = Number(view.getBigUint64(pos + 4, true));
-    pos += 12;
-    if (pos + size > bytes.byteLength) throw new Error(`truncated ${magic} section ${id}`);
+    if (pos + SECTION_HEADER_BYTES > size) {
+      throw new BinFileError("TRUNCATED", `${name} is truncated: it ends after ${i} of its ${nSections} sections`);
+    }
+    const s = dataView(source.read(pos, SECTION_HEADER_BYTES));
+    const id = s.getUint32(0, true);
+    const sectionSize = Number(s.getBigUint64(4, true));
+    pos += SECTION_HEADER_BYTES;
+    if (pos + sectionSize > size) {
+      throw new BinFileError("TRUNCATED", `${name} is truncated: section ${id} ends at byte ${pos + sectionSize}, the file has ${size}`);
+    }
     const list = sections.get(id) ?? [];
-    list.push({ offset: pos, size });
+    list.push({ offset: pos, size: sectionSize });
     sections.set(id, list);
-    pos += size;
+    pos += sectionSize;
   }
-  return sections;
+  return { name, version, sections, end: pos };
 }
 
-export interface R1cs {
-  /** Whole file contents; constraint coefficients are read in place. */
-  bytes: Uint8Array;
-  view: DataView;
-  n8: number;
-  prime: bigint;
-  nWires: number;
-  nOutputs: number;
-  nPubInputs: number;
-  nPrvInputs: number;
-  nConstraints: number;
-  /** Byte range of the constraints section. */
-  constraints: BinSection;
+/** Parses a whole file held in memory (see readBinTable for the errors). */
+export function parseBinFile(bytes: Uint8Array, magic: string, name?: string): BinFile {
+  const source: BinSource = { size: bytes.byteLength, read: (offset, length) => bytes.subarray(offset, offset + length) };
+  return { ...readBinTable(source, magic, name), bytes };
 }
 
-export async function readR1cs(path: string): Promise<R1cs> {
-  const bytes = await readFile(path);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const sections = parseBinSections(bytes, "r1cs");
-  const header = sections.get(1);
-  const constraints = sections.get(2);
-  if (header?.length !== 1 || constraints?.length !== 1) {
-    throw new Error(`${path}: r1cs must have exactly one header and one constraints section`);
+/** The one section `id` of the table, or undefined when there is none; CORRUPT when there are several. */
+export function findBinSection(table: BinTable, id: number): BinSection | undefined {
+  const list = table.sections.get(id);
+  if (list !== undefined && list.length > 1) {
+    throw new BinFileError("CORRUPT", `${table.name} has ${list.length} sections ${id}, expected one`);
   }
-  let p = (header[0] as BinSection).offset;
-  const n8 = view.getUint32(p, true);
-  p += 4;
-  const prime = bytesToBigIntLE(bytes.subarray(p, p + n8));
-  p += n8;
-  const nWires = view.getUint32(p, true);
-  const nOutputs = view.getUint32(p + 4, true);
-  const nPubInputs = view.getUint32(p + 8, true);
-  const nPrvInputs = view.getUint32(p + 12, true);
-  // p + 16: nLabels (u64), unused
-  const nConstraints = view.getUint32(p + 24, true);
-  return {
-    bytes,
-    view,
-    n8,
-    prime,
-    nWires,
-    nOutputs,
-    nPubInputs,
-    nPrvInputs,
-    nConstraints,
-    constraints: constraints[0] as BinSection,
-  };
+  return list?.[0];
+}
+
+/** The data of section `id` (a view into the file's bytes), or undefined when the file has none. */
+export function optionalBinSection(file: BinFile, id: number): Uint8Array | undefined {
+  const s = findBinSection(file, id);
+  return s === undefined ? undefined : file.bytes.subarray(s.offset, s.offset + s.size);
+}
+
+/** The data of section `id` (a view into the file's bytes); MISSING_SECTION when the file has none. */
+export function binSection(file: BinFile, id: number): Uint8Array {
+  const data = optionalBinSection(file, id);
+  if (data === undefined) throw new BinFileError("MISSING_SECTION", `${file.name} has no section ${id}`);
+  return data;
+}
+
+/** A little-endian reader over exactly these bytes. */
+export function dataView(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**
