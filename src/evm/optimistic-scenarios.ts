@@ -16,6 +16,7 @@ import { L1Chain, labelAddress, type L1Address } from "../l1/chain.ts";
 import { L1Clock } from "../l1/clock.ts";
 import { operationWitnesses } from "../l1/dispute-data.ts";
 import { rootsProof } from "../l1/dispute-merkle.ts";
+import { calldataFloorGas } from "../l1/gas.ts";
 import { BURN_ADDRESS, OptimisticRollupContract, type OptimisticRollupConfig } from "../l1/optimistic-rollup.ts";
 import { poseidonGas } from "../l1/poseidon-contract.ts";
 import { DishonestChallenger, MaliciousProposer, Proposer, Watcher, type SentTransaction } from "../optimistic/index.ts";
@@ -136,6 +137,13 @@ export interface OptimisticTxRow {
   readonly anvil: number;
   /** (simulated − anvil) / anvil */
   readonly error: number;
+  /** The EIP-7623 calldata floor of the transaction (21,000 + 10 per calldata token). */
+  readonly calldataFloor: number;
+  /**
+   * anvil's gasUsed is that floor: the transaction's execution cost less than its calldata floor, and Prague
+   * charged the floor, which the simulated L1 does not apply (src/l1/gas.ts calldataFloorGas).
+   */
+  readonly anvilAtFloor: boolean;
 }
 
 export interface PairOptions {
@@ -258,6 +266,7 @@ export class OptimisticL1Pair {
 
   private record(s: OptimisticL1Receipt<unknown>, e: OptimisticL1Receipt<unknown>): void {
     const scenario = this.scenario;
+    const floor = calldataFloorGas(s.calldata);
     ensureEqual({ method: e.method, status: e.status, code: e.revertReason }, { method: s.method, status: s.status, code: s.revertReason }, `${scenario === "" ? "" : `${scenario}: `}${s.method}`, "L1_MISMATCH");
     this.transactions.push({
       scenario,
@@ -268,6 +277,8 @@ export class OptimisticL1Pair {
       simulated: s.gasUsed,
       anvil: e.gasUsed,
       error: (s.gasUsed - e.gasUsed) / e.gasUsed,
+      calldataFloor: floor,
+      anvilAtFloor: e.gasUsed === floor,
     });
   }
 }

@@ -92,6 +92,19 @@ export function calldataCost(data: Uint8Array): CalldataCost {
   };
 }
 
+/** EIP-7623 (Prague): gas per calldata token of the floor, a token being a zero byte or a quarter of a non-zero byte. */
+export const CALLDATA_FLOOR_TOKEN_GAS = 10;
+
+/**
+ * The EIP-7623 calldata floor of a transaction: 21,000 + 10 per token (zero bytes count 1, non-zero 4).
+ * Since Prague a transaction pays at least this, whatever its execution cost. The simulated L1 does not
+ * apply it (its figures are base + calldata + execution): the EVM comparisons use it to recognise a
+ * receipt the floor set (src/evm/optimistic-scenarios.ts).
+ */
+export function calldataFloorGas(calldata: Pick<CalldataCost, "zeroBytes" | "nonZeroBytes">): number {
+  return TX_BASE_GAS + CALLDATA_FLOOR_TOKEN_GAS * (calldata.zeroBytes + 4 * calldata.nonZeroBytes);
+}
+
 /** EIP-1108 pairing check of k pairs. */
 export function pairingGas(pairs: number): number {
   return BN254_PAIRING_BASE_GAS + BN254_PAIRING_PER_PAIR_GAS * pairs;

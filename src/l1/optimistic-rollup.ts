@@ -35,10 +35,14 @@
  * tests/evm/optimistic.test.ts): a batch's five slots; a dispute's four plus its revealed root; one "rollup
  * head" slot packing batch count, latest live batch, queue head and dispute count; one bridge slot packing
  * queue length and the bridge's balance. Poseidon(n) and the EdDSA check are run in @ethereumjs/evm
- * (poseidon-contract.ts, eddsa-contract.ts) with the operation's own inputs.
+ * (poseidon-contract.ts, eddsa-contract.ts) with the operation's own inputs. The one-step proof makes its
+ * checks in the contract's order and charges each hash and STATICCALL where the contract makes it, so a
+ * rejected proof costs what the contract spends up to the same check.
  */
 import type { PublicKey } from "../crypto/eddsa.ts";
 import { FIELD_MODULUS, isFieldElement } from "../crypto/field.ts";
+import { poseidon } from "../crypto/poseidon.ts";
+import { leafHash } from "../state/account.ts";
 import { RollupError } from "../state/errors.ts";
 import { RollupState } from "../state/rollup-state.ts";
 import { applyOperation, type AppliedOperation } from "../state/transition.ts";
@@ -753,6 +757,14 @@ export class OptimisticRollupContract {
     return copyDispute(d);
   }
 
+  /**
+   * The one-step proof, check by check in the order of OptimisticRollup.sol's proveStep, each piece of work
+   * charged where the contract does it, so that a proof which reverts stops at the contract's check, with
+   * its code and the gas the contract spent up to it: the dispute and its turn; the resent data against the
+   * stored hash; the disputed operation (readOperation: a deposit's key from the queue, a signed
+   * operation's R8 decompressed); root_lo; the witnesses one by one (checkWitnesses); the accounts the
+   * operation touches (requireTouched); the re-execution (execute).
+   */
   private async runProveStep(tx: TxContext, input: Uint8Array): Promise<Dispute> {
     const call = decodeProveStep(input);
     const d = this.openDispute(tx, call.disputeId);
@@ -760,11 +772,13 @@ export class OptimisticRollupContract {
     requireBeforeDeadline(tx, d);
     const b = this.record(d.batchNumber);
     tx.gas.charge("storage reads", SLOAD_COLD_GAS, "batch data hash: SLOAD cold");
-    const calls = new ContractCalls();
+    const calls = new ContractCalls(tx);
 
     // The posted data, resent and checked against the stored hash.
     tx.gas.charge("keccak: data hash", keccakGas(call.data.length), `keccak256 over ${call.data.length} bytes (30 + 6/word)`);
     if (keccakWord(call.data) !== b.dataHash) throw new L1Revert("BAD_BATCH_DATA", `the data sent is not batch ${b.number}'s posted data`);
+
+    // The disputed operation (readOperation).
     const posted = splitPostedData(call.data, this.layout)[d.lo];
     if (posted === undefined) throw new Error(`batch ${b.number} has no operation ${d.lo}`);
     let depositKey: PublicKey | undefined;
@@ -787,39 +801,28 @@ export class OptimisticRollupContract {
       const unpacked = await runUnpackPoint(sig.r8Word);
       if ((unpacked.point === undefined) !== (op === undefined)) throw new Error("BabyJubjubEdDSA.unpackPoint disagrees with circomlibjs's unpackPoint");
       tx.gas.charge("eddsa: R8 decompression", unpacked.gas, "BabyJubjubEdDSA.unpackPoint, measured in @ethereumjs/evm");
-      calls.add("eddsa");
+      calls.charge("eddsa");
     }
     tx.gas.charge("storage reads", SLOAD_COLD_GAS, "rootLo: SLOAD cold");
 
-    // The witnesses: they must rebuild the agreed root_lo and cover every account the operation touches.
+    // The witnesses must each lead to the agreed root_lo (checkWitnesses) and cover every account the
+    // operation touches (requireTouched).
     const witnesses = call.witnesses;
-    if (witnesses.length === 0) throw new L1Revert("BAD_WITNESS", "a one-step proof needs at least one Merkle witness");
-    if (new Set(witnesses.map((w) => w.index)).size !== witnesses.length) throw new L1Revert("BAD_WITNESS", "an account is witnessed twice");
-    for (const w of witnesses) {
-      const a = w.account;
-      if (a !== undefined && !(isFieldElement(a.publicKey.x) && isFieldElement(a.publicKey.y) && isFieldElement(a.nonce) && a.balance <= MAX_BALANCE)) {
-        throw new L1Revert("BAD_WITNESS", `account ${w.index}'s witness is not canonical (key and nonce below p, balance below 2^64)`);
-      }
-    }
-    const leafGas = await poseidonGas(4);
-    const presentLeaves = witnesses.filter((w) => w.account !== undefined).length;
-    tx.gas.chargeEach("poseidon: witness leaves", presentLeaves, leafGas, "Poseidon(4) leaf hash, measured");
-    calls.add("poseidon4", presentLeaves);
-    await this.chargePathLevels(tx, calls, "poseidon: witness paths", witnesses.length, this.arities.length);
+    await this.checkWitnesses(tx, calls, witnesses, d);
     let state: RollupState;
     try {
       state = RollupState.fromWitness(this.arities, witnesses);
     } catch (e) {
+      // Every path led to root_lo above, so this cannot fail short of a Poseidon collision; if it did, BAD_WITNESS.
       if (e instanceof RollupError) throw new L1Revert("BAD_WITNESS", `witness: ${e.message}`, { cause: e });
       throw e;
     }
-    if (state.root !== d.rootLo) throw new L1Revert("BAD_WITNESS", `the witnesses lead to ${state.root}, not the agreed root_${d.lo} ${d.rootLo}`);
     if (op !== undefined) {
       const missing = touchedAccounts(op).filter((i) => !witnesses.some((w) => w.index === i));
       if (missing.length > 0) throw new L1Revert("BAD_WITNESS", `operation ${d.lo} touches accounts ${missing.join(", ")}, which are not witnessed`);
     }
 
-    // Re-execution with the one reference transition, signatures and nonces included.
+    // Re-execution with the one reference transition, signatures and nonces included (execute).
     let applied: AppliedOperation | undefined;
     if (op !== undefined) {
       if ((op.kind === "transfer" || op.kind === "withdraw") && sig !== undefined) {
@@ -832,17 +835,20 @@ export class OptimisticRollupContract {
         invalid = e;
       }
     }
-    if (applied !== undefined && op !== undefined && op.kind !== "noop") {
-      // New leaves and paths as the contract recomputes them: a transfer between two accounts hashes the
-      // sender's path only up to where it meets the receiver's, then the receiver's whole path.
-      const pair = op.kind === "transfer" && op.from !== op.to ? op : undefined;
-      tx.gas.chargeEach("poseidon: new leaves", pair === undefined ? 1 : 2, leafGas, "Poseidon(4) leaf hash, measured");
-      calls.add("poseidon4", pair === undefined ? 1 : 2);
-      if (pair !== undefined) await this.chargePathLevels(tx, calls, "poseidon: new paths", 1, meetingLevel(this.arities, pair.from, pair.to));
-      await this.chargePathLevels(tx, calls, "poseidon: new paths", 1, this.arities.length);
+    if (applied !== undefined && op !== undefined) {
+      if (op.kind !== "noop") {
+        // New leaves and paths as the contract recomputes them: a transfer between two accounts hashes the
+        // sender's path only up to where it meets the receiver's, then the receiver's whole path.
+        const pair = op.kind === "transfer" && op.from !== op.to ? op : undefined;
+        const newLeaves = pair === undefined ? 1 : 2;
+        tx.gas.chargeEach("poseidon: new leaves", newLeaves, await poseidonGas(4), "Poseidon(4) leaf hash, measured");
+        calls.charge("poseidon4", newLeaves);
+        if (pair !== undefined) await this.chargePathLevels(tx, calls, "poseidon: new paths", meetingLevel(this.arities, pair.from, pair.to));
+        await this.chargePathLevels(tx, calls, "poseidon: new paths", this.arities.length);
+      }
+      // A valid operation's root after it is compared with root_hi (a no-op's is root_lo).
       tx.gas.charge("storage reads", SLOAD_COLD_GAS, "rootHi: SLOAD cold");
     }
-    tx.gas.charge("contract calls", calls.gas, `${calls.count} STATICCALLs to ${calls.contracts} contracts (EIP-2929: 2,600 cold, 100 warm)`);
 
     if (invalid !== undefined) {
       this.resolve(tx, d, "challenger", `operation ${d.lo} is invalid (${invalid.code}): the batch is invalid`);
@@ -856,6 +862,44 @@ export class OptimisticRollupContract {
   }
 
   /**
+   * checkWitnesses in OptimisticRollup.sol: at least one witness, then each in turn: an index not
+   * witnessed before and inside the tree, a path of the tree's shape, canonical account fields (key and
+   * nonce below p, balance within 64 bits: Poseidon reduces its inputs, so `balance + p` would hash like
+   * `balance` and could pass an overdraft off as valid), its leaf hashed, its path checked and hashed level
+   * by level (a level whose child at the index's position is not the running hash stops it), and the root
+   * it reaches must be root_lo. Reverts BAD_WITNESS at the first check that fails, with the hashes the
+   * contract made before it charged.
+   */
+  private async checkWitnesses(tx: TxContext, calls: ContractCalls, witnesses: readonly AccountWitness[], d: DisputeRecord): Promise<void> {
+    if (witnesses.length === 0) throw new L1Revert("BAD_WITNESS", "a one-step proof needs at least one Merkle witness");
+    const leaves = this.arities.reduce((n, a) => n * a, 1);
+    const pathLength = this.arities.reduce((n, a) => n + a, 0);
+    for (const [i, w] of witnesses.entries()) {
+      if (witnesses.slice(0, i).some((x) => x.index === w.index)) throw new L1Revert("BAD_WITNESS", `account ${w.index} is witnessed twice`);
+      if (w.index >= leaves) throw new L1Revert("BAD_WITNESS", `account ${w.index} is outside the tree (${leaves} leaves)`);
+      if (w.path.length !== pathLength) throw new L1Revert("BAD_WITNESS", `account ${w.index}'s path has ${w.path.length} nodes, not ${pathLength}`);
+      const a = w.account;
+      let leaf = 0n;
+      if (a !== undefined) {
+        if (!(isFieldElement(a.publicKey.x) && isFieldElement(a.publicKey.y) && isFieldElement(a.nonce) && a.balance <= MAX_BALANCE)) {
+          throw new L1Revert("BAD_WITNESS", `account ${w.index}'s witness is not canonical (key and nonce below p, balance below 2^64)`);
+        }
+        tx.gas.charge("poseidon: witness leaves", await poseidonGas(4), "Poseidon(4) leaf hash, measured");
+        calls.charge("poseidon4");
+        leaf = leafHash(a);
+      }
+      const walked = walkPath(this.arities, w.index, leaf, w.path);
+      await this.chargePathLevels(tx, calls, "poseidon: witness paths", walked.levels);
+      if (walked.root === undefined) {
+        throw new L1Revert("BAD_WITNESS", `account ${w.index}'s path does not hold the running hash at level ${walked.levels}`);
+      }
+      if (walked.root !== d.rootLo) {
+        throw new L1Revert("BAD_WITNESS", `account ${w.index}'s path leads to ${walked.root}, not the agreed root_${d.lo} ${d.rootLo}`);
+      }
+    }
+  }
+
+  /**
    * The signature check's gas, where the contract reaches it (the sender, and a transfer's receiver,
    * exist; the amount fits 64 bits; the nonce is the account's): h = Poseidon(6) and the curve check,
    * both run in @ethereumjs/evm. The curve check's verdict must be the reference's.
@@ -865,20 +909,18 @@ export class OptimisticRollupContract {
     if (sender === undefined || (op.kind === "transfer" && state.account(op.to) === undefined)) return;
     if (op.amount > MAX_BALANCE || op.nonce !== sender.nonce) return;
     await chargeSignatureCheck(tx, sender.publicKey, signedMessage(op, this.layout, this.rollupId), op.signature, sWord);
-    calls.add("poseidon6");
-    calls.add("eddsa");
+    calls.charge("poseidon6");
+    calls.charge("eddsa");
   }
 
-  /** `paths` Merkle paths hashed over their first `levels` levels: one Poseidon(arity) call a level, measured. */
-  private async chargePathLevels(tx: TxContext, calls: ContractCalls, item: string, paths: number, levels: number): Promise<void> {
-    if (paths === 0 || levels === 0) return;
+  /** One Merkle path hashed over its first `levels` levels: one Poseidon(arity) call a level, measured. */
+  private async chargePathLevels(tx: TxContext, calls: ContractCalls, item: string, levels: number): Promise<void> {
+    if (levels === 0) return;
+    const hashed = this.arities.slice(0, levels);
     let gas = 0;
-    for (const a of this.arities.slice(0, levels)) {
-      gas += await poseidonGas(a);
-      calls.add(`poseidon${a}`, paths);
-    }
-    const shape = this.arities.slice(0, levels).join(",");
-    tx.gas.charge(item, paths * gas, `${paths} path(s) × ${levels} level(s) [${shape}], Poseidon(arity) measured`);
+    for (const a of hashed) gas += await poseidonGas(a);
+    tx.gas.charge(item, gas, `1 path × ${levels} level(s) [${hashed.join(",")}], Poseidon(arity) measured`);
+    for (const a of new Set(hashed)) calls.charge(`poseidon${a}`, hashed.filter((x) => x === a).length);
   }
 
   private runTimeout(tx: TxContext, input: Uint8Array): Dispute {
@@ -1121,24 +1163,25 @@ function copyDispute(d: DisputeRecord): Dispute {
   return { ...d, moves: [...d.moves] };
 }
 
-/** Counts the STATICCALLs a one-step proof makes to the Poseidon and EdDSA contracts, for EIP-2929 access gas. */
+/**
+ * The EIP-2929 account access of the STATICCALLs a one-step proof makes to the Poseidon and EdDSA
+ * contracts, charged as they are made (a proof that reverts pays for the calls made before it): 2,600 for
+ * the first call to a contract in the transaction, 100 for each later one.
+ */
 class ContractCalls {
-  private readonly byContract = new Map<string, number>();
+  private readonly called = new Set<string>();
 
-  add(contract: string, times = 1): void {
-    if (times > 0) this.byContract.set(contract, (this.byContract.get(contract) ?? 0) + times);
-  }
+  constructor(private readonly tx: TxContext) {}
 
-  get contracts(): number {
-    return this.byContract.size;
-  }
-
-  get count(): number {
-    return [...this.byContract.values()].reduce((a, b) => a + b, 0);
-  }
-
-  get gas(): number {
-    return this.contracts * COLD_ACCOUNT_ACCESS_GAS + (this.count - this.contracts) * WARM_ACCESS_GAS;
+  charge(contract: string, times = 1): void {
+    if (times <= 0) return;
+    const cold = this.called.has(contract) ? 0 : 1;
+    this.called.add(contract);
+    this.tx.gas.charge(
+      "contract calls",
+      cold * COLD_ACCOUNT_ACCESS_GAS + (times - cold) * WARM_ACCESS_GAS,
+      `${times} STATICCALL${times === 1 ? "" : "s"} to ${contract}: ${cold} cold (2,600) + ${times - cold} warm (100), EIP-2929`,
+    );
   }
 }
 
@@ -1150,6 +1193,26 @@ function signatureWords(posted: PostedOperation, layout: RecordLayout): { r8Word
     r8Word: bytesToBigint(posted.bytes.subarray(at, at + 32)),
     sWord: bytesToBigint(posted.bytes.subarray(at + 32, at + 64)),
   };
+}
+
+/**
+ * verifiedRoot in OptimisticRollup.sol: from `leaf` up a flattened path (every child of every level), each
+ * level's child at the index's position must be the running hash, which the level's children then hash to.
+ * The levels hashed, and the root reached (undefined if a level's child is not the running hash).
+ */
+function walkPath(arities: readonly number[], index: number, leaf: bigint, path: readonly bigint[]): { levels: number; root: bigint | undefined } {
+  let cur = leaf;
+  let i = index;
+  let at = 0;
+  for (let l = 0; l < arities.length; l++) {
+    const a = arities[l] ?? 2;
+    const children = path.slice(at, at + a);
+    if (children[i % a] !== cur) return { levels: l, root: undefined };
+    cur = poseidon(children);
+    i = Math.floor(i / a);
+    at += a;
+  }
+  return { levels: arities.length, root: cur };
 }
 
 /** The lowest level whose children group holds both leaves' ancestors (from ≠ to): the sender's path is hashed below it. */

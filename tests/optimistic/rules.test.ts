@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   OPTIMISTIC_BATCH_SLOTS,
   operationWitnesses,
+  poseidonGas,
   rootsProof,
   type AccountWitness,
 } from "../../src/l1/index.ts";
@@ -231,6 +232,47 @@ describe("reverts change nothing and carry their code", () => {
     expectReverted(await rollup.respond(WATCHER, 1, true), "DISPUTE_OVER");
     expectReverted(await rollup.timeout(ANYONE, 1), "DISPUTE_OVER");
     expectReverted(await rollup.challenge(WATCHER, 2), "NOT_CHALLENGEABLE");
+  });
+
+  it("a rejected one-step proof stops where the contract does, witness by witness, and pays for the hashes made before", async () => {
+    const { w, mallory, watcher } = await disputeInProgress();
+    const { rollup } = w;
+    await play(w, [watcher, mallory], () => rollup.dispute(1)?.turn === "oneStep");
+    watcher.enabled = false;
+    const run = reexecuteFrom(rollup, watcher, 2);
+    const op = run.ops[2];
+    if (op === undefined) throw new Error("no operation 2");
+    const [sender, receiver] = operationWitnesses(stateBefore(run, 2, watcher.ctx), op);
+    if (sender?.account === undefined || receiver === undefined) throw new Error("no witnesses");
+    const leaf = await poseidonGas(4);
+    const levels = async (n: number) => (await Promise.all(rollup.arities.slice(0, n).map((a) => poseidonGas(a)))).reduce((x, y) => x + y, 0);
+    const top = rollup.arities.length;
+    /** Gas of the witnesses' leaf and path hashes a rejected proof was charged. */
+    const hashed = async (witnesses: AccountWitness[]) => {
+      const tx = await rollup.proveStep(WATCHER, 1, witnesses);
+      expectReverted(tx, "BAD_WITNESS");
+      const item = (name: string) => tx.gas.filter((l) => l.item === name).reduce((x, l) => x + l.gas, 0);
+      return { leaves: item("poseidon: witness leaves"), paths: item("poseidon: witness paths") };
+    };
+    const changed = (at: number) => ({ ...sender, path: sender.path.map((x, i) => (i === at ? x + 1n : x)) });
+    /** Where in the flattened path a sibling of the sender's node at `level` sits (not the node itself). */
+    const siblingAt = (level: number) => {
+      const below = rollup.arities.slice(0, level);
+      const position = Math.floor(sender.index / below.reduce((x, a) => x * a, 1)) % (rollup.arities[level] ?? 2);
+      return below.reduce((x, a) => x + a, 0) + (position === 0 ? 1 : 0);
+    };
+    // a level-0 sibling changed: the leaf and level 0 are hashed, level 1 does not hold the running hash
+    expect(await hashed([changed(siblingAt(0)), receiver])).toEqual({ leaves: leaf, paths: await levels(1) });
+    // a top-level sibling changed: the whole path is hashed, to the wrong root
+    expect(await hashed([changed(siblingAt(top - 1)), receiver])).toEqual({ leaves: leaf, paths: await levels(top) });
+    // the receiver first, then a broken sender: the receiver's path in full, then as above
+    expect(await hashed([receiver, changed(siblingAt(0))])).toEqual({ leaves: leaf + (receiver.account === undefined ? 0 : leaf), paths: (await levels(top)) + (await levels(1)) });
+    // the same account twice: the first is checked in full, the second stops at once
+    expect(await hashed([sender, sender, receiver])).toEqual({ leaves: leaf, paths: await levels(top) });
+    // an aliased balance: refused before its leaf is hashed
+    expect(await hashed([{ ...sender, account: { ...sender.account, balance: sender.account.balance + FIELD_MODULUS } }, receiver])).toEqual({ leaves: 0, paths: 0 });
+    // the receiver missing: the sender's path checked in full, then the operation's accounts
+    expect(await hashed([sender])).toEqual({ leaves: leaf, paths: await levels(top) });
   });
 
   it("several challengers at once: the proposer's loss cancels the other disputes and returns their bonds", async () => {
