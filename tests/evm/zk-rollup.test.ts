@@ -3,8 +3,6 @@
  * to both, and both must accept or reject it with the same code. If anvil cannot start, beforeAll throws
  * and every test here fails with the reason (they are never skipped).
  */
-import { readFileSync } from "node:fs";
-import type { JsonObject } from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIELD_MODULUS } from "../../src/crypto/index.ts";
 import { AnvilL1, ZK_ROLLUP_ABI } from "../../src/evm/anvil-l1.ts";
@@ -19,52 +17,25 @@ import {
   L1Error,
   ZkRollupContract,
   groth16VerifyGas,
-  labelAddress,
   poseidonGas,
   reconstructState,
   type SubmitBatchArgs,
 } from "../../src/l1/index.ts";
-import { proveBatch, shutdownProver, verifyProof, type ProvedBatch } from "../../src/prover/prove.ts";
-import { RollupState, buildBatch, type BuiltBatch } from "../../src/state/index.ts";
-import { ctx, fundedState, testArtifacts, testInstance, transfer, withdraw, type User } from "../helpers/fixtures.ts";
-
-const { circuit, keys } = testArtifacts();
-const vkey = JSON.parse(readFileSync(keys.vkey, "utf8")) as JsonObject;
-const GENESIS_ROOT = new RollupState(testInstance.arities).root;
-
-const ALICE_L1 = labelAddress("alice (L1)");
-const BOB_L1 = labelAddress("bob (L1)");
-const SEQUENCER = labelAddress("sequencer");
-const RECIPIENT = labelAddress("bob's withdrawal recipient");
-const OTHER = labelAddress("someone else");
-
-interface Proved {
-  readonly batch: BuiltBatch;
-  readonly proved: ProvedBatch;
-  readonly recipients: bigint[];
-}
+import { shutdownProver, verifyProof } from "../../src/prover/prove.ts";
+import { ctx, testInstance, type User } from "../helpers/fixtures.ts";
+import { ALICE_L1, BOB_L1, GENESIS_ROOT, OTHER, RECIPIENT, SEQUENCER, args, keys, proveZkBatches, vkey, type Proved } from "../helpers/zk-batches.ts";
 
 let alice: User;
 let bob: User;
-/** b1: deposits for alice (1000 at 0) and bob (50 at 5); b2: 300 alice→bob and a 20 withdrawal by bob; b3: 100 alice→bob. */
 let b1: Proved;
 let b2: Proved;
 let b3: Proved;
-/** A valid proof of a batch that credits alice 2000 when the L1 queue holds 1000 for her. */
 let inflated: Proved;
 let session: EvmSession;
 let evm: AnvilL1;
 let sim: ZkL1;
 let simContract: ZkRollupContract;
 let chain: L1Chain;
-
-async function prove(batch: BuiltBatch, recipients: bigint[] = []): Promise<Proved> {
-  return { batch, proved: await proveBatch({ zkey: keys.zkey, wasm: circuit.wasm }, batch.inputs), recipients };
-}
-
-function args(p: Proved, over: Partial<SubmitBatchArgs> = {}): SubmitBatchArgs {
-  return { records: p.batch.records, withdrawalRecipients: p.recipients, newRoot: p.batch.newRoot, proof: p.proved.proof, ...over };
-}
 
 function config(finalityBlocks = 0) {
   return { rollupId: ctx.rollupId, layout: ctx.layout, capacity: testInstance.ops, genesisRoot: GENESIS_ROOT, keys, finalityBlocks };
@@ -78,24 +49,7 @@ beforeAll(async () => {
   simContract = new ZkRollupContract(chain, { ...config(), vkey });
   sim = simulatedZkL1(simContract, chain);
 
-  const funded = fundedState([1000n, 50n]);
-  alice = funded.alice;
-  bob = funded.bob;
-  const two = buildBatch(funded.state, [transfer(alice, 0, 5, 300n, 0n), withdraw(bob, 5, RECIPIENT, 20n, 0n)], testInstance.ops, ctx);
-  const three = buildBatch(two.state, [transfer(alice, 0, 5, 100n, 1n)], testInstance.ops, ctx);
-  const bad = buildBatch(
-    new RollupState(testInstance.arities),
-    [
-      { kind: "deposit", to: 0, publicKey: alice.publicKey, amount: 2000n },
-      { kind: "deposit", to: 5, publicKey: bob.publicKey, amount: 50n },
-    ],
-    testInstance.ops,
-    ctx,
-  );
-  b1 = await prove(funded.depositBatch);
-  b2 = await prove(two, [RECIPIENT]);
-  b3 = await prove(three);
-  inflated = await prove(bad);
+  ({ alice, bob, b1, b2, b3, inflated } = await proveZkBatches());
 });
 
 afterAll(async () => {

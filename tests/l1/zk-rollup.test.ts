@@ -1,9 +1,6 @@
-import { readFileSync } from "node:fs";
-import type { JsonObject } from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIELD_MODULUS } from "../../src/crypto/index.ts";
-import { proveBatch, shutdownProver, verifyProof, type ProvedBatch } from "../../src/prover/prove.ts";
-import { RollupState, buildBatch, type BuiltBatch } from "../../src/state/index.ts";
+import { shutdownProver, verifyProof } from "../../src/prover/prove.ts";
 import {
   BN254_BASE_FIELD,
   L1Chain,
@@ -11,77 +8,23 @@ import {
   ZkRollupContract,
   calldataCost,
   gasByItem,
-  labelAddress,
   poseidonGas,
   reconstructState,
   type L1Transaction,
   type SubmitBatchArgs,
 } from "../../src/l1/index.ts";
-import { ctx, fundedState, testArtifacts, testInstance, transfer, withdraw, type User } from "../helpers/fixtures.ts";
-
-const { circuit, keys } = testArtifacts();
-const vkey = JSON.parse(readFileSync(keys.vkey, "utf8")) as JsonObject;
-const GENESIS_ROOT = new RollupState(testInstance.arities).root;
-
-const ALICE_L1 = labelAddress("alice (L1)");
-const BOB_L1 = labelAddress("bob (L1)");
-const SEQUENCER = labelAddress("sequencer");
-const RECIPIENT = labelAddress("bob's withdrawal recipient");
-const OTHER = labelAddress("someone else");
-
-interface Proved {
-  readonly batch: BuiltBatch;
-  readonly proved: ProvedBatch;
-  readonly recipients: bigint[];
-}
+import { ctx, testInstance, type User } from "../helpers/fixtures.ts";
+import { ALICE_L1, BOB_L1, GENESIS_ROOT, OTHER, RECIPIENT, SEQUENCER, args, proveZkBatches, vkey, type Proved } from "../helpers/zk-batches.ts";
 
 let alice: User;
 let bob: User;
-/** b1: deposits for alice (1000 at 0) and bob (50 at 5); b2: transfer 300 alice→bob and a 20 withdrawal by bob; b3: 100 alice→bob. */
 let b1: Proved;
 let b2: Proved;
 let b3: Proved;
-/** A valid proof of a batch that credits alice 2000 when the L1 queue holds 1000 for her. */
 let inflated: Proved;
 
-async function prove(batch: BuiltBatch, recipients: bigint[] = []): Promise<Proved> {
-  return { batch, proved: await proveBatch({ zkey: keys.zkey, wasm: circuit.wasm }, batch.inputs), recipients };
-}
-
-function args(p: Proved, over: Partial<SubmitBatchArgs> = {}): SubmitBatchArgs {
-  return {
-    records: p.batch.records,
-    withdrawalRecipients: p.recipients,
-    newRoot: p.batch.newRoot,
-    proof: p.proved.proof,
-    ...over,
-  };
-}
-
 beforeAll(async () => {
-  const funded = fundedState([1000n, 50n]);
-  alice = funded.alice;
-  bob = funded.bob;
-  const two = buildBatch(
-    funded.state,
-    [transfer(alice, 0, 5, 300n, 0n), withdraw(bob, 5, RECIPIENT, 20n, 0n)],
-    testInstance.ops,
-    ctx,
-  );
-  const three = buildBatch(two.state, [transfer(alice, 0, 5, 100n, 1n)], testInstance.ops, ctx);
-  const bad = buildBatch(
-    new RollupState(testInstance.arities),
-    [
-      { kind: "deposit", to: 0, publicKey: alice.publicKey, amount: 2000n },
-      { kind: "deposit", to: 5, publicKey: bob.publicKey, amount: 50n },
-    ],
-    testInstance.ops,
-    ctx,
-  );
-  b1 = await prove(funded.depositBatch);
-  b2 = await prove(two, [RECIPIENT]);
-  b3 = await prove(three);
-  inflated = await prove(bad);
+  ({ alice, bob, b1, b2, b3, inflated } = await proveZkBatches());
 });
 
 afterAll(shutdownProver);
