@@ -1,10 +1,18 @@
 import { buildPoseidon } from "circomlibjs";
+import { isFieldElement } from "./field.ts";
 
 // circomlibjs builds its constants once (single-threaded, no curve workers to tear down).
 const impl = await buildPoseidon();
 
-/** Poseidon over BN254 as in circomlib's Poseidon(n) template, n = inputs.length (1..16). */
+/**
+ * Poseidon over BN254 as in circomlib's Poseidon(n) template, n = inputs.length (1..16).
+ * Inputs must already be field elements: circomlibjs would reduce x and x + p to the same hash, and a
+ * caller that then compares the unreduced word (forced exit once did) is fooled. Range-check at the edge.
+ */
 export function poseidon(inputs: readonly bigint[]): bigint {
+  for (const x of inputs) {
+    if (!isFieldElement(x)) throw new RangeError(`Poseidon input ${x} is not a field element (0 <= x < p)`);
+  }
   return impl.F.toObject(impl(inputs));
 }
 

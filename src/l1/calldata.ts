@@ -1,3 +1,4 @@
+import { isFieldElement } from "../crypto/field.ts";
 /**
  * The bytes each contract method is sent as. The L1 contracts decode their arguments from these bytes,
  * so what is charged as calldata is exactly what the contract acts on.
@@ -146,6 +147,28 @@ export class CalldataReader {
 
   word(): bigint {
     return bytesToBigint(this.bytes(WORD_BYTES));
+  }
+
+  /** A word that must be a field element (a key, a root, a path node): below p, never aliased by +p. */
+  field(): bigint {
+    const v = this.word();
+    if (!isFieldElement(v)) throw new L1Revert("MALFORMED", `word ${v} is not a field element`);
+    return v;
+  }
+
+  /** A word that must fit `bits` bits (a balance: 64, an address: 160). */
+  uint(bits: number): bigint {
+    const v = this.word();
+    if (v >> BigInt(bits) !== 0n) throw new L1Revert("MALFORMED", `word ${v} does not fit ${bits} bits`);
+    return v;
+  }
+
+  /** A length word, then that many field elements. */
+  fieldArray(): bigint[] {
+    return this.wordArray().map((v) => {
+      if (!isFieldElement(v)) throw new L1Revert("MALFORMED", `word ${v} is not a field element`);
+      return v;
+    });
   }
 
   /** A word used as a length or index: must be a safe integer. */

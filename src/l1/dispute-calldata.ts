@@ -86,7 +86,7 @@ export function encodeRevealRoot(disputeId: number, root: bigint, proof: readonl
 export function decodeRevealRoot(input: Uint8Array): { disputeId: number; root: bigint; proof: bigint[] } {
   const r = reader(input, OPTIMISTIC_SIGNATURES.revealRoot);
   const disputeId = r.length();
-  const root = r.word();
+  const root = r.field();
   const proof = r.wordArray();
   r.end();
   return { disputeId, root, proof };

@@ -38,7 +38,7 @@ import { poseidon } from "../crypto/poseidon.ts";
 import type { Account } from "../state/account.ts";
 import { RollupError } from "../state/errors.ts";
 import { verifyAccountProof } from "../state/merkle-proof.ts";
-import { MAX_BALANCE, packAmount } from "../tx/amount.ts";
+import { BALANCE_BITS, MAX_BALANCE, packAmount } from "../tx/amount.ts";
 import { concatBytes } from "../tx/bytes.ts";
 import type { RecordLayout } from "../tx/layout.ts";
 import { MAX_L1_ADDRESS, signedMessage, type Withdraw } from "../tx/operation.ts";
@@ -303,10 +303,10 @@ export abstract class ForcedExit {
       const r = new CalldataReader(input);
       r.expectSelector(FORCED_EXIT_SIGNATURES.requestForcedWithdrawal);
       const from = r.length();
-      const recipient = r.word();
-      const amount = r.word();
-      const nonce = r.word();
-      const signature = { r8x: r.word(), r8y: r.word(), s: r.word() };
+      const recipient = r.uint(160);
+      const amount = r.uint(BALANCE_BITS);
+      const nonce = r.field();
+      const signature = readSignature(r);
       const wit = readWitness(r);
       r.end();
       if (this.exit !== undefined) throw revert("EXIT_MODE", "the rollup is in exit mode");
@@ -429,10 +429,10 @@ export abstract class ForcedExit {
       const r = new CalldataReader(input);
       r.expectSelector(FORCED_EXIT_SIGNATURES.claimExit);
       const index = r.length();
-      const recipient = r.word();
-      const signature = { r8x: r.word(), r8y: r.word(), s: r.word() };
-      const account = { publicKey: { x: r.word(), y: r.word() }, balance: r.word(), nonce: r.word() };
-      const path = r.wordArray();
+      const recipient = r.uint(160);
+      const signature = readSignature(r);
+      const account = readAccount(r);
+      const path = r.fieldArray();
       r.end();
       if (recipient > MAX_L1_ADDRESS) throw new L1Revert("MALFORMED", "recipient is not an L1 address");
       const root = this.openExitRoot(tx);
@@ -608,10 +608,20 @@ function witnessWords(w: BatchAccountProof): bigint[] {
   return [BigInt(w.rootBatch), w.account.publicKey.x, w.account.publicKey.y, w.account.balance, w.account.nonce];
 }
 
+/** An account's words, range-checked as they are read: keys and nonce below p, balance 64-bit. */
+function readAccount(r: CalldataReader): Account {
+  return { publicKey: { x: r.field(), y: r.field() }, balance: r.uint(BALANCE_BITS), nonce: r.field() };
+}
+
 function readWitness(r: CalldataReader): BatchAccountProof {
   const rootBatch = r.length();
-  const account = { publicKey: { x: r.word(), y: r.word() }, balance: r.word(), nonce: r.word() };
-  return { rootBatch, account, path: r.wordArray() };
+  const account = readAccount(r);
+  return { rootBatch, account, path: r.fieldArray() };
+}
+
+/** R8 is a curve point (field elements); S is checked against the subgroup order by the verifier. */
+function readSignature(r: CalldataReader): Signature {
+  return { r8x: r.field(), r8y: r.field(), s: r.word() };
 }
 
 /** selector | words | (optional) a length-prefixed word array. */
