@@ -74,7 +74,7 @@ export function resolveInstances(selectors: readonly string[], known: readonly C
     else if (sel === "default") {
       for (const n of DEFAULT_BATCH_SIZES) known.filter((i) => i.ops === n && sameTree(i.arities, DEFAULT_TREE)).forEach(add);
       known.filter((i) => i.ops === 4 && !sameTree(i.arities, DEFAULT_TREE) && i.role !== "test").forEach(add);
-    } else if (/^n\d+$/.test(sel)) {
+    } else if (/^n[1-9][0-9]{0,5}$/.test(sel)) {
       const ops = Number(sel.slice(1));
       const found = known.find((i) => i.ops === ops && sameTree(i.arities, DEFAULT_TREE));
       if (found === undefined) {

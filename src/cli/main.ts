@@ -11,6 +11,7 @@ import { BatchFolderError } from "../prover/batch-folder.ts";
 import { NodeError } from "../node/errors.ts";
 import { CliError } from "./errors.ts";
 import { InputFileError } from "../io/input-file.ts";
+import { OutputPathError } from "../io/output-path.ts";
 
 /** Each command returns its exit code (or nothing for 0). */
 const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<number | void>; help: string }> = {
@@ -38,7 +39,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (command === undefined) throw new CliError(`unknown command "${name}" (zkr help lists them)`);
-  if (rest.includes("--help")) {
+  if (rest.includes("--help") || rest.includes("-h")) {
     console.log(command.help);
     return 0;
   }
@@ -47,7 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
 /** Exit codes: 0 ok, 1 failed (e.g. invalid proof, failed build), 2 bad input or usage. */
 function exitCodeOf(err: unknown): number {
-  if (err instanceof CliError || err instanceof BatchFolderError || err instanceof InputFileError) return 2;
+  if (err instanceof CliError || err instanceof BatchFolderError || err instanceof InputFileError || err instanceof OutputPathError) return 2;
   if (err instanceof RollupError) return 2;
   if (err instanceof ArtifactError) return err.code === "BAD_PTAU" || err.code === "PTAU_TOO_SMALL" ? 2 : 1;
   if (err instanceof NodeError) return ["CONFIG_MISMATCH", "KEYS_CHANGED", "DB_LOCKED"].includes(err.code) ? 2 : 1;

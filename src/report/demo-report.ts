@@ -3,6 +3,15 @@ import { renderSvg, type ChartSpec } from "./charts.ts";
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 
+/** The files the demo report writer makes, by extension: HTML with charts, or the tables as Markdown. */
+export const DEMO_REPORT_EXTENSIONS = [".html", ".md"] as const;
+export type DemoReportExtension = (typeof DEMO_REPORT_EXTENSIONS)[number];
+
+/** The report in the format its extension names (one of DEMO_REPORT_EXTENSIONS, checked before the run). */
+export async function renderDemoReport(r: DemoReport, extension: DemoReportExtension, command: string): Promise<string> {
+  return extension === ".md" ? renderDemoMarkdown(r, command) : await renderDemoHtml(r);
+}
+
 /** A self-contained HTML report of a demo run: inline SVG charts and tables, nothing loaded from the network. */
 export async function renderDemoHtml(r: DemoReport): Promise<string> {
   const timeline = r.runs.flatMap((run) =>

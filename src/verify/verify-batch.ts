@@ -5,7 +5,11 @@ import { stateFromJson } from "../state/serialize.ts";
 import { extendL1Chain, type L1Message } from "../state/transition.ts";
 import { recordLayout } from "../tx/layout.ts";
 import { verifyProof } from "../prover/prove.ts";
-import { BatchFolderError, readBatchFolder, readJson, type BatchMetadata } from "../prover/batch-folder.ts";
+import { BatchFolderError, readBatchFolder, type BatchMetadata } from "../prover/batch-folder.ts";
+import { readInputJson } from "../io/input-file.ts";
+
+/** The largest pre-state file --reexecute reads (a full 65,536-account state is about 20 MB). */
+export const MAX_STATE_FILE_BYTES = 256 * 2 ** 20;
 
 export interface VerifyResult {
   readonly valid: boolean;
@@ -19,25 +23,25 @@ export interface VerifyResult {
  * Checks a batch folder: (1) the proof against the verification key and public signals, (2) the
  * public signal against the posted data (records, L1 messages, roots, rollup id), and optionally
  * (3) the transition itself by re-executing the records on a given pre-state.
- * Bad input (missing files, malformed JSON) throws BatchFolderError; an invalid batch returns valid=false.
+ * Bad input throws (exit 2): BatchFolderError for a missing folder or malformed content, InputFileError
+ * for a file that is not a regular file, too large or not JSON. An invalid batch returns valid=false.
  */
 export async function verifyBatchFolder(dir: string, opts: { vkey?: string; reexecute?: string } = {}): Promise<VerifyResult> {
   const folder = readBatchFolder(dir, opts.vkey);
-  const m = parseMetadata(folder.metadata);
+  const m = batchFromMetadata(folder.metadata);
+  // The pre-state is input too: read (bounded, regular file only) before the proof check's work.
+  const preState = opts.reexecute === undefined ? undefined : readInputJson(opts.reexecute, "state file", MAX_STATE_FILE_BYTES);
   const checks: VerifyResult["checks"] = [];
   const fail = (name: string, detail: string): VerifyResult => {
     checks.push({ name, ok: false, detail });
     return { valid: false, reason: `${name}: ${detail}`, checks };
   };
 
-  if (!Array.isArray(folder.publicSignals) || folder.publicSignals.length !== 1 || typeof folder.publicSignals[0] !== "string") {
-    throw new BatchFolderError("public.json must be a list of one decimal string");
-  }
   let proofOk: boolean;
   try {
     proofOk = await verifyProof(folder.vkey, folder.publicSignals, folder.proof, m.protocol);
   } catch (err) {
-    throw new BatchFolderError(`proof.json or the verification key is malformed: ${err instanceof Error ? err.message : String(err)}`);
+    throw new BatchFolderError("MALFORMED", `proof.json or the verification key is malformed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   if (!proofOk) return fail("proof", "does not verify against the verification key and public signals");
   checks.push({ name: "proof", ok: true });
@@ -49,8 +53,8 @@ export async function verifyBatchFolder(dir: string, opts: { vkey?: string; reex
   }
   checks.push({ name: "public data", ok: true });
 
-  if (opts.reexecute !== undefined) {
-    const state = stateFromJson(readJson(opts.reexecute));
+  if (preState !== undefined) {
+    const state = stateFromJson(preState);
     if (state.root !== m.oldRoot) return fail("re-execution", "the given state's root is not the batch's old root");
     try {
       const l1 = inOrder(m.l1Messages);
@@ -66,22 +70,16 @@ export async function verifyBatchFolder(dir: string, opts: { vkey?: string; reex
   return { valid: true, checks };
 }
 
-function parseMetadata(meta: BatchMetadata) {
-  try {
-    const records = Buffer.from(meta.records, "hex");
-    if (records.length * 2 !== meta.records.length) throw new Error("records is not hex");
-    const l1Messages: L1Message[] = meta.l1Messages.map((x) => ({ x: BigInt(x.x), y: BigInt(x.y) }));
-    return {
-      protocol: meta.protocol,
-      rollupId: meta.rollupId,
-      oldRoot: BigInt(meta.oldRoot),
-      newRoot: BigInt(meta.newRoot),
-      records: new Uint8Array(records),
-      l1Messages,
-      layout: recordLayout(meta.arities),
-    };
-  } catch (err) {
-    throw new BatchFolderError(`batch.json is malformed: ${err instanceof Error ? err.message : String(err)}`);
-  }
+/** The checked batch.json (readBatchFolder validated every field) as the values the checks use. */
+function batchFromMetadata(meta: BatchMetadata) {
+  const l1Messages: L1Message[] = meta.l1Messages.map((x) => ({ x: BigInt(x.x), y: BigInt(x.y) }));
+  return {
+    protocol: meta.protocol,
+    rollupId: meta.rollupId,
+    oldRoot: BigInt(meta.oldRoot),
+    newRoot: BigInt(meta.newRoot),
+    records: new Uint8Array(Buffer.from(meta.records, "hex")),
+    l1Messages,
+    layout: recordLayout(meta.arities),
+  };
 }
-

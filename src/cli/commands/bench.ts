@@ -12,7 +12,8 @@ import {
   tableRows,
   type BenchOptions,
 } from "../../bench/index.ts";
-import { parseArgs, stringFlag } from "../args.ts";
+import { checkOutputDir } from "../../io/output-path.ts";
+import { intFlag, noPositionals, parseArgs, stringFlag } from "../args.ts";
 import { CliError } from "../errors.ts";
 import { printTable } from "./circuits.ts";
 
@@ -42,15 +43,15 @@ export const BENCH_HELP = `zkr bench [--instances LIST] [--protocols LIST] [--wi
                       (default: native,warm; the first listed is the one compared with the baseline)
     --reps N          timed repetitions per configuration, 1-50 (default: 3)
     --no-baseline     skip the stock snarkjs CLI baseline;  --no-pipeline  skip the pipelined run
-    --max-minutes M   skip configurations estimated to take longer than M minutes (default: 10)
-    --seed S          workload seed (default: 1)
+    --max-minutes M   skip configurations estimated to take longer than M minutes, 1-1440 (default: 10)
+    --seed S          workload seed, 0-2^31 (default: 1)
     --l1 L1           simulated (default): L1 verification gas from the simulated L1's schedule.
                       anvil: also submit every batch a Groth16 configuration proved, in order, as real
                       transactions to its own ZkRollup.sol + verifier on one local anvil (started and
                       stopped by the run), after its timing; reports the receipts' gasUsed per batch and
                       per transfer beside the simulated L1's figure for the same calldata. A rejected
                       batch fails the configuration. PLONK/FFLONK: n/a (the contract takes Groth16 only).
-    --out DIR         output folder (default: build/bench/<timestamp>/)
+    --out DIR         output folder, created if missing (default: build/bench/<timestamp>/)
     --json            print results.json to stdout (progress goes to stderr)
     --quick           smoke run: n1 and n4, 1 repetition, Groth16 only`;
 
@@ -59,7 +60,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     valued: ["instances", "protocols", "witness", "engine", "reps", "max-minutes", "seed", "out", "l1"],
     boolean: ["baseline", "no-baseline", "no-pipeline", "json", "quick"],
   });
-  if (args.positional.length > 0) throw new CliError(`unexpected argument "${args.positional[0] ?? ""}"`);
+  noPositionals(args);
   if (args.flags.has("baseline") && args.flags.has("no-baseline")) throw new CliError("--baseline and --no-baseline contradict each other");
   const quick = args.flags.has("quick");
   const list = (name: string, fallback: string) => (stringFlag(args, name) ?? fallback).split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -70,11 +71,11 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
       protocols: parseProtocols(list("protocols", quick ? "groth16" : "groth16,plonk,fflonk")),
       witness: parseWitnessGenerators(list("witness", "wasm")),
       engines: parseEngines(list("engine", "native,warm")),
-      reps: intFlag(stringFlag(args, "reps"), "reps", 1, 50, quick ? 1 : 3),
+      reps: intFlag(args, "reps", 1, 50, quick ? 1 : 3),
       baseline: !args.flags.has("no-baseline"),
       pipeline: !args.flags.has("no-pipeline"),
-      maxConfigSeconds: 60 * intFlag(stringFlag(args, "max-minutes"), "max-minutes", 1, 24 * 60, 10),
-      seed: intFlag(stringFlag(args, "seed"), "seed", 0, 2 ** 31, 1),
+      maxConfigSeconds: 60 * intFlag(args, "max-minutes", 1, 24 * 60, 10),
+      seed: intFlag(args, "seed", 0, 2 ** 31, 1),
       l1: parseL1(stringFlag(args, "l1") ?? "simulated"),
       outDir: stringFlag(args, "out") ?? defaultOutDir(),
     };
@@ -83,6 +84,8 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     throw err;
   }
   if (options.instances.length === 0) throw new CliError("--instances selects no instance");
+  // The run takes minutes: a folder it could not write to is refused now, not at the end.
+  checkOutputDir(options.outDir, "--out");
   const json = args.flags.has("json");
   const log = (m: string) => (json ? console.error(m) : console.log(m));
   const { results, files } = await runBench(options, { log }, ["zkr bench", ...argv].join(" "));
@@ -105,11 +108,4 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   }
   const failed = results.configurations.filter((c) => c.status === "failed").length;
   return failed > 0 ? 1 : 0;
-}
-
-function intFlag(value: string | undefined, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be an integer from ${min} to ${max}`);
-  return n;
 }

@@ -1,7 +1,7 @@
 import { compileCircuit, compiledCircuit } from "../../artifacts/compile.ts";
 import { existingSetup, PROTOCOLS } from "../../artifacts/setup.ts";
 import { loadInstances } from "../../circuit/instances.ts";
-import { parseArgs } from "../args.ts";
+import { noPositionals, parseArgs } from "../args.ts";
 
 export const CIRCUITS_HELP = `zkr circuits [--json] [--compile]
   Lists every circuit instance: batch size, tree shape, account capacity, constraints, constraints
@@ -10,6 +10,7 @@ export const CIRCUITS_HELP = `zkr circuits [--json] [--compile]
 
 export async function circuitsCommand(argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv, { valued: [], boolean: ["json", "compile"] });
+  noPositionals(args);
   const rows = [];
   for (const instance of loadInstances()) {
     const circuit = args.flags.has("compile")

@@ -4,9 +4,10 @@ import { findInstance, instanceByRole } from "../../circuit/instances.ts";
 import { runDemo, type DemoReport } from "../../demo/demo.ts";
 import type { Mode } from "../../demo/mode-run.ts";
 import { BUILD_DIR } from "../../paths.ts";
-import { FORCED_EXIT_HEADER, fmtSeconds, forcedExitGasHeader, forcedExitGasRows, forcedExitRows, perBatchRows, PER_BATCH_HEADER, renderDemoHtml, renderDemoMarkdown, summaryRows, SUMMARY_HEADER } from "../../report/demo-report.ts";
+import { checkOutputDir, checkOutputFile } from "../../io/output-path.ts";
+import { DEMO_REPORT_EXTENSIONS, FORCED_EXIT_HEADER, fmtSeconds, forcedExitGasHeader, forcedExitGasRows, forcedExitRows, perBatchRows, PER_BATCH_HEADER, renderDemoReport, summaryRows, SUMMARY_HEADER } from "../../report/demo-report.ts";
 import { machineLine } from "../../report/machine.ts";
-import { parseArgs, stringFlag } from "../args.ts";
+import { intFlag, noPositionals, parseArgs, parseDuration, stringFlag } from "../args.ts";
 import { CliError } from "../errors.ts";
 import { printTable } from "./circuits.ts";
 
@@ -21,40 +22,51 @@ export const DEMO_HELP = `zkr demo [--mode zk|optimistic|both] [--malicious] [--
   latency, L1 gas and bytes posted, gas per operation beside a plain L1 transfer (21,000).
   --malicious runs only the malicious-sequencer scenarios; --no-watcher turns the optimistic watcher
   off; --window sets the challenge window (e.g. 1h, 2d, 3600; default 7d as on OP Mainnet and Arbitrum);
-  --deadline the forced-withdrawal deadline (default 1d);
+  --deadline the forced-withdrawal deadline (default 1d); both from 60 s to 10 years.
   --l1 anvil runs the honest runs' contracts (zk and optimistic) in Solidity on a local anvil node
   (started and stopped by the tool; gas measured from real receipts); the rest stays on the simulated L1.
   --report FILE.html writes a self-contained HTML report with charts; FILE.md the tables as Markdown.
-  Defaults: both modes, the demo instance, 4 users, 12 transfers, seed 1, batch folders in build/demo/.`;
+  Defaults: both modes, the demo instance, 4 users (2-64), 12 transfers (0-10000), seed 1 (0-2^31),
+  batch folders in build/demo/ (--out DIR: created if missing). Numbers are decimal digits only.`;
+
+/** The shortest challenge window or forced-withdrawal deadline the demo takes. */
+const MIN_DURATION_SECONDS = 60;
 
 export async function demoCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, {
     valued: ["mode", "instance", "users", "transfers", "seed", "out", "window", "deadline", "report", "l1"],
     boolean: ["json", "malicious", "no-watcher"],
   });
-  if (args.positional.length > 0) throw new CliError(`unexpected argument "${args.positional[0] ?? ""}"`);
+  noPositionals(args);
+  // Every option is checked, output paths included, before the run starts (it takes minutes).
   const modeFlag = stringFlag(args, "mode") ?? "both";
   if (!["zk", "optimistic", "both"].includes(modeFlag)) throw new CliError("--mode must be zk, optimistic or both");
   const modes: Mode[] = modeFlag === "both" ? ["zk", "optimistic"] : [modeFlag as Mode];
   const instanceName = stringFlag(args, "instance");
   const instance = instanceName === undefined ? instanceByRole("demo") : findInstance(instanceName);
-  const seed = intFlag(stringFlag(args, "seed"), "seed", 0, 2 ** 31, 1);
-  const json = args.flags.has("json");
-  const log = (m: string) => (json ? console.error(m) : console.log(m));
-  const outDir = stringFlag(args, "out") ?? join(BUILD_DIR, "demo", `run-${seed}`);
-  const reportPath = stringFlag(args, "report");
+  const seed = intFlag(args, "seed", 0, 2 ** 31, 1);
+  const users = intFlag(args, "users", 2, 64, 4);
+  const transfers = intFlag(args, "transfers", 0, 10_000, 12);
+  const windowSeconds = parseDuration(stringFlag(args, "window") ?? "7d", "--window", MIN_DURATION_SECONDS);
+  const forcedDeadlineSeconds = parseDuration(stringFlag(args, "deadline") ?? "1d", "--deadline", MIN_DURATION_SECONDS);
   const l1 = stringFlag(args, "l1") ?? "simulated";
   if (l1 !== "simulated" && l1 !== "anvil") throw new CliError("--l1 must be simulated or anvil");
+  const outDir = stringFlag(args, "out") ?? join(BUILD_DIR, "demo", `run-${seed}`);
+  checkOutputDir(outDir, "--out");
+  const reportPath = stringFlag(args, "report");
+  const reportExtension = reportPath === undefined ? undefined : checkOutputFile(reportPath, "--report", DEMO_REPORT_EXTENSIONS);
+  const json = args.flags.has("json");
+  const log = (m: string) => (json ? console.error(m) : console.log(m));
 
   log(`machine: ${machineLine()}`);
   const report = await runDemo({
     instance,
     modes,
-    users: intFlag(stringFlag(args, "users"), "users", 2, 64, 4),
-    transfers: intFlag(stringFlag(args, "transfers"), "transfers", 0, 10_000, 12),
+    users,
+    transfers,
     seed,
-    windowSeconds: parseDuration(stringFlag(args, "window") ?? "7d"),
-    forcedDeadlineSeconds: parseDuration(stringFlag(args, "deadline") ?? "1d", "--deadline"),
+    windowSeconds,
+    forcedDeadlineSeconds,
     watcher: !args.flags.has("no-watcher"),
     maliciousOnly: args.flags.has("malicious"),
     outDir,
@@ -62,9 +74,9 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
     l1,
     log,
   });
-  if (reportPath !== undefined) {
+  if (reportPath !== undefined && reportExtension !== undefined) {
     const command = `zkr demo ${argv.filter((a) => a !== reportPath && a !== "--report").join(" ")}`.trim();
-    writeFileSync(reportPath, reportPath.endsWith(".md") ? renderDemoMarkdown(report, command) : await renderDemoHtml(report));
+    writeFileSync(reportPath, await renderDemoReport(report, reportExtension, command));
     log(`report: ${reportPath}`);
   }
   if (json) console.log(JSON.stringify(report, null, 2));
@@ -109,21 +121,4 @@ function printReport(r: DemoReport, outDir: string): void {
   );
   if (r.runs.some((run) => run.mode === "zk")) console.log(`\nzk batch folders (zkr verify DIR): ${outDir}`);
   console.log(`\nMeasured: ${r.provenance.measured}.\nComputed: ${r.provenance.computed}.`);
-}
-
-/** "7d", "1h", "30m", "45s" or plain seconds. */
-export function parseDuration(text: string, flag = "--window"): number {
-  const m = /^(\d+)(s|m|h|d)?$/.exec(text.trim());
-  if (m === null || m[1] === undefined) throw new CliError(`${flag}: "${text}" is not a duration (e.g. 7d, 1h, 3600)`);
-  const n = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? "s") as "s" | "m" | "h" | "d"];
-  if (n < 60) throw new CliError(`${flag} must be at least 60 s`);
-  return n;
-}
-
-
-function intFlag(value: string | undefined, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be an integer from ${min} to ${max}`);
-  return n;
 }
