@@ -41,6 +41,11 @@ template Batch(nOps, nLevels, arities) {
     signal input receiverNonce[nOps];
     signal input receiverPath[nOps][PATH_LEN];
 
+    // Rule: the rollup id is 32-bit. Signed messages pack rollupId + 2^32·nonce; a wider id would let
+    // (id, nonce) and (id + 2^32, nonce - 1) share a signature across deployments.
+    component rollupIdBits = Num2Bits(32);
+    rollupIdBits.in <== rollupId;
+
     component op[nOps];
     for (var i = 0; i < nOps; i++) {
         op[i] = Operation(nLevels, arities);

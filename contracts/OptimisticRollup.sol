@@ -238,6 +238,8 @@ contract OptimisticRollup {
 
     constructor(Config memory c) {
         require(c.capacity > 0 && c.capacity < (1 << 31) && c.genesisRoot < FIELD, "bad config");
+        // 32-bit: the signed message packs rollupId + 2^32·nonce, so a wider id would alias another's.
+        require(c.rollupId < 1 << 32, "rollupId wider than 32 bits");
         require(c.arities.length > 0 && c.arities.length <= 63, "bad arities");
         require(c.proposerBond > 0 && c.challengerBond > 0 && c.burnPpm <= 1_000_000, "bad bonds");
         require(c.challengeWindowSeconds > 0 && c.responseSeconds > 0, "bad times");

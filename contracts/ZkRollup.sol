@@ -113,6 +113,8 @@ contract ZkRollup {
         uint256 finalityBlocks_
     ) {
         require(capacity_ > 0 && indexBits_ > 0 && genesisRoot_ < FIELD, "bad config");
+        // 32-bit, as the circuit checks: the signed message packs rollupId + 2^32·nonce (no aliasing).
+        require(rollupId_ < 1 << 32, "rollupId wider than 32 bits");
         uint256 bytes_ = (40 + 2 * indexBits_ + 7) / 8;
         require(bytes_ <= 32, "record wider than a word");
         verifier = verifier_;

@@ -14,7 +14,7 @@ import type { AcceptedBatch } from "../l1/zk-rollup.ts";
 import { batchInputHash } from "../state/batch.ts";
 import { extendL1Chain, type L1Message } from "../state/transition.ts";
 import type { RecordLayout } from "../tx/layout.ts";
-import { KIND_CODE, decodeRecord } from "../tx/operation.ts";
+import { KIND_CODE, decodeRecord, isRollupId } from "../tx/operation.ts";
 import { AnvilContract, BRIDGE_SIGNATURES, eventAbi, hexToBytes, onAnvil, type AnvilContractConfig, type AnvilReceipt } from "./anvil-contract.ts";
 import { fromAddress, type EvmSession, type SentTransaction } from "./client.ts";
 import { compileSources, repoSources, requireContract, type CompileOutput } from "./compile.ts";
@@ -109,7 +109,7 @@ export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
   static async start(config: AnvilL1Config): Promise<AnvilL1> {
     const { rollupId, capacity, genesisRoot, layout } = config;
     const finalityBlocks = config.finalityBlocks ?? 0;
-    if (!Number.isSafeInteger(rollupId) || rollupId < 0) throw new EvmError("BAD_CONFIG", "rollupId must be a non-negative integer");
+    if (!isRollupId(rollupId)) throw new EvmError("BAD_CONFIG", "rollupId must be an integer in 0..2^32-1");
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new EvmError("BAD_CONFIG", "capacity must be a positive integer");
     if (!Number.isSafeInteger(finalityBlocks) || finalityBlocks < 0) throw new EvmError("BAD_CONFIG", "finalityBlocks must be ≥ 0");
     const compiled = await compileRollupContracts(config.keys, config.log);

@@ -41,7 +41,7 @@ import { verifyAccountProof } from "../state/merkle-proof.ts";
 import { BALANCE_BITS, MAX_BALANCE, packAmount } from "../tx/amount.ts";
 import { concatBytes } from "../tx/bytes.ts";
 import type { RecordLayout } from "../tx/layout.ts";
-import { MAX_L1_ADDRESS, signedMessage, type Withdraw } from "../tx/operation.ts";
+import { checkRollupId, isRollupId, MAX_L1_ADDRESS, signedMessage, type Withdraw } from "../tx/operation.ts";
 import type { DepositEntry } from "./bridge.ts";
 import { CalldataReader, encodeWord, selector } from "./calldata.ts";
 import type { L1Address, L1Chain, L1Receipt, TxContext } from "./chain.ts";
@@ -162,7 +162,7 @@ export interface BatchHook<B> {
 
 /** The message an exit claim signs: (Poseidon(tag, rollupId, index), recipient). */
 export function exitClaimMessage(rollupId: number, index: number, recipient: L1Address): readonly [bigint, bigint] {
-  return [poseidon([EXIT_CLAIM_TAG, BigInt(rollupId), BigInt(index)]), recipient];
+  return [poseidon([EXIT_CLAIM_TAG, BigInt(checkRollupId(rollupId)), BigInt(index)]), recipient];
 }
 
 interface RequestRecord extends QueuedRequest {
@@ -213,6 +213,7 @@ export abstract class ForcedExit {
     if (!Number.isSafeInteger(params.deadlineSeconds) || params.deadlineSeconds < 1) {
       throw new L1Error("BAD_CONFIG", "the forced-withdrawal deadline must be a positive whole number of seconds");
     }
+    if (!isRollupId(params.rollupId)) throw new L1Error("BAD_CONFIG", "rollupId must be an integer in 0..2^32-1");
     this.address = chain.registerContract(params.kind === "zk" ? "ForcedExit" : "OptimisticForcedExit");
     this.kind = params.kind;
     this.deadlineSeconds = params.deadlineSeconds;

@@ -48,6 +48,7 @@ import { RollupState } from "../state/rollup-state.ts";
 import { applyOperation, type AppliedOperation } from "../state/transition.ts";
 import {
   KIND_CODE,
+  isRollupId,
   MAX_BALANCE,
   NONCE_BYTES,
   bytesToBigint,
@@ -138,7 +139,7 @@ export function optimisticRollupSettings(config: OptimisticRollupConfig): Optimi
   const window = config.challengeWindowSeconds ?? DEFAULT_CHALLENGE_WINDOW_SECONDS;
   const response = config.responseSeconds ?? DEFAULT_RESPONSE_SECONDS;
   const burn = config.slashBurnFraction ?? DEFAULT_SLASH_BURN_FRACTION;
-  if (!Number.isSafeInteger(rollupId) || rollupId < 0) throw new L1Error("BAD_CONFIG", "rollupId must be a non-negative integer");
+  if (!isRollupId(rollupId)) throw new L1Error("BAD_CONFIG", "rollupId must be an integer in 0..2^32-1");
   if (!Number.isSafeInteger(capacity) || capacity < 1) throw new L1Error("BAD_CONFIG", "capacity must be a positive integer");
   if (arities.length === 0 || !arities.every((a) => a === 2 || a === 4 || a === 8)) {
     throw new L1Error("BAD_CONFIG", "arities must be a non-empty list of 2, 4 or 8");

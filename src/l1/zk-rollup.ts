@@ -7,7 +7,7 @@ import { RollupError } from "../state/errors.ts";
 import { extendL1Chain, type L1Message } from "../state/transition.ts";
 import { unpackAmount } from "../tx/amount.ts";
 import type { RecordLayout } from "../tx/layout.ts";
-import { KIND_CODE, decodeRecord, type RecordFields } from "../tx/operation.ts";
+import { KIND_CODE, decodeRecord, isRollupId, type RecordFields } from "../tx/operation.ts";
 import { Bridge, type DepositEntry, type WithdrawalEntry } from "./bridge.ts";
 import {
   decodeClaim,
@@ -101,7 +101,7 @@ export class ZkRollupContract {
   ) {
     const { rollupId, layout, capacity, vkey, genesisRoot } = config;
     const finalitySlots = config.finalitySlots ?? 0;
-    if (!Number.isSafeInteger(rollupId) || rollupId < 0) throw new L1Error("BAD_CONFIG", "rollupId must be a non-negative integer");
+    if (!isRollupId(rollupId)) throw new L1Error("BAD_CONFIG", "rollupId must be an integer in 0..2^32-1");
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new L1Error("BAD_CONFIG", "capacity must be a positive integer");
     if (!Number.isSafeInteger(finalitySlots) || finalitySlots < 0) throw new L1Error("BAD_CONFIG", "finalitySlots must be ≥ 0");
     if (genesisRoot < 0n || genesisRoot >= FIELD_MODULUS) throw new L1Error("BAD_CONFIG", "genesisRoot is not a field element");

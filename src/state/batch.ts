@@ -1,7 +1,7 @@
 import { hashChain } from "../crypto/poseidon.ts";
 import { CHUNK_BYTES } from "../tx/layout.ts";
 import { bytesToBigint, concatBytes } from "../tx/bytes.ts";
-import { encodeRecord, type Operation } from "../tx/operation.ts";
+import { checkRollupId, encodeRecord, type Operation } from "../tx/operation.ts";
 import { RollupError } from "./errors.ts";
 import type { RollupState } from "./rollup-state.ts";
 import { applyOperation, extendL1Chain, type L1Message, type RollupContext, type SlotWitness } from "./transition.ts";
@@ -132,5 +132,6 @@ export function batchInputHash(
 ): bigint {
   const chunks: bigint[] = [];
   for (let i = 0; i < records.length; i += CHUNK_BYTES) chunks.push(bytesToBigint(records.subarray(i, i + CHUNK_BYTES)));
+  checkRollupId(rollupId);
   return hashChain([BigInt(rollupId), oldRoot, newRoot, l1Acc, ...chunks]);
 }

@@ -46,6 +46,23 @@ export type OperationFields = UnsignedOperation<Transfer> | UnsignedOperation<Wi
 
 export const MAX_L1_ADDRESS = (1n << 160n) - 1n;
 
+/**
+ * Rollup ids are 32-bit: the signed message packs rollupId + 2^32·nonce, so an id of 2^32 or more would
+ * make (id, nonce) and (id + 2^32, nonce − 1) sign the same element (a signature replayed across
+ * deployments). The circuit range-checks it, and so does every constructor and this module.
+ */
+export const ROLLUP_ID_BITS = 32;
+export const MAX_ROLLUP_ID = 2 ** ROLLUP_ID_BITS - 1;
+
+export function isRollupId(id: number): boolean {
+  return Number.isSafeInteger(id) && id >= 0 && id <= MAX_ROLLUP_ID;
+}
+
+export function checkRollupId(id: number): number {
+  if (!isRollupId(id)) throw new RollupError("MALFORMED", `rollup id ${id} is not an integer in 0..2^32-1`);
+  return id;
+}
+
 /** The fields every record carries; unused ones are zero (the circuit enforces it). */
 export interface RecordFields {
   readonly kind: number;
@@ -111,6 +128,7 @@ export function signedMessage(
   layout: RecordLayout,
   rollupId: number,
 ): Message {
+  checkRollupId(rollupId);
   const record = recordValue(recordFields(op), layout);
   const m0 = record + (1n << BigInt(layout.recordBytes * 8)) * (BigInt(rollupId) + (1n << 32n) * op.nonce);
   return [m0, op.kind === "withdraw" ? op.recipient : 0n];

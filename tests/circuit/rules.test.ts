@@ -4,7 +4,8 @@ import { CircuitError } from "../../src/circuit/errors.ts";
 import { decodeR1cs, firstViolatedConstraint, readR1cs, type R1csSystem } from "../../src/circuit/r1cs.ts";
 import { calculateWitness, readSymbols } from "../../src/circuit/witness.ts";
 import { buildBatch, RollupState, type BatchInputs } from "../../src/state/index.ts";
-import type { Operation } from "../../src/tx/index.ts";
+import { bytesToBigint, CHUNK_BYTES, type Operation } from "../../src/tx/index.ts";
+import { hashChain } from "../../src/crypto/poseidon.ts";
 import { ctx, fundedState, newUser, testArtifacts, testInstance, transfer, withdraw } from "../helpers/fixtures.ts";
 
 const { circuit } = testArtifacts();
@@ -186,6 +187,25 @@ describe("every rule rejects a violating witness", () => {
   it("tampered rollup id (signature from another deployment)", async () => {
     const { alice, state } = fundedState();
     await rejects(edited(state, [transfer(alice, 0, 5, 10n, 0n)], (i) => void (i.rollupId += 1n)));
+  });
+
+  it("a rollup id of 2^32 or more: a signature for (id, nonce n) replayed on id + 2^32 at nonce n - 1", async () => {
+    const { alice, state } = fundedState();
+    // Alice's transfer at nonce 1 for this rollup; on a deployment with id + 2^32, her account is at nonce 0.
+    const signedHere = transfer(alice, 0, 5, 10n, 1n);
+    const replayId = BigInt(ctx.rollupId) + (1n << 32n);
+    const inputs = edited(state, [transfer(alice, 0, 5, 10n, 0n)], (i) => {
+      i.rollupId = replayId;
+      i.sigR8x[0] = signedHere.signature.r8x;
+      i.sigR8y[0] = signedHere.signature.r8y;
+      i.sigS[0] = signedHere.signature.s;
+    });
+    // The packed messages are the same field element: only the range check on the id tells them apart.
+    const b = buildBatch(state, [transfer(alice, 0, 5, 10n, 0n)], N, ctx);
+    const chunks: bigint[] = [];
+    for (let k = 0; k < b.records.length; k += CHUNK_BYTES) chunks.push(bytesToBigint(b.records.subarray(k, k + CHUNK_BYTES)));
+    inputs.inputHash = hashChain([replayId, b.oldRoot, b.newRoot, b.l1Acc, ...chunks]);
+    await rejects(inputs);
   });
 
   it("deposit with an altered public key, amount or target", async () => {

@@ -29,7 +29,7 @@ describe("zkr CLI", () => {
     const rows = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
     expect(rows.map((x) => x["role"])).toContain("bench");
     const test = rows.find((x) => x["name"] === "batch_n2_d2_a4");
-    expect(test).toMatchObject({ batchSize: 2, depth: 2, arities: [4, 4], accounts: 16, constraints: 16966, constraintsPerOp: 8483 });
+    expect(test).toMatchObject({ batchSize: 2, depth: 2, arities: [4, 4], accounts: 16, constraints: 16998, constraintsPerOp: 8499 });
     expect(test?.["artifacts"]).toMatch(/groth16 \(dev, INSECURE\)/);
   });
 

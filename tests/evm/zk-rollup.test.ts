@@ -3,6 +3,7 @@
  * to both, and both must accept or reject it with the same code. If anvil cannot start, beforeAll throws
  * and every test here fails with the reason (they are never skipped).
  */
+import { encodeDeployData } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIELD_MODULUS } from "../../src/crypto/index.ts";
 import { AnvilL1, ZK_ROLLUP_ABI } from "../../src/evm/anvil-l1.ts";
@@ -248,6 +249,28 @@ describe("ZkRollup.sol on anvil, beside the simulated contract (test instance, d
     expect(state.root).toBe(b3.batch.newRoot);
     expect(await evm.batch(3)).toMatchObject({ number: 3, oldRoot: b2.batch.newRoot, newRoot: b3.batch.newRoot, records: b3.batch.records });
     expect(simContract.currentRoot).toBe(await evm.currentRoot());
+  });
+});
+
+describe("rollup ids are 32-bit on both L1s (signed messages pack rollupId + 2^32·nonce)", () => {
+  it("the simulated contract, the anvil client and ZkRollup.sol's constructor refuse an id of 2^32", async () => {
+    const wide = 2 ** 32;
+    expect(() => new ZkRollupContract(new L1Chain(), { ...config(), rollupId: wide, vkey })).toThrow(expect.objectContaining({ code: "BAD_CONFIG" }));
+    await expect(AnvilL1.start({ ...config(), rollupId: wide, session })).rejects.toMatchObject({ code: "BAD_CONFIG" });
+    // The contract itself, deployed around the client's check: the constructor reverts.
+    const artifact = requireContract(evm.compiled, "ZkRollup");
+    const deployWith = (id: bigint) =>
+      session.deploy(
+        ALICE_L1,
+        encodeDeployData({
+          abi: artifact.abi,
+          bytecode: artifact.bytecode,
+          args: [evm.deployment.verifier, evm.deployment.poseidon3, evm.deployment.poseidon6, id, BigInt(testInstance.ops), BigInt(ctx.layout.indexBits), GENESIS_ROOT, 0n],
+        }),
+        "ZkRollup",
+      );
+    await expect(deployWith(BigInt(wide))).rejects.toMatchObject({ code: "RPC_FAILED" });
+    await expect(deployWith(BigInt(wide - 1))).resolves.toMatchObject({ gasUsed: expect.any(Number) });
   });
 });
 

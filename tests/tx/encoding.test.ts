@@ -1,7 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  checkRollupId,
   decodeRecord,
+  MAX_ROLLUP_ID,
+  signedMessage,
   encodeRecord,
   MAX_BALANCE,
   packAmount,
@@ -12,6 +15,7 @@ import {
 } from "../../src/tx/index.ts";
 
 const layout65k = recordLayout([4, 4, 8, 8, 8, 8]);
+const testLayout = layout65k;
 
 describe("amounts", () => {
   it("round-trips every encodable amount (property)", () => {
@@ -60,5 +64,21 @@ describe("posted records", () => {
     const layout = recordLayout([2, 2, 2]);
     expect(() => decodeRecord(new Uint8Array(5), layout)).toThrowError(expect.objectContaining({ code: "MALFORMED" }));
     expect(() => decodeRecord(new Uint8Array([0xff, 0, 0, 0, 0, 0]), layout)).toThrowError(expect.objectContaining({ code: "MALFORMED" }));
+  });
+});
+
+describe("rollup ids are 32-bit (a wider id would alias another deployment's signed messages)", () => {
+  it("the packing aliases (id, n) with (id + 2^32, n - 1), so the model refuses ids of 2^32 or more", () => {
+    const op = { kind: "transfer", from: 0, to: 5, amount: 10n, nonce: 1n } as const;
+    const m = signedMessage(op, testLayout, 7);
+    // What the message of the replayed deployment would be, by the packing formula itself.
+    const width = 1n << BigInt(testLayout.recordBytes * 8);
+    const record = m[0] - width * (7n + (1n << 32n) * 1n);
+    expect(record + width * ((7n + (1n << 32n)) + (1n << 32n) * 0n)).toBe(m[0]);
+    for (const bad of [2 ** 32, 2 ** 32 + 7, -1, 1.5, Number.MAX_SAFE_INTEGER + 1]) {
+      expect(() => signedMessage({ ...op, nonce: 0n }, testLayout, bad)).toThrow(expect.objectContaining({ code: "MALFORMED" }));
+      expect(() => checkRollupId(bad)).toThrow(expect.objectContaining({ code: "MALFORMED" }));
+    }
+    expect(signedMessage(op, testLayout, MAX_ROLLUP_ID)[0]).toBeGreaterThan(0n);
   });
 });
