@@ -1,5 +1,3 @@
-import { ArtifactError } from "../artifacts/errors.ts";
-import { RollupError } from "../state/errors.ts";
 import { circuitsCommand, CIRCUITS_HELP } from "./commands/circuits.ts";
 import { setupCommand, SETUP_HELP } from "./commands/setup.ts";
 import { verifyCommand, VERIFY_HELP } from "./commands/verify.ts";
@@ -7,11 +5,8 @@ import { demoCommand, DEMO_HELP } from "./commands/demo.ts";
 import { nodeCommand, NODE_HELP } from "./commands/node.ts";
 import { benchCommand, BENCH_HELP } from "./commands/bench.ts";
 import { walletCommand, WALLET_HELP } from "./commands/wallet.ts";
-import { BatchFolderError } from "../prover/batch-folder.ts";
-import { NodeError } from "../node/errors.ts";
 import { CliError } from "./errors.ts";
-import { InputFileError } from "../io/input-file.ts";
-import { OutputPathError } from "../io/output-path.ts";
+import { exitCodeOf } from "./exit-code.ts";
 
 /** Each command returns its exit code (or nothing for 0). */
 const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<number | void>; help: string }> = {
@@ -44,15 +39,6 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   return (await command.run(rest)) ?? 0;
-}
-
-/** Exit codes: 0 ok, 1 failed (e.g. invalid proof, failed build), 2 bad input or usage. */
-function exitCodeOf(err: unknown): number {
-  if (err instanceof CliError || err instanceof BatchFolderError || err instanceof InputFileError || err instanceof OutputPathError) return 2;
-  if (err instanceof RollupError) return 2;
-  if (err instanceof ArtifactError) return err.code === "BAD_PTAU" || err.code === "PTAU_TOO_SMALL" ? 2 : 1;
-  if (err instanceof NodeError) return ["CONFIG_MISMATCH", "KEYS_CHANGED", "DB_LOCKED"].includes(err.code) ? 2 : 1;
-  return 1;
 }
 
 main(process.argv.slice(2)).then(

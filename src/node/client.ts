@@ -20,6 +20,7 @@ import {
   type PublicKeyJson,
 } from "./codec.ts";
 import type { OperationStatus } from "./node.ts";
+import { CodedError } from "../errors.ts";
 
 export class ApiError extends Error {
   override readonly name = "ApiError";
@@ -140,22 +141,81 @@ export interface WithdrawalJson {
   readonly claimed: boolean;
 }
 
+/** How long a request may take, answer included, before the client gives up (NodeClientError TIMEOUT). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** The largest answer read (the L1's rollup data is the largest: every batch's records). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 2 ** 20;
+
+export type NodeClientErrorCode = "BAD_URL" | "TIMEOUT" | "RESPONSE_TOO_LARGE";
+
+/** The client's own failures (not the node's refusals, which are ApiError): a bad URL, no answer in time, an answer too large. */
+export class NodeClientError extends CodedError<NodeClientErrorCode> {
+  override readonly name = "NodeClientError";
+}
+
+/**
+ * A node's base URL: http: only (the node serves plain HTTP on loopback), any host, no credentials,
+ * query or fragment. Returns it without a trailing slash. Throws NodeClientError BAD_URL.
+ */
+export function parseNodeUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (e) {
+    throw new NodeClientError("BAD_URL", `"${text}" is not a URL (e.g. http://127.0.0.1:8550)`, { cause: e });
+  }
+  if (url.protocol !== "http:" || !/^http:\/\//i.test(text)) throw new NodeClientError("BAD_URL", `"${text}": the node's URL must start with http://`);
+  if (url.hostname === "") throw new NodeClientError("BAD_URL", `"${text}" names no host`);
+  if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
+    throw new NodeClientError("BAD_URL", `"${text}": the node's URL takes no credentials, query or fragment`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
+
+export interface NodeClientOptions {
+  /** Per request, answer included (default DEFAULT_REQUEST_TIMEOUT_MS). */
+  readonly timeoutMs?: number;
+  /** Default DEFAULT_MAX_RESPONSE_BYTES. */
+  readonly maxResponseBytes?: number;
+}
+
 export class NodeClient {
-  constructor(readonly url: string) {}
+  readonly url: string;
+  private readonly timeoutMs: number;
+  private readonly maxResponseBytes: number;
+
+  constructor(url: string, opts: NodeClientOptions = {}) {
+    this.url = parseNodeUrl(url);
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  }
 
   async request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
-    const init: RequestInit = { method, headers: body === undefined ? {} : { "content-type": "application/json" } };
-    if (body !== undefined) init.body = JSON.stringify(body);
+    const init = (): RequestInit => ({
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      // Covers the connection, the headers and the body: a node that never answers fails the request.
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
     let res: Response;
+    let text: string;
     try {
-      res = await fetch(`${this.url}${path}`, init);
+      try {
+        res = await fetch(`${this.url}${path}`, init());
+      } catch (err) {
+        // A kept-alive connection the node closed meanwhile: safe to send again when the request is
+        // idempotent (reads, and submissions: a resubmitted operation returns its first id).
+        if (!(err instanceof TypeError) || !(method === "GET" || path === "/operations")) throw err;
+        res = await fetch(`${this.url}${path}`, init());
+      }
+      text = await readBounded(res, this.maxResponseBytes);
     } catch (err) {
-      // A kept-alive connection the node closed meanwhile: safe to send again when the request is
-      // idempotent (reads, and submissions: a resubmitted operation returns its first id).
-      if (!(err instanceof TypeError) || !(method === "GET" || path === "/operations")) throw err;
-      res = await fetch(`${this.url}${path}`, init);
+      if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) {
+        throw new NodeClientError("TIMEOUT", `the node at ${this.url} did not answer ${method} ${path.split("?")[0] ?? path} within ${this.timeoutMs / 1000} s`, { cause: err });
+      }
+      throw err;
     }
-    const text = await res.text();
     let json: unknown;
     try {
       json = JSON.parse(text) as unknown;
@@ -163,7 +223,7 @@ export class NodeClient {
       throw new ApiError(res.status, "BAD_RESPONSE", `the node answered ${res.status} with non-JSON`);
     }
     if (!res.ok) {
-      const e = (json as { error?: { code?: string; message?: string } }).error;
+      const e = (json as { error?: { code?: string; message?: string } } | null)?.error;
       throw new ApiError(res.status, e?.code ?? "UNKNOWN", e?.message ?? `HTTP ${res.status}`);
     }
     return json as T;
@@ -268,4 +328,29 @@ export function rollupDataFromJson(j: RollupDataJson, upTo?: number): L1RollupDa
 
 export function accountOf(j: AccountJson | null): Account | undefined {
   return j === null ? undefined : accountFromJson(j);
+}
+
+/** The body of `res` as text, refusing (NodeClientError RESPONSE_TOO_LARGE) past `max` bytes. */
+async function readBounded(res: Response, max: number): Promise<string> {
+  const declared = Number(res.headers.get("content-length") ?? "0");
+  const tooLarge = () => new NodeClientError("RESPONSE_TOO_LARGE", `the node's answer is larger than ${max} bytes`);
+  if (declared > max) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  if (res.body === null) return "";
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }

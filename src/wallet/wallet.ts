@@ -9,7 +9,7 @@ import { reconstructState } from "../l1/reconstruct.ts";
 import type { Account } from "../state/account.ts";
 import type { RecordLayout } from "../tx/layout.ts";
 import { signTransfer, signWithdraw, type Withdraw } from "../tx/operation.ts";
-import { accountOf, ApiError, NodeClient, rollupDataFromJson, type OperationJsonView, type ReceiptJson, type SubmitResult } from "../node/client.ts";
+import { accountOf, ApiError, NodeClient, rollupDataFromJson, type NodeClientOptions, type OperationJsonView, type ReceiptJson, type SubmitResult } from "../node/client.ts";
 import { exitClaimMessage } from "../l1/forced-exit.ts";
 import { accountProof } from "../state/merkle-proof.ts";
 import type { OperationStatus } from "../node/node.ts";
@@ -34,8 +34,9 @@ export class Wallet {
   constructor(
     readonly key: WalletKey,
     nodeUrl: string,
+    clientOptions: NodeClientOptions = {},
   ) {
-    this.client = new NodeClient(nodeUrl);
+    this.client = new NodeClient(nodeUrl, clientOptions);
   }
 
   private async signing(): Promise<{ layout: RecordLayout; rollupId: number }> {

@@ -1,12 +1,13 @@
 import { resolve } from "node:path";
-import { ApiError } from "../../node/client.ts";
+import { ApiError, DEFAULT_REQUEST_TIMEOUT_MS, NodeClientError, parseNodeUrl } from "../../node/client.ts";
+import { MAX_BALANCE } from "../../tx/amount.ts";
 import { createKeyFile, KeyFileError, readKeyFile } from "../../wallet/keyfile.ts";
 import { Wallet, WalletError } from "../../wallet/wallet.ts";
-import { parseArgs, stringFlag, type ParsedArgs } from "../args.ts";
+import { intFlag, parseArgs, parseBigInteger, parseInteger, stringFlag, type ParsedArgs } from "../args.ts";
 import { CliError } from "../errors.ts";
 import { DEFAULT_NODE_PORT } from "./node.ts";
 
-export const WALLET_HELP = `zkr wallet COMMAND [--wallet FILE] [--node URL] [--json]
+export const WALLET_HELP = `zkr wallet COMMAND [--wallet FILE] [--node URL] [--timeout S] [--json]
   A key in a local file and the whole flow against a running \`zkr node\`:
     create [--force]                  new key (EdDSA on Baby Jubjub) in --wallet (default ./zkr-wallet.json)
     show                              L1 address and balance, L2 index, final and pending balance and nonce
@@ -19,14 +20,22 @@ export const WALLET_HELP = `zkr wallet COMMAND [--wallet FILE] [--node URL] [--j
     force-withdraw AMOUNT [--recipient 0x]  queue a forced withdrawal on L1 (censorship resistance)
     exit-mode REQUEST_ID              put the rollup in exit mode once a forced withdrawal's deadline passed
     exit-claim [--recipient 0x]       in exit mode: rebuild the state from L1 data, prove and claim the balance
-  --node URL defaults to $ZKR_NODE or http://127.0.0.1:${DEFAULT_NODE_PORT}; --wallet to $ZKR_WALLET or ./zkr-wallet.json.
-  transfer, withdraw and deposit take --wait to wait until final. Amounts are whole units (integers).`;
+  --node URL (http://HOST:PORT) defaults to $ZKR_NODE or http://127.0.0.1:${DEFAULT_NODE_PORT}; --wallet to $ZKR_WALLET or
+  ./zkr-wallet.json; --timeout the seconds a request to the node may take, 1-3600 (default ${DEFAULT_REQUEST_TIMEOUT_MS / 1000}).
+  transfer, withdraw and deposit take --wait to wait until final. Amounts are whole units (decimal integers).`;
 
 export async function walletCommand(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv, { valued: ["wallet", "node", "recipient"], boolean: ["json", "force", "watch", "wait"] });
+  const args = parseArgs(argv, { valued: ["wallet", "node", "recipient", "timeout"], boolean: ["json", "force", "watch", "wait"] });
   const [sub, ...rest] = args.positional;
   const file = resolve(stringFlag(args, "wallet") ?? process.env["ZKR_WALLET"] ?? "zkr-wallet.json");
-  const url = (stringFlag(args, "node") ?? process.env["ZKR_NODE"] ?? `http://127.0.0.1:${DEFAULT_NODE_PORT}`).replace(/\/+$/, "");
+  let url: string;
+  try {
+    url = parseNodeUrl(stringFlag(args, "node") ?? process.env["ZKR_NODE"] ?? `http://127.0.0.1:${DEFAULT_NODE_PORT}`);
+  } catch (err) {
+    if (err instanceof NodeClientError) throw new CliError(`--node: ${err.message}`);
+    throw err;
+  }
+  const timeoutMs = 1000 * intFlag(args, "timeout", 1, 3600, DEFAULT_REQUEST_TIMEOUT_MS / 1000);
   const json = args.flags.has("json");
   const print = (human: string, data: unknown) => console.log(json ? JSON.stringify(data, null, 2) : human);
   try {
@@ -40,7 +49,7 @@ export async function walletCommand(argv: readonly string[]): Promise<number> {
       });
       return 0;
     }
-    const wallet = new Wallet(readKeyFile(file), url);
+    const wallet = new Wallet(readKeyFile(file), url, { timeoutMs });
     switch (sub) {
       case "show": {
         expectArgs(rest, 0, "show");
@@ -71,7 +80,7 @@ export async function walletCommand(argv: readonly string[]): Promise<number> {
       }
       case "transfer": {
         const [to, amount] = expectArgs(rest, 2, "transfer TO_INDEX AMOUNT");
-        const r = await wallet.transfer(parseIndex(to), parseAmount(amount));
+        const r = await wallet.transfer(parseIndex(to, "TO_INDEX"), parseAmount(amount));
         print(`accepted: ${r.id} (${r.status}${r.duplicate ? ", already known" : ""})`, r);
         if (args.flags.has("wait")) await watch(wallet, r.id, json);
         return 0;
@@ -110,7 +119,7 @@ export async function walletCommand(argv: readonly string[]): Promise<number> {
       }
       case "exit-mode": {
         const [id] = expectArgs(rest, 1, "exit-mode REQUEST_ID");
-        const r = await wallet.activateExitMode(parseIndex(id));
+        const r = await wallet.activateExitMode(parseIndex(id, "REQUEST_ID"));
         print(`exit mode active from t=${r.timestamp} s; exit root = batch ${r.result?.batchNumber ?? "?"}`, r);
         return 0;
       }
@@ -128,6 +137,8 @@ export async function walletCommand(argv: readonly string[]): Promise<number> {
     if (err instanceof ApiError) throw new CliError(`node: ${err.code}: ${err.message}`);
     if (err instanceof WalletError) throw new CliError(`${err.code}: ${err.message}`);
     if (err instanceof KeyFileError) throw new CliError(err.message);
+    // No answer in time, or an answer too large: the node failed, not the input (exit 1, one line).
+    if (err instanceof NodeClientError) throw err;
     if (err instanceof TypeError && /fetch failed/.test(err.message)) throw new CliError(`no node answers at ${url} (start one with zkr node)`);
     throw err;
   }
@@ -161,13 +172,11 @@ function expectArgs(rest: readonly string[], n: number, usage: string): string[]
 }
 
 function parseAmount(s: string | undefined): bigint {
-  if (s === undefined || !/^[1-9][0-9]{0,19}$/.test(s)) throw new CliError(`amount must be a positive integer, got "${s ?? ""}"`);
-  return BigInt(s);
+  return parseBigInteger(s ?? "", "AMOUNT", 1n, MAX_BALANCE);
 }
 
-function parseIndex(s: string | undefined): number {
-  if (s === undefined || !/^[0-9]{1,9}$/.test(s)) throw new CliError(`expected a non-negative integer, got "${s ?? ""}"`);
-  return Number(s);
+function parseIndex(s: string | undefined, what: string): number {
+  return parseInteger(s ?? "", what, 0, 2 ** 32 - 1);
 }
 
 function optionalAddress(args: ParsedArgs): bigint | undefined {
