@@ -39,7 +39,8 @@ export function checkOutputFile<E extends string>(path: string, what: string, ex
   if (ext === undefined) throw new OutputPathError("BAD_EXTENSION", `${what}: ${path} must end in ${extensions.join(" or ")}`);
   const parent = dirname(resolve(path));
   const p = statOrUndefined(parent);
-  if (p === undefined || !p.isDirectory()) throw new OutputPathError("NO_PARENT", `${what}: the directory ${parent} does not exist`);
+  if (p === undefined) throw new OutputPathError("NO_PARENT", `${what}: the directory ${parent} does not exist`);
+  if (!p.isDirectory()) throw new OutputPathError("NOT_A_DIRECTORY", `${what}: ${parent} is not a directory`);
   const target = statOrUndefined(path);
   if (target !== undefined && !target.isFile()) throw new OutputPathError("NOT_A_FILE", `${what}: ${path} exists and is not a regular file`);
   requireWritable(target === undefined ? parent : path, what);
