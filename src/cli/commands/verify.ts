@@ -7,7 +7,8 @@ export const VERIFY_HELP = `zkr verify BATCH_DIR [--reexecute STATE.json] [--vke
   Checks a batch folder (proof.json, public.json, batch.json, verification_key.json): the proof
   against the verification key (the folder's own, or --vkey), the public signal against the posted
   records, L1 messages and roots, and with --reexecute the transition itself from a pre-state file.
-  Exit 0 valid, 1 invalid (with the reason), 2 bad input.`;
+  Every field of batch.json is checked first; the files read must be regular files (at most 16 MiB,
+  the --reexecute state 256 MiB). Exit 0 valid, 1 invalid (with the reason), 2 bad input.`;
 
 export async function verifyCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, { valued: ["reexecute", "vkey"], boolean: ["json"] });
