@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import "./BabyJubjubKey.sol";
+
 /// The fraud-proof side of a signature check (contracts/BabyJubjubEdDSA.sol).
 interface IBabyJubjubEdDSA {
     function unpackPoint(uint256 packedWord) external view returns (bool ok, uint256 x, uint256 y);
@@ -39,6 +41,8 @@ contract OptimisticRollup {
     error DEPOSIT_MISMATCH(uint256 operation, uint256 queued, uint256 posted);
     error BAD_AMOUNT();
     error BAD_PUBLIC_KEY();
+    error BRIDGE_FULL();
+    error TREE_FULL();
     error NO_WITHDRAWAL();
     error NOT_FINAL();
     error ALREADY_CLAIMED();
@@ -232,6 +236,9 @@ contract OptimisticRollup {
     mapping(uint256 => Batch) internal batches;
     mapping(uint256 => Dispute) internal disputes;
     mapping(uint256 => QueuedDeposit) internal deposits;
+    /// L2 keys that ever had a deposit queued (keccak of x, y), and how many: each holds one account.
+    mapping(bytes32 => bool) internal keyRegistered;
+    uint256 public accountCount;
     mapping(uint256 => mapping(uint256 => uint256)) internal withdrawals;
     /// Bond payouts the recipient refused, claimable with claimOwed.
     mapping(address => uint256) public owed;
@@ -311,8 +318,18 @@ contract OptimisticRollup {
         uint256 y = word(36);
         uint256 amount = msg.value;
         if (amount == 0 || amount > MAX_BALANCE || !encodable(amount)) revert BAD_AMOUNT();
-        if (x >= FIELD || y >= FIELD || (x == 0 && y == 0)) revert BAD_PUBLIC_KEY();
+        if (!BabyJubjubKey.isValid(x, y)) revert BAD_PUBLIC_KEY();
         uint256 br = bridge;
+        // Nothing queued may be impossible to credit on L2 (see ZkRollup.deposit): the bridge holds at
+        // most 2^64 - 1, and no more keys than the tree has leaves.
+        if ((br >> 64) + amount > MAX_BALANCE) revert BRIDGE_FULL();
+        bytes32 key = keccak256(abi.encode(x, y));
+        if (!keyRegistered[key]) {
+            uint256 registered = accountCount;
+            if (registered >= accounts) revert TREE_FULL();
+            keyRegistered[key] = true;
+            accountCount = registered + 1;
+        }
         uint256 index = uint64(br);
         deposits[index] = QueuedDeposit(x, y, amount | (block.timestamp << 64));
         bridge = (index + 1) | (((br >> 64) + amount) << 64);

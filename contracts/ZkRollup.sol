@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import "./BabyJubjubKey.sol";
+
 /// snarkjs's Groth16 verifier (`snarkjs zkey export solidityverifier`) for a circuit with one public input.
 interface IGroth16Verifier {
     function verifyProof(
@@ -49,6 +51,8 @@ contract ZkRollup {
     error INVALID_PROOF();
     error BAD_AMOUNT();
     error BAD_PUBLIC_KEY();
+    error BRIDGE_FULL();
+    error TREE_FULL();
     error NO_WITHDRAWAL();
     error NOT_FINAL();
     error ALREADY_CLAIMED();
@@ -99,6 +103,9 @@ contract ZkRollup {
     }
 
     mapping(uint256 => QueuedDeposit) internal deposits;
+    /// L2 keys that ever had a deposit queued (keccak of x, y), and how many: each holds one account.
+    mapping(bytes32 => bool) internal keyRegistered;
+    uint256 public accountCount;
     /// batch => index => recipient | amount << 160 | acceptance block << 224; PAID once paid; 0: none.
     mapping(uint256 => mapping(uint256 => uint256)) internal withdrawals;
 
@@ -134,7 +141,18 @@ contract ZkRollup {
     function deposit(uint256 x, uint256 y) external payable {
         uint256 amount = msg.value;
         if (amount == 0 || amount > MAX_BALANCE || !encodable(amount)) revert BAD_AMOUNT();
-        if (x >= FIELD || y >= FIELD || (x == 0 && y == 0)) revert BAD_PUBLIC_KEY();
+        if (!BabyJubjubKey.isValid(x, y)) revert BAD_PUBLIC_KEY();
+        // Nothing queued may be impossible to credit on L2 (it would halt the rollup): L2 balances sum to
+        // at most what the bridge holds, so a bridge of at most 2^64 - 1 keeps every account in range;
+        // one account per key, and no more keys than leaves, keeps a leaf free for every new key.
+        if (address(this).balance > MAX_BALANCE) revert BRIDGE_FULL();
+        bytes32 key = keccak256(abi.encode(x, y));
+        if (!keyRegistered[key]) {
+            uint256 accounts = accountCount;
+            if (accounts >= 1 << indexBits) revert TREE_FULL();
+            keyRegistered[key] = true;
+            accountCount = accounts + 1;
+        }
         uint256 index = queueLength;
         deposits[index] = QueuedDeposit(x, y, amount | (block.timestamp << 64));
         queueLength = index + 1;

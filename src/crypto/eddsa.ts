@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { buildEddsa, type Point } from "circomlibjs";
 import { poseidon } from "./poseidon.ts";
+import { isFieldElement } from "./field.ts";
 
 // circomlibjs's blake-hash (CommonJS) is what its EdDSA uses to derive keys and nonces.
 const createBlakeHash = createRequire(import.meta.url)("blake-hash") as (
@@ -63,9 +64,24 @@ export function sign(privateKey: Uint8Array, message: Message): Signature {
   return { r8x, r8y, s: (r + h * s) % babyJub.subOrder };
 }
 
+/**
+ * A key that can ever sign: two field elements on Baby Jubjub whose 8·A is not the identity (the
+ * circuit's verifier rejects small-order keys). Funds sent to any other key could never be spent, so
+ * the L1 refuses such deposits.
+ */
+export function isValidPublicKey(publicKey: PublicKey): boolean {
+  if (!isFieldElement(publicKey.x) || !isFieldElement(publicKey.y)) return false;
+  const a: Point = [F.e(publicKey.x), F.e(publicKey.y)];
+  if (!babyJub.inCurve(a)) return false;
+  return F.toObject(babyJub.mulPointEscalar(a, 8n)[0]) !== 0n;
+}
+
 /** The same checks as the circuit's verifier: S < l, 8·A not the identity, S·B8 = R8 + 8·h·A. */
 export function verify(publicKey: PublicKey, message: Message, signature: Signature): boolean {
   if (signature.s >= babyJub.subOrder || signature.s < 0n) return false;
+  // Words from outside are checked before they are hashed (Poseidon refuses unreduced inputs).
+  const words = [publicKey.x, publicKey.y, signature.r8x, signature.r8y, message[0], message[1]];
+  if (!words.every(isFieldElement)) return false;
   const a: Point = [F.e(publicKey.x), F.e(publicKey.y)];
   const r8: Point = [F.e(signature.r8x), F.e(signature.r8y)];
   if (!babyJub.inCurve(a) || !babyJub.inCurve(r8)) return false;

@@ -28,6 +28,8 @@ export const BRIDGE_SIGNATURES = [
   "event WithdrawalClaimed(uint256 indexed batchNumber, uint256 index, address indexed recipient, uint256 amount)",
   "error BAD_AMOUNT()",
   "error BAD_PUBLIC_KEY()",
+  "error BRIDGE_FULL()",
+  "error TREE_FULL()",
   "error NO_WITHDRAWAL()",
   "error NOT_FINAL()",
   "error ALREADY_CLAIMED()",

@@ -1,5 +1,5 @@
 import type { PublicKey } from "../crypto/eddsa.ts";
-import { isFieldElement } from "../crypto/field.ts";
+import { isValidPublicKey } from "../crypto/eddsa.ts";
 import { RollupError } from "../state/errors.ts";
 import { MAX_BALANCE, packAmount } from "../tx/amount.ts";
 import type { L1Address, L1Chain, TxContext } from "./chain.ts";
@@ -51,6 +51,8 @@ export class Bridge {
   private head = 0;
   private readonly withdrawals = new Map<number, readonly WithdrawalEntry[]>();
   private readonly claimed = new Set<string>();
+  /** L2 keys that ever had a deposit queued: each holds one account. */
+  private readonly keys = new Set<string>();
 
   constructor(
     private readonly chain: L1Chain,
@@ -63,7 +65,14 @@ export class Bridge {
      * balance in a storage slot and a claim reads and writes it.
      */
     private readonly options: { readonly balanceSlot?: boolean } = {},
+    /** Leaves of the account tree: at most this many distinct keys may ever deposit. */
+    readonly accountCapacity: number = Number.MAX_SAFE_INTEGER,
   ) {}
+
+  /** Distinct L2 keys with a deposit queued: accounts the L2 holds or will hold. */
+  get accountCount(): number {
+    return this.keys.size;
+  }
 
   /** Every deposit ever queued, consumed or not. */
   get depositQueue(): readonly DepositEntry[] {
@@ -102,8 +111,32 @@ export class Bridge {
       // A deposit no record can carry could never be consumed and would block the queue for good.
       throw new L1Revert("BAD_AMOUNT", `deposit ${amount} has no exact 38-bit record encoding`, { cause: e });
     }
-    if (!isFieldElement(publicKey.x) || !isFieldElement(publicKey.y) || (publicKey.x === 0n && publicKey.y === 0n)) {
-      throw new L1Revert("BAD_PUBLIC_KEY", "the L2 public key must be two field elements, not (0, 0)");
+    if (!isValidPublicKey(publicKey)) {
+      throw new L1Revert("BAD_PUBLIC_KEY", "the L2 public key must be a Baby Jubjub point of large order (one that can sign)");
+    }
+    // Nothing queued may be impossible to credit on L2 (a deposit the circuit cannot apply would halt
+    // the rollup), so the L1 refuses the two cases here, before any funds are locked:
+    // - the bridge holds at most 2^64 - 1: L2 balances sum to at most what the bridge holds, so no
+    //   account can pass the 64-bit balance range, whatever the deposits' order or keys;
+    // - at most one account per key, as many keys as the tree has leaves: the sequencer credits a
+    //   known key's account and gives a new key a free leaf, and there always is one.
+    if (this.lockedBalance + amount > MAX_BALANCE) {
+      throw new L1Revert("BRIDGE_FULL", `the bridge would hold ${this.lockedBalance + amount}, more than 2^64 - 1`);
+    }
+    const key = `${publicKey.x}:${publicKey.y}`;
+    const known = this.keys.has(key);
+    tx.gas.charge("storage reads", SLOAD_COLD_GAS, "key registry: SLOAD cold");
+    if (!known) {
+      if (this.keys.size >= this.accountCapacity) {
+        throw new L1Revert("TREE_FULL", `all ${this.accountCapacity} accounts are taken: a new key has no leaf`);
+      }
+      tx.gas.charge("storage writes", SSTORE_NEW_SLOT_GAS - SLOAD_COLD_GAS, "key registry: SSTORE new slot (warm)");
+      tx.gas.charge(
+        "storage writes",
+        this.keys.size === 0 ? SSTORE_NEW_SLOT_GAS : SSTORE_EXISTING_SLOT_GAS,
+        `account count: SSTORE ${this.keys.size === 0 ? "new" : "existing"} slot`,
+      );
+      tx.onSuccess(() => this.keys.add(key));
     }
     const entry: DepositEntry = {
       index: this.queue.length,

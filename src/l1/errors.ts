@@ -15,6 +15,8 @@ export type L1RevertCode =
   // the bridge
   | "BAD_AMOUNT"
   | "BAD_PUBLIC_KEY"
+  | "BRIDGE_FULL"
+  | "TREE_FULL"
   | "NO_WITHDRAWAL"
   | "NOT_FINAL"
   | "ALREADY_CLAIMED"

@@ -323,6 +323,7 @@ export class OptimisticRollupContract {
         return this.isFinal(n);
       },
       { balanceSlot: true },
+      settings.arities.reduce((n, a) => n * a, 1),
     );
     Object.assign(this, settings);
     this.burnPpm = burnPpm(settings.slashBurnFraction);

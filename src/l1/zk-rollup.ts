@@ -109,7 +109,7 @@ export class ZkRollupContract {
       throw new L1Error("BAD_CONFIG", "vkey must be a snarkjs Groth16 key with exactly one public input");
     }
     this.address = chain.registerContract("ZkRollup");
-    this.bridge = new Bridge(chain, this.address, (n) => this.isFinal(n));
+    this.bridge = new Bridge(chain, this.address, (n) => this.isFinal(n), {}, 2 ** layout.indexBits);
     this.rollupId = rollupId;
     this.layout = layout;
     this.capacity = capacity;

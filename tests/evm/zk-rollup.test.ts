@@ -125,6 +125,8 @@ describe("ZkRollup.sol on anvil, beside the simulated contract (test instance, d
       [alice.publicKey, (1n << 34n) + 1n, "BAD_AMOUNT"], // 17179869185: no exact mantissa < 2^34
       [{ x: 0n, y: 0n }, 10n, "BAD_PUBLIC_KEY"],
       [{ x: FIELD_MODULUS, y: 1n }, 10n, "BAD_PUBLIC_KEY"],
+      [{ x: 1n, y: 2n }, 10n, "BAD_PUBLIC_KEY"], // not on Baby Jubjub: no key could ever sign for it
+      [{ x: 0n, y: FIELD_MODULUS - 1n }, 10n, "BAD_PUBLIC_KEY"], // on the curve, of order 2: 8·A is the identity
     ] as const;
     for (const [key, amount, code] of cases) {
       await evm.fund(ALICE_L1, amount);

@@ -117,6 +117,9 @@ describe("bridge deposits", () => {
     expect(r.gas.map((l) => [l.item, l.gas])).toEqual([
       ["base", 21_000],
       ["calldata", r.calldata.gas],
+      ["storage reads", 2_100],
+      ["storage writes", 20_000],
+      ["storage writes", 22_100],
       ["storage writes", 3 * 22_100],
       ["storage writes", 22_100],
       ["logs", 375 + 2 * 375 + 8 * 128],
@@ -124,7 +127,9 @@ describe("bridge deposits", () => {
     expect(r.gasUsed).toBe(sumOfLines(r));
 
     const second = await rollup.deposit(ALICE, user.publicKey, 5n);
+    // A known key: one registry read, no registry write.
     expect(second.gas.filter((l) => l.item === "storage writes").map((l) => l.gas)).toEqual([3 * 22_100, 5_000]);
+    expect(second.gas.filter((l) => l.item === "storage reads").map((l) => l.gas)).toEqual([2_100]);
   });
 
   const FUNDS = 10n ** 12n;
