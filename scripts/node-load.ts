@@ -4,18 +4,14 @@
 // proof ran) and writes the figures with the machine to build/reports/node-load.json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { parseArgs, stringFlag } from "../src/cli/args.ts";
+import { intFlag, noPositionals, parseArgs, stringFlag } from "../src/cli/args.ts";
 import { findInstance, instanceByRole } from "../src/circuit/instances.ts";
 import { formatLoadReport, runLoad } from "../src/node/load.ts";
 import { BUILD_DIR } from "../src/paths.ts";
 
 const args = parseArgs(process.argv.slice(2), { valued: ["clients", "requests", "instance", "out", "slot-ms"], boolean: [] });
-const int = (name: string, fallback: number, max: number): number => {
-  const raw = stringFlag(args, name);
-  const v = raw === undefined ? fallback : Number(raw);
-  if (!Number.isSafeInteger(v) || v < 1 || v > max) throw new Error(`--${name} must be an integer in 1..${max}`);
-  return v;
-};
+const int = (name: string, fallback: number, max: number): number => intFlag(args, name, 1, max, fallback);
+noPositionals(args);
 const name = stringFlag(args, "instance");
 const instance = name === undefined ? instanceByRole("demo") : findInstance(name);
 const report = await runLoad({

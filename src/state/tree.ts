@@ -12,9 +12,12 @@ export class MerkleTree {
   private readonly empty: bigint[];
 
   constructor(arities: readonly number[]) {
+    if (!Array.isArray(arities) || arities.length === 0) throw new RollupError("MALFORMED", "a tree needs at least one level");
     for (const a of arities) {
       if (![2, 4, 8].includes(a)) throw new RollupError("MALFORMED", `tree arity must be 2, 4 or 8, got ${a}`);
     }
+    // Account indices are at most 32 bits wide (records and the circuit's index bits).
+    if (arities.reduce((bits, a) => bits + Math.log2(a), 0) > 32) throw new RollupError("MALFORMED", "a tree has at most 2^32 leaves");
     this.arities = [...arities];
     this.capacity = arities.reduce((p, a) => p * a, 1);
     this.levels = Array.from({ length: arities.length + 1 }, () => new Map<number, bigint>());

@@ -79,3 +79,14 @@ describe("the reference model rejects invalid operations with stable codes", () 
     expect(state.account(0)?.nonce).toBe(0n);
   });
 });
+
+describe("decisions the review asked for", () => {
+  it("a transfer of amount 0 is valid: it spends the nonce and moves nothing (a wallet's way to cancel a pending operation)", () => {
+    const { alice, state } = fundedState();
+    const before = state.account(0)!;
+    const b = buildBatch(state, [transfer(alice, 0, 5, 0n, 0n)], N, ctx);
+    expect(b.state.account(0)).toEqual({ ...before, nonce: before.nonce + 1n });
+    // The same signature cannot be replayed: the nonce moved.
+    rejectsWith(b.state, [transfer(alice, 0, 5, 0n, 0n)], "BAD_NONCE");
+  });
+});
