@@ -40,9 +40,9 @@
  * rejected proof costs what the contract spends up to the same check.
  */
 import type { PublicKey } from "../crypto/eddsa.ts";
-import { FIELD_MODULUS, isFieldElement } from "../crypto/field.ts";
+import { FIELD_MODULUS } from "../crypto/field.ts";
 import { poseidon } from "../crypto/poseidon.ts";
-import { leafHash } from "../state/account.ts";
+import { isCanonicalAccount, leafHash } from "../state/account.ts";
 import { RollupError } from "../state/errors.ts";
 import { RollupState } from "../state/rollup-state.ts";
 import { applyOperation, type AppliedOperation } from "../state/transition.ts";
@@ -883,7 +883,7 @@ export class OptimisticRollupContract {
       const a = w.account;
       let leaf = 0n;
       if (a !== undefined) {
-        if (!(isFieldElement(a.publicKey.x) && isFieldElement(a.publicKey.y) && isFieldElement(a.nonce) && a.balance <= MAX_BALANCE)) {
+        if (!isCanonicalAccount(a)) {
           throw new L1Revert("BAD_WITNESS", `account ${w.index}'s witness is not canonical (key and nonce below p, balance below 2^64)`);
         }
         tx.gas.charge("poseidon: witness leaves", await poseidonGas(4), "Poseidon(4) leaf hash, measured");
