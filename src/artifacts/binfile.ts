@@ -6,6 +6,7 @@
 
 import { open, rename, rm, type FileHandle } from "node:fs/promises";
 import { BinFileError } from "./errors.ts";
+import { tempPathFor } from "./files.ts";
 
 /** A section's data: `size` bytes from `offset` of the file. */
 export interface BinSection {
@@ -104,8 +105,8 @@ export function dataView(bytes: Uint8Array): DataView {
 }
 
 /**
- * Sequential writer for a binary container, writing to `<path>.tmp` and
- * renaming on `commit()` so a crash never leaves a half-written file.
+ * Sequential writer for a binary container, writing to a unique temp name beside `path`
+ * (tempPathFor) and renaming on `commit()` so a crash never leaves a half-written file.
  */
 export class BinFileWriter {
   private pos = 0;
@@ -120,7 +121,7 @@ export class BinFileWriter {
   ) {}
 
   static async create(path: string, magic: string, version: number, nSections: number): Promise<BinFileWriter> {
-    const tmpPath = `${path}.tmp`;
+    const tmpPath = tempPathFor(path);
     const fh = await open(tmpPath, "w+");
     const w = new BinFileWriter(fh, tmpPath, path);
     const head = new Uint8Array(12);

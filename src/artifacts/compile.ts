@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import { BUILD_DIR, CIRCUITS_DIR, REPO_ROOT } from "../paths.ts";
+import { guardedChild } from "./child-process.ts";
 import { ArtifactError } from "./errors.ts";
-import { contentHash, filesUnder, writeFileAtomic } from "./files.ts";
+import { cleanStaleTemps, contentHash, filesUnder, replaceTreeFiles, tempPathFor, writeFileAtomic } from "./files.ts";
 
 const require = createRequire(import.meta.url);
 const CIRCOM_CLI = require.resolve("circom2/cli.js");
@@ -85,34 +86,59 @@ export async function compileCircuit(
   }
   const key = compileKey(instance);
   const dir = circuitDir(instance);
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
+  // Leftovers of interrupted compiles (their process is gone) go first; a concurrent one's stay.
+  cleanStaleTemps(dirname(dir));
+  const tmp = tempPathFor(dir);
   mkdirSync(tmp, { recursive: true });
-  writeFileSync(join(tmp, "main.circom"), mainSource(instance));
+  try {
+    writeFileSync(join(tmp, "main.circom"), mainSource(instance));
 
-  log(`${instance.name}: compiling with circom ${CIRCOM_VERSION} (WASM) --O2 ...`);
-  const started = performance.now();
-  const output = await runCircom([join(tmp, "main.circom"), ...FLAGS, "-o", tmp, "-l", CIRCUITS_DIR, "-l", NODE_MODULES], log);
-  const compileSeconds = (performance.now() - started) / 1000;
-  const constraints = matchNumber(output, /non-linear constraints: (\d+)/) + matchNumber(output, /(?<!non-)linear constraints: (\d+)/);
-  const wires = matchNumber(output, /wires: (\d+)/);
-  const manifest: CompileManifest = {
-    key,
-    instance: instance.name,
-    constraints,
-    wires,
-    compileSeconds,
-    compiler: `circom2@${CIRCOM_VERSION}`,
-    circomlib: `circomlib@${CIRCOMLIB_VERSION}`,
-    flags: FLAGS,
-  };
-  // circom's generated witness_calculator.js is CommonJS; this repo's package.json says "module".
-  writeFileSync(join(tmp, "main_js", "package.json"), '{ "type": "commonjs" }\n');
-  writeFileAtomic(join(tmp, "compile.json"), JSON.stringify(manifest, null, 2));
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  log(`${instance.name}: compiled in ${compileSeconds.toFixed(1)} s: ${constraints} constraints, ${wires} wires`);
-  return { ...paths(dir), key, constraints, wires, compileSeconds, cached: false };
+    log(`${instance.name}: compiling with circom ${CIRCOM_VERSION} (WASM) --O2 ...`);
+    const started = performance.now();
+    const output = await runCircom([join(tmp, "main.circom"), ...FLAGS, "-o", tmp, "-l", CIRCUITS_DIR, "-l", NODE_MODULES], log);
+    const compileSeconds = (performance.now() - started) / 1000;
+    const constraints = matchNumber(output, /non-linear constraints: (\d+)/) + matchNumber(output, /(?<!non-)linear constraints: (\d+)/);
+    const wires = matchNumber(output, /wires: (\d+)/);
+    const manifest: CompileManifest = {
+      key,
+      instance: instance.name,
+      constraints,
+      wires,
+      compileSeconds,
+      compiler: `circom2@${CIRCOM_VERSION}`,
+      circomlib: `circomlib@${CIRCOMLIB_VERSION}`,
+      flags: FLAGS,
+    };
+    // circom's generated witness_calculator.js is CommonJS; this repo's package.json says "module".
+    writeFileSync(join(tmp, "main_js", "package.json"), '{ "type": "commonjs" }\n');
+    publishCompiled(tmp, dir, JSON.stringify(manifest, null, 2));
+    log(`${instance.name}: compiled in ${compileSeconds.toFixed(1)} s: ${constraints} constraints, ${wires} wires`);
+    return { ...paths(dir), key, constraints, wires, compileSeconds, cached: false };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Puts a finished build in its content-addressed folder. A new folder arrives whole (one rename, its
+ * compile.json inside). An existing one (--force, or a concurrent compile of the same key) is never
+ * removed: a running prover or setup may be reading its files. Each file is replaced by a rename
+ * instead (same key: same content), compile.json last, so no path in it is ever missing.
+ */
+function publishCompiled(tmp: string, dir: string, manifest: string): void {
+  if (!existsSync(dir)) {
+    writeFileAtomic(join(tmp, "compile.json"), manifest);
+    try {
+      renameSync(tmp, dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+      rmSync(join(tmp, "compile.json"), { force: true }); // another process published first: replace file by file
+    }
+  }
+  replaceTreeFiles(tmp, dir);
+  writeFileAtomic(join(dir, "compile.json"), manifest);
 }
 
 /**
@@ -124,12 +150,19 @@ export async function countConstraints(source: string): Promise<number> {
   const dir = join(BUILD_DIR, "parts", key.slice(0, 16));
   const cached = join(dir, "constraints.txt");
   if (existsSync(cached)) return Number(readFileSync(cached, "utf8"));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "main.circom"), `pragma circom 2.1.0;\n${source}\n`);
-  const output = await runCircom([join(dir, "main.circom"), "--r1cs", "--O2", "-o", dir, "-l", CIRCUITS_DIR, "-l", NODE_MODULES], () => {});
-  const n = matchNumber(output, /non-linear constraints: (\d+)/) + matchNumber(output, /(?<!non-)linear constraints: (\d+)/);
-  writeFileAtomic(cached, String(n));
-  return n;
+  cleanStaleTemps(dirname(dir));
+  // circom writes into its own temp folder: two runs of the same snippet never share files.
+  const tmp = tempPathFor(dir);
+  mkdirSync(tmp, { recursive: true });
+  try {
+    writeFileSync(join(tmp, "main.circom"), `pragma circom 2.1.0;\n${source}\n`);
+    const output = await runCircom([join(tmp, "main.circom"), "--r1cs", "--O2", "-o", tmp, "-l", CIRCUITS_DIR, "-l", NODE_MODULES], () => {});
+    const n = matchNumber(output, /non-linear constraints: (\d+)/) + matchNumber(output, /(?<!non-)linear constraints: (\d+)/);
+    writeFileAtomic(cached, String(n));
+    return n;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 function paths(dir: string) {
@@ -143,7 +176,9 @@ function paths(dir: string) {
 
 function runCircom(args: string[], log: Log): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CIRCOM_CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    // circom2 is a node program (WASM): guarded so that it ends with this process, even on kill -9.
+    const guard = guardedChild();
+    const child = spawn(process.execPath, [...guard.execArgv, CIRCOM_CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], env: guard.env });
     let output = "";
     const onData = (chunk: Buffer) => {
       const text = chunk.toString();

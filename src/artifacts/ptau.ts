@@ -1,6 +1,8 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { InputFileError } from "../io/input-file.ts";
 import { findBinSection, readBinTable } from "./binfile.ts";
 import { ArtifactError, BinFileError } from "./errors.ts";
+import { fdSha256 } from "./files.ts";
 
 /** BN254 base field: a ptau for this curve carries it in its header. */
 const BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -15,19 +17,59 @@ export interface PtauInfo {
 }
 
 /**
- * Checks a .ptau file's structure before snarkjs sees it (snarkjs can hang on a bad file):
- * magic, curve, section table against the file size, section sizes against the power, and the
- * first tauG1/tauG2 points being the generators. Throws ArtifactError BAD_PTAU with one clear line.
+ * Opens a user-named ptau file the way src/io/input-file.ts opens input: O_NONBLOCK, then fstat on the
+ * open descriptor, so a FIFO, a directory, a device or a /proc entry is refused at once (InputFileError,
+ * exit 2) instead of hanging or failing with a raw EISDIR. The file is large, so it is not read here.
  */
-export function inspectPtau(path: string): PtauInfo {
+export function openPtauFile(path: string): { fd: number; size: number } {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    throw new ArtifactError("BAD_PTAU", `cannot read ptau file ${path}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new InputFileError("NOT_FOUND", `ptau file not found: ${path}`, { cause: err });
+    throw new InputFileError("UNREADABLE", `ptau file ${path} cannot be opened (${code ?? "error"})`, { cause: err });
   }
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (!st.isFile() || path.startsWith("/proc/") || path.startsWith("/sys/")) {
+      throw new InputFileError("NOT_A_FILE", `ptau file ${path} is not a regular file`);
+    }
+    return { fd, size: st.size };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+/** inspectPtau plus the file's sha256 (the cache key of keys made from it), from one open descriptor. */
+export function readPtau(path: string): PtauInfo & { readonly sha256: string } {
+  const { fd, size } = openPtauFile(path);
+  try {
+    return { ...inspectPtauFd(fd, size, path), sha256: fdSha256(fd) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Checks a .ptau file's structure before snarkjs sees it (snarkjs can hang on a bad file):
+ * magic, curve, section table against the file size, section sizes against the power, and the
+ * first tauG1/tauG2 points being the generators. Throws ArtifactError BAD_PTAU with one clear line
+ * (InputFileError when the path is not a readable regular file). The points themselves are checked
+ * by proving with the keys made from them (setup.ts), not here.
+ */
+export function inspectPtau(path: string): PtauInfo {
+  const { fd, size } = openPtauFile(path);
+  try {
+    return inspectPtauFd(fd, size, path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function inspectPtauFd(fd: number, size: number, path: string): PtauInfo {
+  try {
     const read = (offset: number, length: number): Buffer => {
       if (offset + length > size) throw new ArtifactError("BAD_PTAU", `${path} is truncated`);
       const b = Buffer.alloc(length);
@@ -39,6 +81,7 @@ export function inspectPtau(path: string): PtauInfo {
 
     const header = findBinSection(table, 1);
     if (header === undefined) throw new ArtifactError("BAD_PTAU", `${path} has no header section`);
+    if (header.size < 44 || header.size > 4096) throw new ArtifactError("BAD_PTAU", `${path} is corrupt: its header has the wrong size`);
     const h = read(header.offset, header.size);
     const n8 = h.readUInt32LE(0);
     if (n8 !== 32 || leToBigint(h.subarray(4, 36)) !== BN254_Q) {
@@ -69,8 +112,6 @@ export function inspectPtau(path: string): PtauInfo {
     // The container's own checks (magic, truncation, repeated sections).
     if (err instanceof BinFileError) throw new ArtifactError("BAD_PTAU", err.message, { cause: err });
     throw err;
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ArtifactError } from "../../src/artifacts/errors.ts";
 import { inspectPtau } from "../../src/artifacts/ptau.ts";
 import { snarkjsCli } from "../../src/artifacts/snarkjs-cli.ts";
+import { InputFileError } from "../../src/io/input-file.ts";
 import { thrownCode } from "../helpers/errors.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "zkr-ptau-"));
@@ -32,7 +33,7 @@ describe("powers-of-tau files are checked before snarkjs reads them", () => {
   });
 
   it("rejects a missing file, another format, a truncated or padded file", () => {
-    expect(codeOf(() => inspectPtau(join(dir, "missing.ptau")))).toBe("BAD_PTAU");
+    expect(thrownCode(InputFileError, () => inspectPtau(join(dir, "missing.ptau")))).toBe("NOT_FOUND");
     expect(codeOf(() => inspectPtau(badPtau(() => Buffer.from("not a ptau file at all"))))).toBe("BAD_PTAU");
     expect(codeOf(() => inspectPtau(badPtau((b) => b.subarray(0, b.length - 100))))).toBe("BAD_PTAU");
     expect(codeOf(() => inspectPtau(badPtau((b) => Buffer.concat([b, Buffer.alloc(64)]))))).toBe("BAD_PTAU");

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { inspectPtau } from "../../artifacts/ptau.ts";
 import { PROTOCOLS, setupInstance, type Protocol } from "../../artifacts/setup.ts";
 import { findInstance, instanceByRole, type CircuitInstance } from "../../circuit/instances.ts";
 import { shutdownProver } from "../../prover/prove.ts";
@@ -11,14 +11,18 @@ export const SETUP_HELP = `zkr setup [INSTANCE...] [--protocol groth16|plonk|ffl
   Without --ptau the keys come from a DEVELOPMENT setup whose toxic waste this process knew:
   fine for benchmarks and demos, INSECURE for anything of value.
   --ptau FILE uses a powers-of-tau file from a real ceremony (prepared for phase 2) through
-  snarkjs's standard path (zkey new, then one local phase-2 contribution for Groth16).`;
+  snarkjs's standard path (zkey new, then one local phase-2 contribution for Groth16).
+  New keys must prove and verify a batch before they are kept (a corrupt ptau: exit 2, nothing kept).
+  Each setup writes a new key version under build/<instance>/keys/; --force never replaces the keys
+  a node's data directory pinned, so a running node keeps proving.`;
 
 export async function setupCommand(argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv, { valued: ["protocol", "ptau"], boolean: ["force"] });
   const protocol = (stringFlag(args, "protocol") ?? "groth16") as Protocol;
   if (!PROTOCOLS.includes(protocol)) throw new CliError(`--protocol must be one of ${PROTOCOLS.join(", ")}`);
   const ptau = stringFlag(args, "ptau");
-  if (ptau !== undefined && !existsSync(ptau)) throw new CliError(`ptau file not found: ${ptau}`);
+  // A missing file, a FIFO, a directory or a malformed ptau: one line, exit 2, before any compile.
+  if (ptau !== undefined) inspectPtau(ptau);
   const instances: CircuitInstance[] =
     args.positional.length > 0 ? args.positional.map(findInstance) : [instanceByRole("test"), instanceByRole("demo")];
   try {
@@ -32,6 +36,7 @@ export async function setupCommand(argv: readonly string[]): Promise<void> {
       console.log(`${instance.name}: ${protocol} ${s.cached ? "(cached)" : ""}`.trimEnd());
       console.log(`  zkey  ${s.zkey}`);
       console.log(`  vkey  ${s.vkey}`);
+      console.log(`  version  ${s.version}`);
       if (s.manifest.insecure) console.log(`  WARNING: ${s.manifest.warning ?? "insecure keys"}`);
     }
   } finally {
