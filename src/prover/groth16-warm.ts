@@ -13,14 +13,16 @@
 //   - the three FFT pipelines and the five multi-exponentiations are queued together, so the worker
 //     threads never wait for the main thread between steps;
 //   - optionally (msm: "native") the five multi-exponentiations run in native code (native/msm.c, 64-bit
-//     limbs on all cores) instead of ffjavascript's wasm: they are ~85 % of a proof.
+//     limbs on all cores) instead of ffjavascript's wasm: they are ~85 % of a proof; and so does the QAP
+//     step (native/fft.c: A·w, B·w, C, the six FFTs with twiddles precomputed once per zkey, and A·B − C,
+//     on all cores), whose results are byte-equal to ffjavascript's (tests/prover/native-fft.test.ts).
 // Randomisation (r, s) is fresh for every proof, as in snarkjs.
 
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { buildBn128, type BnCurve, type PointBuffer, type WorkerCommand } from "ffjavascript";
 import { binSection, dataView, parseBinFile } from "../artifacts/binfile.ts";
-import { loadNativeMsm, type NativeMsm } from "./native-msm.ts";
+import { loadNativeMsm, type NativeAddon, type NativeFftDomain } from "./native-msm.ts";
 
 const N8 = 32;
 const G1_AFFINE = 64;
@@ -38,12 +40,26 @@ export interface Groth16Proof {
 
 /** Where one proof's time went (seconds). */
 export interface ProveBreakdown {
-  /** A·w, B·w, C = A∘B on the domain (qap_buildABC). */
+  /** A·w, B·w, C = A∘B on the domain (qap_buildABC, or native/fft.c). */
   abc: number;
   /** 3 inverse FFTs, 3 coset FFTs and the join into H's scalars. */
   fft: number;
   /** The five multi-exponentiations (A, B1, B2 in G2, C, H) and the final combination. */
   msm: number;
+  /**
+   * Each multi-exponentiation: with the native addon they run one after another (each on all cores), so
+   * these are their own times and add up to about msm; with the wasm they run together on the curve's
+   * workers, so these are the times from the common start until each one finished.
+   */
+  msms?: { a: number; b1: number; b2: number; c: number; h: number };
+  /** Which code did the QAP step (A·w, B·w, C and the FFTs). */
+  qapEngine?: "native" | "wasm";
+}
+
+/** How the warm prover computes: the multi-exponentiations, and the QAP step (defaults to the MSM's choice). */
+export interface WarmProverOptions {
+  readonly msm?: "wasm" | "native";
+  readonly qap?: "wasm" | "native";
 }
 
 interface Msm {
@@ -74,16 +90,24 @@ export class WarmGroth16Prover {
     private readonly msmB2: Msm,
     private readonly msmC: Msm,
     private readonly basesH: Uint8Array,
-    private readonly native: NativeMsm | undefined,
+    private readonly native: NativeAddon | undefined,
+    private readonly nativeQap: { readonly addon: NativeAddon; readonly domain: NativeFftDomain } | undefined,
   ) {}
+
+  /** Which code computes the QAP step (H's scalars). */
+  get qapEngine(): "native" | "wasm" {
+    return this.nativeQap === undefined ? "wasm" : "native";
+  }
 
   /**
    * Reads and prepares a Groth16 .zkey (snarkjs layout). Uses the shared bn128 curve and its worker threads;
    * with msm "native" the multi-exponentiations use the compiled addon (built on first use; throws
    * NATIVE_MSM_UNAVAILABLE with the reason when this machine cannot build it).
    */
-  static async load(zkeyPath: string, options: { readonly msm?: "wasm" | "native" } = {}): Promise<WarmGroth16Prover> {
-    const native = options.msm === "native" ? loadNativeMsm((m) => process.stderr.write(`${m}\n`)) : undefined;
+  static async load(zkeyPath: string, options: WarmProverOptions = {}): Promise<WarmGroth16Prover> {
+    const qap = options.qap ?? options.msm ?? "wasm";
+    const addon = options.msm === "native" || qap === "native" ? loadNativeMsm((m) => process.stderr.write(`${m}\n`)) : undefined;
+    const native = options.msm === "native" ? addon : undefined;
     const bytes = await readFile(zkeyPath);
     const zkey = parseBinFile(bytes, "zkey", zkeyPath);
     if (dataView(binSection(zkey, 1)).getUint32(0, true) !== 1) throw new Error(`${zkeyPath} is not a Groth16 zkey`);
@@ -116,7 +140,17 @@ export class WarmGroth16Prover {
     const delta1 = g1();
     const delta2 = g2();
 
-    const abcParts = partitionCoefficients(binSection(zkey, 4), domainSize, 2 * curve.tm.concurrency);
+    let nativeQap: { addon: NativeAddon; domain: NativeFftDomain } | undefined;
+    let abcParts: AbcPart[] = [];
+    if (qap === "native" && addon !== undefined) {
+      // Twiddles, coset factors and the coefficients split per thread: once per zkey.
+      const power = Math.log2(domainSize);
+      const domain = addon.fftDomain(power, curve.Fr.w[power] as Uint8Array, cosetGenerator(curve, power), availableParallelism());
+      addon.qapCoefficients(domain, binSection(zkey, 4), nVars);
+      nativeQap = { addon, domain };
+    } else {
+      abcParts = partitionCoefficients(binSection(zkey, 4), domainSize, 2 * curve.tm.concurrency);
+    }
     return new WarmGroth16Prover(
       curve,
       nVars,
@@ -131,6 +165,7 @@ export class WarmGroth16Prover {
       // A copy that owns its memory: a view into the whole file would be cloned whole into every worker task.
       new Uint8Array(binSection(zkey, 9)),
       native,
+      nativeQap,
     );
   }
 
@@ -141,30 +176,28 @@ export class WarmGroth16Prover {
     const witness = witnessValues(wtns, this.nVars);
 
     const t0 = performance.now();
-    const [a, b, c] = await this.buildAbc(witness);
-    const t1 = performance.now();
-    // H's scalars: the A·B − C quotient evaluated on the odd coset (snarkjs's "Podd").
-    const power = Math.log2(this.domainSize);
-    const inc = power === Fr.s ? Fr.shift : (Fr.w[power + 1] as Uint8Array);
-    const toCoset = async (evals: Uint8Array) => Fr.fft(await Fr.batchApplyKey(await Fr.ifft(evals), Fr.e(1), inc));
-    const [aOdd, bOdd, cOdd] = await Promise.all([toCoset(a), toCoset(b), toCoset(c)]);
-    const hScalars = await this.joinAbc(aOdd, bOdd, cOdd);
+    const { scalars: hScalars, abcSeconds } = await this.quotientOf(witness);
     const t2 = performance.now();
 
+    const timed = async (f: () => Promise<PointBuffer>) => {
+      const ts = performance.now();
+      const point = await f();
+      return { point, seconds: (performance.now() - ts) / 1000 };
+    };
     const [pa, pb1, pb2, pc, ph] = await Promise.all([
-      this.msm(this.msmA, witness),
-      this.msm(this.msmB1, witness),
-      this.msm(this.msmB2, witness),
-      this.msm(this.msmC, witness),
-      this.multiExp("G1", this.basesH, hScalars),
+      timed(() => this.msm(this.msmA, witness)),
+      timed(() => this.msm(this.msmB1, witness)),
+      timed(() => this.msm(this.msmB2, witness)),
+      timed(() => this.msm(this.msmC, witness)),
+      timed(() => this.multiExp("G1", this.basesH, hScalars)),
     ]);
     const r = Fr.random();
     const s = Fr.random();
     const { alpha1, beta1, beta2, delta1, delta2 } = this.points;
-    const piA = G1.add(G1.add(pa, alpha1), G1.timesFr(delta1, r));
-    const piB = G2.add(G2.add(pb2, beta2), G2.timesFr(delta2, s));
-    const b1 = G1.add(G1.add(pb1, beta1), G1.timesFr(delta1, s));
-    let piC = G1.add(pc, ph);
+    const piA = G1.add(G1.add(pa.point, alpha1), G1.timesFr(delta1, r));
+    const piB = G2.add(G2.add(pb2.point, beta2), G2.timesFr(delta2, s));
+    const b1 = G1.add(G1.add(pb1.point, beta1), G1.timesFr(delta1, s));
+    let piC = G1.add(pc.point, ph.point);
     piC = G1.add(piC, G1.timesFr(piA, s));
     piC = G1.add(piC, G1.timesFr(b1, r));
     piC = G1.add(piC, G1.timesFr(delta1, Fr.neg(Fr.mul(r, s))));
@@ -180,7 +213,42 @@ export class WarmGroth16Prover {
       protocol: "groth16",
       curve: "bn128",
     };
-    return { proof, publicSignals, breakdown: { abc: (t1 - t0) / 1000, fft: (t2 - t1) / 1000, msm: (t3 - t2) / 1000 } };
+    const breakdown: ProveBreakdown = {
+      abc: abcSeconds,
+      fft: (t2 - t0) / 1000 - abcSeconds,
+      msm: (t3 - t2) / 1000,
+      msms: { a: pa.seconds, b1: pb1.seconds, b2: pb2.seconds, c: pc.seconds, h: ph.seconds },
+      qapEngine: this.qapEngine,
+    };
+    return { proof, publicSignals, breakdown };
+  }
+
+  /**
+   * H's scalars (standard form, one per domain point) from a .wtns witness: the quotient (A·B − C)/Z
+   * evaluated on the odd coset, as snarkjs computes it. For tests: the same with either engine.
+   */
+  async quotient(wtns: Uint8Array, via: "native" | "wasm" = this.qapEngine): Promise<Uint8Array> {
+    return (await this.quotientOf(witnessValues(wtns, this.nVars), via)).scalars;
+  }
+
+  private async quotientOf(witness: Uint8Array, via: "native" | "wasm" = this.qapEngine): Promise<{ scalars: Uint8Array; abcSeconds: number }> {
+    if (via === "native") {
+      if (this.nativeQap === undefined) throw new Error("this prover was loaded without the native QAP step");
+      const times = new Float64Array(2);
+      const scalars = this.nativeQap.addon.qap(this.nativeQap.domain, witness, times);
+      return { scalars, abcSeconds: times[0] ?? 0 };
+    }
+    if (this.abcParts.length === 0) throw new Error("this prover was loaded with the native QAP step only");
+    const { Fr } = this.curve;
+    const t0 = performance.now();
+    const [a, b, c] = await this.buildAbc(witness);
+    const t1 = performance.now();
+    // H's scalars: the A·B − C quotient evaluated on the odd coset (snarkjs's "Podd").
+    const power = Math.log2(this.domainSize);
+    const inc = cosetGenerator(this.curve, power);
+    const toCoset = async (evals: Uint8Array) => Fr.fft(await Fr.batchApplyKey(await Fr.ifft(evals), Fr.e(1), inc));
+    const [aOdd, bOdd, cOdd] = await Promise.all([toCoset(a), toCoset(b), toCoset(c)]);
+    return { scalars: await this.joinAbc(aOdd, bOdd, cOdd), abcSeconds: (t1 - t0) / 1000 };
   }
 
   /** A·w and B·w on the evaluation domain (Montgomery form) and C = A∘B, one task per row range. */
@@ -273,6 +341,12 @@ export class WarmGroth16Prover {
     point.set(G.F.one, affine.length);
     return point;
   }
+}
+
+/** The generator of H's coset for a domain of 2^power points: a 2^(power+1)-th root of unity (snarkjs's choice). */
+function cosetGenerator(curve: BnCurve, power: number): Uint8Array {
+  const { Fr } = curve;
+  return power === Fr.s ? Fr.shift : (Fr.w[power + 1] as Uint8Array);
 }
 
 /** The witness values (32-byte little-endian, standard form) of a .wtns file. */

@@ -20,104 +20,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include "field.h"
 
-typedef uint64_t u64;
-typedef unsigned __int128 u128;
-
-// ---------------------------------------------------------------- Fq, Montgomery form, 4 x 64-bit limbs
-typedef struct { u64 v[4]; } fq;
-
-static const u64 Q[4] = {0x3c208c16d87cfd47ULL, 0x97816a916871ca8dULL, 0xb85045b68181585dULL, 0x30644e72e131a029ULL};
-static const u64 QINV = 0x87d20782e4866389ULL; // -q^-1 mod 2^64
-static const fq FQ_ONE = {{0xd35d438dc58f0d9dULL, 0x0a78eb28f5c70b3dULL, 0x666ea36f7879462cULL, 0x0e0a77c19a07df2fULL}}; // R mod q
-
-static inline int fq_is_zero(const fq *a) { return (a->v[0] | a->v[1] | a->v[2] | a->v[3]) == 0; }
-static inline int fq_eq(const fq *a, const fq *b) {
-  return ((a->v[0] ^ b->v[0]) | (a->v[1] ^ b->v[1]) | (a->v[2] ^ b->v[2]) | (a->v[3] ^ b->v[3])) == 0;
-}
-
-// r = a - q if a >= q (a < 2q).
-static inline void fq_reduce_once(fq *r, const u64 t[4]) {
-  u64 s[4];
-  u128 borrow = 0;
-  for (int i = 0; i < 4; i++) {
-    u128 d = (u128)t[i] - Q[i] - borrow;
-    s[i] = (u64)d;
-    borrow = (d >> 64) & 1;
-  }
-  if (borrow) memcpy(r->v, t, 32);
-  else memcpy(r->v, s, 32);
-}
-
-static inline void fq_add(fq *r, const fq *a, const fq *b) {
-  u64 t[4];
-  u128 c = 0;
-  for (int i = 0; i < 4; i++) {
-    c = (u128)a->v[i] + b->v[i] + (c >> 64);
-    t[i] = (u64)c;
-  }
-  // q < 2^254, so a + b < 2^255 never carries out of four limbs.
-  fq_reduce_once(r, t);
-}
-
-static inline void fq_sub(fq *r, const fq *a, const fq *b) {
-  u64 t[4];
-  u128 borrow = 0;
-  for (int i = 0; i < 4; i++) {
-    u128 d = (u128)a->v[i] - b->v[i] - borrow;
-    t[i] = (u64)d;
-    borrow = (d >> 64) & 1;
-  }
-  if (borrow) {
-    u128 c = 0;
-    for (int i = 0; i < 4; i++) {
-      c = (u128)t[i] + Q[i] + (c >> 64);
-      t[i] = (u64)c;
-    }
-  }
-  memcpy(r->v, t, 32);
-}
-
-static inline void fq_dbl(fq *r, const fq *a) { fq_add(r, a, a); }
-
-// Montgomery product a*b/R mod q (CIOS).
-static inline void fq_mul(fq *r, const fq *a, const fq *b) {
-  u64 t[6] = {0, 0, 0, 0, 0, 0};
-  for (int i = 0; i < 4; i++) {
-    u128 c = 0;
-    for (int j = 0; j < 4; j++) {
-      c = (u128)a->v[j] * b->v[i] + t[j] + (u64)(c >> 64);
-      t[j] = (u64)c;
-    }
-    u128 s = (u128)t[4] + (u64)(c >> 64);
-    t[4] = (u64)s;
-    t[5] = (u64)(s >> 64);
-    u64 m = t[0] * QINV;
-    c = (u128)m * Q[0] + t[0];
-    for (int j = 1; j < 4; j++) {
-      c = (u128)m * Q[j] + t[j] + (u64)(c >> 64);
-      t[j - 1] = (u64)c;
-    }
-    s = (u128)t[4] + (u64)(c >> 64);
-    t[3] = (u64)s;
-    t[4] = t[5] + (u64)(s >> 64);
-  }
-  fq_reduce_once(r, t);
-}
-
-static inline void fq_sqr(fq *r, const fq *a) { fq_mul(r, a, a); }
-
-static void fq_inv(fq *r, const fq *a) {
-  // a^(q-2) by square-and-multiply over the bits of q - 2.
-  u64 e[4] = {Q[0] - 2, Q[1], Q[2], Q[3]};
-  fq acc = FQ_ONE, base = *a;
-  for (int i = 0; i < 256; i++) {
-    if ((e[i / 64] >> (i % 64)) & 1) fq_mul(&acc, &acc, &base);
-    fq_sqr(&base, &base);
-  }
-  *r = acc;
-}
+// ---------------------------------------------------------------- Fq, Montgomery form, 4 x 64-bit limbs (field.h)
+DEFINE_FIELD(fq, 0x3c208c16d87cfd47ULL, 0x97816a916871ca8dULL, 0xb85045b68181585dULL, 0x30644e72e131a029ULL,
+             0x87d20782e4866389ULL, // -q^-1 mod 2^64
+             0xd35d438dc58f0d9dULL, 0x0a78eb28f5c70b3dULL, 0x666ea36f7879462cULL, 0x0e0a77c19a07df2fULL) // R mod q
 
 // ---------------------------------------------------------------- Fq2 = Fq[u] / (u^2 + 1)
 typedef struct { fq c0, c1; } fq2;
@@ -274,7 +184,6 @@ static void fq2_inv(fq2 *r, const fq2 *a) {
   }
 
 static const fq2 FQ2_ONE = {{{0xd35d438dc58f0d9dULL, 0x0a78eb28f5c70b3dULL, 0x666ea36f7879462cULL, 0x0e0a77c19a07df2fULL}}, {{0, 0, 0, 0}}};
-#define fq_ONE FQ_ONE
 #define fq2_ONE FQ2_ONE
 DEFINE_CURVE(g1, fq)
 DEFINE_CURVE(g2, fq2)
@@ -445,7 +354,7 @@ static inline u64 digit(const uint8_t *scalar, int bit, int c) {
 DEFINE_MSM(g1, fq)
 DEFINE_MSM(g2, fq2)
 
-// ---------------------------------------------------------------- Node-API: msm(group, bases, scalars, threads)
+// ---------------------------------------------------------------- Node-API: msm(group, bases, scalars, threads) (registered in addon.c)
 static napi_value fail(napi_env env, const char *msg) {
   napi_throw_error(env, "NATIVE_MSM", msg);
   return NULL;
@@ -480,11 +389,4 @@ static napi_value msm(napi_env env, napi_callback_info info) {
   int err = group == 1 ? g1_msm(out, bases, scalars, n, threads) : g2_msm(out, bases, scalars, n, threads);
   if (err) return fail(env, "out of memory");
   return result;
-}
-
-NAPI_MODULE_INIT() {
-  napi_value fn;
-  if (napi_create_function(env, "msm", NAPI_AUTO_LENGTH, msm, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "msm", fn) != napi_ok) return NULL;
-  return exports;
 }
