@@ -21,6 +21,7 @@ export type NodeErrorCode =
   | "SHUTTING_DOWN"
   | "FAUCET_DISABLED"
   // start-up and storage
+  | "BAD_DATA_DIR"
   | "CONFIG_MISMATCH"
   | "KEYS_CHANGED"
   | "DB_LOCKED"
@@ -47,6 +48,7 @@ export const HTTP_STATUS: Readonly<Record<NodeErrorCode, number>> = {
   MEMPOOL_FULL: 503,
   SHUTTING_DOWN: 503,
   FAUCET_DISABLED: 403,
+  BAD_DATA_DIR: 500,
   CONFIG_MISMATCH: 500,
   KEYS_CHANGED: 500,
   DB_LOCKED: 500,

@@ -1,5 +1,5 @@
-export { RollupNode, SEQUENCER_ADDRESS, DEFAULT_GENESIS, type NodeOptions, type GenesisParams, type OperationStatus, type OperationView, type BatchView, type AccountView } from "./node.ts";
-export { startNode, nodeKeys, type RunningNode, type RunOptions } from "./run.ts";
+export { RollupNode, SEQUENCER_ADDRESS, DEFAULT_GENESIS, type NodeOptions, type NodeKeys, type KeyResolver, type GenesisParams, type OperationStatus, type OperationView, type BatchView, type AccountView } from "./node.ts";
+export { startNode, nodeKeys, nodeKeyResolver, type RunningNode, type RunOptions } from "./run.ts";
 export { startApi, DEFAULT_MAX_BODY_BYTES, type RunningApi } from "./api.ts";
 export { NodeClient, ApiError, rollupDataFromJson, type HealthJson, type BatchJson, type RollupDataJson } from "./client.ts";
 export { NodeError, HTTP_STATUS, type NodeErrorCode } from "./errors.ts";

@@ -13,9 +13,10 @@
  * - submit: the L1 transaction is logged before it runs (l1-host.ts); on start the L1 is replayed and
  *           is the truth: batches it accepted are marked accepted, the next one is submitted again.
  */
-import { existsSync } from "node:fs";
+import { existsSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { JsonObject } from "snarkjs";
+import { cleanStaleTemps, tempPathFor } from "../artifacts/files.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import type { PublicKey } from "../crypto/eddsa.ts";
 import { wordsToProof } from "../l1/calldata.ts";
@@ -63,10 +64,26 @@ export interface GenesisParams {
 
 export const DEFAULT_GENESIS: GenesisParams = { rollupId: 1, slotSeconds: 12, finalitySlots: 2, forcedDeadlineSeconds: 240 };
 
+/** The keys a node proves with. */
+export interface NodeKeys {
+  readonly zkey: string;
+  readonly wasm: string;
+  readonly vkey: JsonObject;
+  readonly insecure: boolean;
+  /**
+   * The key version they are (src/artifacts/setup.ts keyVersion): recorded in the data directory at
+   * genesis, which from then on loads exactly that version, whatever `zkr setup --force` made since.
+   */
+  readonly version?: string;
+}
+
+/** Chooses the keys once the data directory is open: the version it pinned, or (none yet) the current one. */
+export type KeyResolver = (pinnedVersion: string | undefined) => Promise<NodeKeys>;
+
 export interface NodeOptions {
   readonly dataDir: string;
   readonly instance: CircuitInstance;
-  readonly keys: { readonly zkey: string; readonly wasm: string; readonly vkey: JsonObject; readonly insecure: boolean };
+  readonly keys: NodeKeys | KeyResolver;
   /** Only the ones given; the rest come from the data directory or DEFAULT_GENESIS. */
   readonly genesis?: Partial<GenesisParams>;
   /** Wall milliseconds per L1 slot; 0: the clock moves only through tick() (tests). */
@@ -92,6 +109,8 @@ export interface Meta extends GenesisParams {
   readonly genesisRoot: string;
   readonly vkey: JsonObject;
   readonly insecureKeys: boolean;
+  /** The key version this rollup proves with (absent: created before versions, or keys given by path). */
+  readonly keysVersion?: string;
   readonly createdAt: string;
 }
 
@@ -181,6 +200,8 @@ export class RollupNode {
   private ticker: NodeJS.Timeout | undefined;
   private finalCache: { batch: number; state: RollupState } | undefined;
   private readonly forcedHandled = new Set<number>();
+  /** Proven batches whose folder is not written yet, with the wall time of the last try. */
+  private readonly folderFailed = new Map<number, number>();
   private readonly forcedDismissTried = new Map<number, number>();
   private readonly startedWallMs = Date.now();
   /** Wall-clock intervals of proofs, for the load report (admissions during a proof). */
@@ -191,6 +212,8 @@ export class RollupNode {
     readonly l1: L1Host,
     readonly meta: Meta,
     private readonly opts: NodeOptions,
+    /** The keys resolved for this data directory (its pinned version): the prover uses only these. */
+    readonly keys: NodeKeys,
     genesis: RollupState,
   ) {
     this.capacity = meta.capacity;
@@ -206,17 +229,19 @@ export class RollupNode {
     const store = await NodeStore.open(opts.dataDir);
     try {
       const genesisState = new RollupState(opts.instance.arities);
-      const meta = await loadMeta(store, opts, genesisState.root);
+      const pinned = (await store.get<Meta>(META_KEY))?.keysVersion;
+      const keys = typeof opts.keys === "function" ? await opts.keys(pinned) : opts.keys;
+      const meta = await loadMeta(store, opts, keys, genesisState.root);
       const params = l1ParamsOf(meta, opts.instance);
       const t0 = performance.now();
       const l1 = await L1Host.open(store, params);
-      const node = new RollupNode(store, l1, meta, opts, genesisState);
+      const node = new RollupNode(store, l1, meta, opts, keys, genesisState);
       await node.recover();
       node.log(
         `recovered in ${((performance.now() - t0) / 1000).toFixed(1)} s: L1 t=${l1.now} s, ${node.batches.length} batches ` +
           `(${l1.zk.batchCount} on L1), ${node.mempool.size} pending operations`,
       );
-      node.prover = new Prover({ zkey: opts.keys.zkey, wasm: opts.keys.wasm });
+      node.prover = new Prover({ zkey: keys.zkey, wasm: keys.wasm });
       await warmL1(meta.vkey);
       node.startTicker();
       node.kick();
@@ -275,13 +300,14 @@ export class RollupNode {
       this.mempool.restore({ id, op: operationFromJson(r.op), seq: r.seq, admittedAt: r.admittedAt, durable: true });
     }
 
-    // Batches not yet on L1: rebuild their inputs (same roots) for proving, and a proven batch's folder
-    // if the crash came between storing the proof and writing the folder.
-    for (let n = zk.batchCount + 1; n <= last; n++) {
-      const built = await this.rebuild(n);
-      this.built.set(n, built);
-      const b = this.batches[n - 1];
-      if (b?.folder !== undefined && !existsSync(join(b.folder, "proof.json"))) this.writeFolder(b, built);
+    // Batches not yet on L1: rebuild their inputs (same roots) for proving.
+    for (let n = zk.batchCount + 1; n <= last; n++) this.built.set(n, await this.rebuild(n));
+    // Temp folders of batch folders a killed node was writing.
+    cleanStaleTemps(join(this.store.dir, "batches"));
+    // Proven batches without their folder (the crash or a write failure came between storing the proof
+    // and writing it; or it was deleted): written again by the pipeline.
+    for (const b of this.batches) {
+      if (b.proof !== undefined && (b.folder === undefined || !existsSync(join(b.folder, "proof.json")))) this.folderFailed.set(b.number, 0);
     }
   }
 
@@ -378,6 +404,7 @@ export class RollupNode {
   private async step(): Promise<void> {
     if (this.stopped || this.haltedBy !== undefined || this.l1.forced.exitMode !== undefined) return;
     await this.serveForcedWithdrawals();
+    await this.exportMissingFolders();
     const onL1 = this.l1.zk.batchCount;
     // Submit the next batch once proven (in order: the L1 checks the proof against its current root).
     const next = this.batches[onL1];
@@ -404,7 +431,7 @@ export class RollupNode {
       const e = err instanceof Error ? err : new Error(String(err));
       if (/prover (process exited|is closed)/.test(e.message)) {
         this.log(`the prover process ended (${e.message}); starting a new one`);
-        this.prover = new Prover({ zkey: this.opts.keys.zkey, wasm: this.opts.keys.wasm });
+        this.prover = new Prover({ zkey: this.keys.zkey, wasm: this.keys.wasm });
         this.kick();
         return;
       }
@@ -490,37 +517,82 @@ export class RollupNode {
       this.provingIntervals.push({ batch: number, startMs, endMs });
       const b = this.batches[number - 1];
       if (b === undefined) throw new NodeError("STORE_CORRUPT", `batch ${number} vanished`);
-      const folder = join(this.store.dir, "batches", `batch-${String(number).padStart(4, "0")}`);
       const updated: BatchRecord = {
         ...b,
         proof: proved.proof,
         publicSignals: proved.publicSignals,
         provedAt: this.l1.now,
         prove: { witnessSeconds: proved.witnessSeconds, proveSeconds: proved.proveSeconds, wallStartMs: startMs, wallEndMs: endMs },
-        folder,
       };
       await this.store.write([{ type: "put", key: batchKey(number), value: updated }]);
       this.batches[number - 1] = updated;
-      this.writeFolder(updated, built);
       this.log(`batch ${number} proven in ${(proved.witnessSeconds + proved.proveSeconds).toFixed(1)} s (L1 t=${updated.provedAt} s)`);
+      // The folder is an export for users (zkr verify): its failure never stops the pipeline.
+      await this.exportFolder(number, built);
     } finally {
       this.proving = undefined;
       this.kick();
     }
   }
 
-  private writeFolder(b: BatchRecord, built: BuiltBatch): void {
-    if (b.folder === undefined || b.proof === undefined || b.publicSignals === undefined) return;
-    const metadata = batchMetadata({
-      number: b.number,
-      instance: this.opts.instance,
-      protocol: "groth16",
-      rollupId: this.meta.rollupId,
-      batch: built,
-      ...(b.prove === undefined ? {} : { timings: { witnessSeconds: b.prove.witnessSeconds, proveSeconds: b.prove.proveSeconds } }),
-      insecureKeys: this.meta.insecureKeys,
-    });
-    writeBatchFolder(b.folder, { metadata, proof: b.proof, publicSignals: b.publicSignals, vkey: this.meta.vkey });
+  /** Where batch n's folder goes (reported by the API only once it was written). */
+  private folderPath(n: number): string {
+    return join(this.store.dir, "batches", `batch-${String(n).padStart(4, "0")}`);
+  }
+
+  /**
+   * Writes a proven batch's folder (proof.json, public.json, verification_key.json, batch.json) and
+   * only then records its path: the folder is made whole in a temp folder and renamed into place, so a
+   * path the API reports always exists, complete. A failure (a read-only or full data directory) is
+   * logged; exportMissingFolders tries again later, the pipeline goes on.
+   */
+  private async exportFolder(n: number, built?: BuiltBatch): Promise<void> {
+    const b = this.batches[n - 1];
+    if (b === undefined || b.proof === undefined || b.publicSignals === undefined) return;
+    const dir = this.folderPath(n);
+    try {
+      writeFolderAtomic(dir, {
+        metadata: batchMetadata({
+          number: b.number,
+          instance: this.opts.instance,
+          protocol: "groth16",
+          rollupId: this.meta.rollupId,
+          batch: built ?? this.built.get(n) ?? (await this.rebuild(n)),
+          ...(b.prove === undefined ? {} : { timings: { witnessSeconds: b.prove.witnessSeconds, proveSeconds: b.prove.proveSeconds } }),
+          insecureKeys: this.meta.insecureKeys,
+        }),
+        proof: b.proof,
+        publicSignals: b.publicSignals,
+        vkey: this.meta.vkey,
+      });
+    } catch (err) {
+      if (err instanceof NodeError) throw err;
+      if (!this.folderFailed.has(n)) this.log(`batch ${n}: its folder cannot be written yet (${(err as NodeJS.ErrnoException).code ?? String(err)}); trying again later`);
+      this.folderFailed.set(n, Date.now());
+      return;
+    }
+    this.folderFailed.delete(n);
+    if (b.folder !== dir) await this.patchBatch(n, { folder: dir });
+  }
+
+  /** Retries the folders that could not be written (at most once a second). */
+  private async exportMissingFolders(): Promise<void> {
+    for (const [n, at] of [...this.folderFailed]) {
+      if (Date.now() - at >= FOLDER_RETRY_MS) await this.exportFolder(n);
+    }
+  }
+
+  /**
+   * Changes a batch record in memory and queues its store write at once: every write carries the latest
+   * whole record, and writes land in order, so concurrent changes (a folder path, acceptance) never
+   * undo each other.
+   */
+  private patchBatch(n: number, patch: Partial<Pick<BatchRecord, "folder" | "accepted">>): Promise<void> {
+    const b = this.batches[n - 1];
+    if (b === undefined) throw new NodeError("STORE_CORRUPT", `no batch ${n}`);
+    const rec: BatchRecord = { ...b, ...patch };
+    this.batches[n - 1] = rec;
+    return this.store.write([{ type: "put", key: batchKey(n), value: rec }]);
   }
 
   private async submitNext(b: BatchRecord): Promise<void> {
@@ -545,9 +617,8 @@ export class RollupNode {
         }
         throw new NodeError("HALTED", `the L1 rejected batch ${b.number}: ${receipt.revertReason ?? "?"} ${receipt.revertMessage ?? ""}`);
       }
-      const rec = this.acceptedFromL1(b.number, b);
-      await this.store.write([{ type: "put", key: batchKey(b.number), value: rec }]);
-      this.batches[b.number - 1] = rec;
+      const { accepted } = this.acceptedFromL1(b.number, b);
+      if (accepted !== undefined) await this.patchBatch(b.number, { accepted });
       this.built.delete(b.number);
       this.log(`batch ${b.number} accepted on L1 at t=${receipt.timestamp} s (${receipt.gasUsed} gas)`);
     } finally {
@@ -703,6 +774,7 @@ export class RollupNode {
       capacity: this.capacity,
       rollupId: this.meta.rollupId,
       insecureKeys: this.meta.insecureKeys,
+      keysVersion: this.keys.version ?? null,
       l1: { now: this.l1.now, block: this.l1.chain.blockNumber, slotSeconds: this.meta.slotSeconds, slotMs: this.opts.slotMs, finalitySlots: this.meta.finalitySlots },
       mempool: { pending: this.mempool.size, durable: this.mempool.durablePrefix() },
       batches: {
@@ -757,6 +829,30 @@ async function warmL1(vkey: JsonObject): Promise<void> {
 }
 
 
+/** How long a batch folder that could not be written waits before the next try. */
+const FOLDER_RETRY_MS = 1000;
+
+/**
+ * writeBatchFolder into a fresh temp folder beside `dir`, renamed into place: `dir` is either absent or
+ * complete. An older folder there (one no one was told about: its path was never recorded) is replaced.
+ */
+function writeFolderAtomic(dir: string, folder: Parameters<typeof writeBatchFolder>[1]): void {
+  const tmp = tempPathFor(dir);
+  try {
+    writeBatchFolder(tmp, folder);
+    if (existsSync(dir)) {
+      const old = tempPathFor(dir);
+      renameSync(dir, old);
+      renameSync(tmp, dir);
+      rmSync(old, { recursive: true, force: true });
+    } else {
+      renameSync(tmp, dir);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 function failDeposit(): never {
   throw new NodeError("STORE_CORRUPT", "a deposit has no assigned account");
 }
@@ -776,7 +872,7 @@ export function l1ParamsOf(meta: Meta, instance: CircuitInstance): L1Params {
   };
 }
 
-async function loadMeta(store: NodeStore, opts: NodeOptions, genesisRoot: bigint): Promise<Meta> {
+async function loadMeta(store: NodeStore, opts: NodeOptions, keys: NodeKeys, genesisRoot: bigint): Promise<Meta> {
   const existing = await store.get<Meta>(META_KEY);
   const given = opts.genesis ?? {};
   if (existing !== undefined) {
@@ -789,8 +885,15 @@ async function loadMeta(store: NodeStore, opts: NodeOptions, genesisRoot: bigint
         throw new NodeError("CONFIG_MISMATCH", `${key} is ${existing[key]} in ${store.dir}; it is fixed at genesis (asked for ${v})`);
       }
     }
-    if (JSON.stringify(existing.vkey) !== JSON.stringify(opts.keys.vkey)) {
-      throw new NodeError("KEYS_CHANGED", `the proving keys changed since ${store.dir} was created: the L1 contract's verification key would reject new proofs`);
+    if (JSON.stringify(existing.vkey) !== JSON.stringify(keys.vkey)) {
+      const pinned = existing.keysVersion === undefined ? "" : ` (it pinned key version ${existing.keysVersion}${keys.version === existing.keysVersion ? "" : ", which is gone"})`;
+      throw new NodeError("KEYS_CHANGED", `the proving keys changed since ${store.dir} was created${pinned}: the L1 contract's verification key would reject new proofs`);
+    }
+    // Same verification key: pin the version (a data directory from before versions, or a lost pin).
+    if (keys.version !== undefined && existing.keysVersion !== keys.version) {
+      const pinnedMeta: Meta = { ...existing, keysVersion: keys.version };
+      await store.write([{ type: "put", key: META_KEY, value: pinnedMeta }]);
+      return pinnedMeta;
     }
     return existing;
   }
@@ -802,8 +905,9 @@ async function loadMeta(store: NodeStore, opts: NodeOptions, genesisRoot: bigint
     arities: [...opts.instance.arities],
     capacity: opts.instance.ops,
     genesisRoot: genesisRoot.toString(),
-    vkey: opts.keys.vkey,
-    insecureKeys: opts.keys.insecure,
+    vkey: keys.vkey,
+    insecureKeys: keys.insecure,
+    ...(keys.version === undefined ? {} : { keysVersion: keys.version }),
     createdAt: new Date().toISOString(),
   };
   await store.write([{ type: "put", key: META_KEY, value: meta }]);

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { guardedChild } from "../artifacts/child-process.ts";
 import { REPO_ROOT } from "../paths.ts";
 
 export interface NodeProcess {
@@ -16,9 +17,12 @@ export interface NodeProcess {
 }
 
 export function spawnNode(args: readonly string[], env: Record<string, string> = {}): NodeProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/node/main.ts", ...args], {
+  // Guarded: a node (its port, its store's lock) never outlives the process that started it, even a
+  // test runner killed with SIGKILL.
+  const guard = guardedChild({ ...process.env, ...env });
+  const child = spawn(process.execPath, [...guard.execArgv, "--import", "tsx", "src/node/main.ts", ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    env: guard.env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];

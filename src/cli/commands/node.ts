@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import { findInstance, instanceByRole } from "../../circuit/instances.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "../../node/api.ts";
+import { prepareDataDir } from "../../node/data-dir.ts";
+import { NodeError } from "../../node/errors.ts";
 import { DEFAULT_GENESIS, type GenesisParams } from "../../node/node.ts";
 import { startNode } from "../../node/run.ts";
 import { BUILD_DIR } from "../../paths.ts";
@@ -41,6 +43,13 @@ export async function nodeCommand(argv: readonly string[]): Promise<number> {
   g("forced-deadline", "forcedDeadlineSeconds", 1, 10 ** 9);
   g("rollup-id", "rollupId", 0, 2 ** 32 - 1);
   const dataDir = resolve(stringFlag(args, "data") ?? resolve(BUILD_DIR, "node"));
+  // Bad input (a file, a read-only folder, /proc): one line and exit 2 before anything starts.
+  try {
+    prepareDataDir(dataDir);
+  } catch (err) {
+    if (err instanceof NodeError && err.code === "BAD_DATA_DIR") throw new CliError(err.message, { cause: err });
+    throw err;
+  }
   const maxWait = intOption(args, "max-wait", 0, 10 ** 9);
   const maxPending = intOption(args, "max-pending", 1, 10 ** 7);
   const running = await startNode({
