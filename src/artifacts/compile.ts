@@ -79,6 +79,8 @@ export async function compileCircuit(
   opts: { force?: boolean; log?: Log } = {},
 ): Promise<CompiledCircuit> {
   const log = opts.log ?? (() => {});
+  // Leftovers of interrupted compiles (their process is gone) go on every run; a concurrent one's stay.
+  cleanStaleTemps(join(BUILD_DIR, instance.name));
   const cached = opts.force === true ? undefined : compiledCircuit(instance);
   if (cached !== undefined) {
     log(`${instance.name}: circuit cached (${cached.constraints} constraints)`);
@@ -86,8 +88,6 @@ export async function compileCircuit(
   }
   const key = compileKey(instance);
   const dir = circuitDir(instance);
-  // Leftovers of interrupted compiles (their process is gone) go first; a concurrent one's stay.
-  cleanStaleTemps(dirname(dir));
   const tmp = tempPathFor(dir);
   mkdirSync(tmp, { recursive: true });
   try {

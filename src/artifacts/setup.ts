@@ -143,7 +143,8 @@ export async function setupInstance(instance: CircuitInstance, opts: SetupOption
   const circuit = await compileCircuit(instance, { log, ...(opts.force === true ? { force: true } : {}) });
   const dir = join(dirname(circuit.dir), "keys");
   mkdirSync(dir, { recursive: true });
-  for (const removed of cleanStaleTemps(dir)) log(`removed the leftover of an interrupted setup: ${basename(removed)}`);
+  // Leftovers of interrupted setups whose process is gone (here, and zkey temps of the older layout).
+  for (const removed of [...cleanStaleTemps(dir), ...cleanStaleTemps(circuit.dir)]) log(`removed the leftover of an interrupted setup: ${basename(removed)}`);
   const previous = currentSetup(circuit, protocol, ptauInfo?.sha256);
   if (opts.force !== true && previous !== undefined) {
     log(`${instance.name}: ${protocol} keys cached (${previous.manifest.ceremony}${previous.manifest.insecure ? ", INSECURE" : ""})`);
