@@ -70,6 +70,8 @@ export interface EstimateInput {
   readonly reps: number;
   readonly pipeline: boolean;
   readonly baseline: boolean;
+  /** A rapidsnark binary also proves each repetition's witness (assumed about as long as our proof). */
+  readonly rapidsnark?: boolean;
   readonly maxSeconds: number;
   readonly memoryBytes?: number;
 }
@@ -88,6 +90,7 @@ export function estimate(e: EstimateInput): Estimate {
     if (!e.keysCached) seconds += e.constraints * m.groth16DevSetupSecondsPerConstraint;
     seconds += proveSeconds * (1 + e.reps + (e.pipeline ? e.reps : 0));
     if (e.baseline) seconds += e.reps * (m.coldCliStartSeconds + e.constraints * m.coldCliSecondsPerConstraint);
+    if (e.rapidsnark === true) seconds += (1 + e.reps) * proveSeconds;
   } else {
     const s = e.sizing;
     if (s === undefined) throw new Error("PLONK/FFLONK estimate needs the gate count");

@@ -4,6 +4,10 @@ import { loadInstances, type CircuitInstance } from "../circuit/instances.ts";
 import { BUILD_DIR } from "../paths.ts";
 import { PROVER_ENGINES, type ProverEngine } from "../prover/prove.ts";
 
+/** Our Groth16 engines (prove.ts), or a rapidsnark binary the user has, timed beside the first of ours (rapidsnark.ts). */
+export type BenchEngine = ProverEngine | "rapidsnark";
+export const BENCH_ENGINES: readonly BenchEngine[] = [...PROVER_ENGINES, "rapidsnark"];
+
 export type WitnessGenerator = "wasm" | "cpp";
 export const WITNESS_GENERATORS: readonly WitnessGenerator[] = ["wasm", "cpp"];
 
@@ -15,8 +19,14 @@ export interface BenchOptions {
   readonly instances: readonly CircuitInstance[];
   readonly protocols: readonly Protocol[];
   readonly witness: readonly WitnessGenerator[];
-  /** Groth16 prover in the warm process: "native" / "warm" (groth16-warm.ts, MSM in C or wasm) and/or "snarkjs" (snarkjs.groth16.prove). */
-  readonly engines: readonly ProverEngine[];
+  /**
+   * Groth16 prover in the warm process: "native" / "warm" (groth16-warm.ts, MSM in C or wasm) and/or "snarkjs"
+   * (snarkjs.groth16.prove); "rapidsnark": the binary `rapidsnark` names, run on the same zkey and witness file
+   * as the first of our engines, interleaved with its repetitions (always listed last).
+   */
+  readonly engines: readonly BenchEngine[];
+  /** The rapidsnark binary (--rapidsnark PATH, else $ZKR_RAPIDSNARK); without it the rapidsnark engine is skipped with the reason. */
+  readonly rapidsnark?: string;
   /** Timed repetitions per configuration, after one warm-up proof that is not counted. */
   readonly reps: number;
   /** Also time the stock snarkjs CLI (one cold `groth16 fullprove` per proof) on the same circuit and keys. */
@@ -99,12 +109,25 @@ export function parseProtocols(list: readonly string[]): Protocol[] {
   });
 }
 
-export function parseEngines(list: readonly string[]): ProverEngine[] {
-  return list.map((e) => {
-    const found = PROVER_ENGINES.find((x) => x === e);
-    if (found === undefined) throw new BenchInputError(`unknown prover engine "${e}" (${PROVER_ENGINES.join(", ")})`);
-    return found;
-  });
+/**
+ * The engines named, each once, rapidsnark last (it is timed beside the first of ours); rapidsnark alone
+ * means native and rapidsnark.
+ */
+export function parseEngines(list: readonly string[]): BenchEngine[] {
+  const out: BenchEngine[] = [];
+  for (const e of list) {
+    const found = BENCH_ENGINES.find((x) => x === e);
+    if (found === undefined) throw new BenchInputError(`unknown prover engine "${e}" (${BENCH_ENGINES.join(", ")})`);
+    if (!out.includes(found)) out.push(found);
+  }
+  const ours = out.filter((e) => e !== "rapidsnark");
+  if (out.includes("rapidsnark")) return [...(ours.length === 0 ? (["native"] as const) : ours), "rapidsnark"];
+  return ours;
+}
+
+/** The first of our engines in the list (the one the baselines are interleaved with), if any. */
+export function pairedEngine(engines: readonly BenchEngine[]): ProverEngine | undefined {
+  return engines.find((e): e is ProverEngine => e !== "rapidsnark");
 }
 
 export function parseWitnessGenerators(list: readonly string[]): WitnessGenerator[] {

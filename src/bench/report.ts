@@ -1,9 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../artifacts/files.ts";
-import type { ProverEngine } from "../prover/prove.ts";
 import { renderSvg, type ChartSpec } from "../report/charts.ts";
-import { DEFAULT_TREE, treeLabel } from "./options.ts";
+import { DEFAULT_TREE, treeLabel, type BenchEngine } from "./options.ts";
 import type { BenchResults, ConfigResult } from "./results.ts";
 import { stat, type Stat } from "./stats.ts";
 
@@ -186,20 +185,39 @@ export function summaryMarkdown(r: BenchResults): string {
       out.push(`Witness generation is ${pct(h.witnessShare)} % of a proof's witness + prove time at batch ${h.batchSize} (goal ≤ 15 %: ${h.witnessShare <= 0.15 ? "met" : "not met"}); pipelined, it runs while the previous proof is computed.`, "");
     }
   }
+  out.push(...rapidsnarkSection(r));
   const breakdown = r.configurations.filter((c) => c.status === "ok" && c.samples.some((s) => s.breakdown !== undefined));
   if (breakdown.length > 0) {
     out.push("Where a warm Groth16 proof's time goes (median of the repetitions, seconds):", "");
     out.push(
       mdTable(
-        ["batch", "tree", "prover", "QAP (A·w, B·w, C)", "FFTs", "multi-exponentiations"],
+        ["batch", "tree", "prover", "QAP code", "witness", "QAP (A·w, B·w, C)", "FFTs (+ A·B − C)", "MSMs + final sums", "MSM A", "MSM B1", "MSM B2 (G2)", "MSM C", "MSM H"],
         breakdown.map((c) => {
-          const med = (f: (b: NonNullable<ConfigResult["samples"][number]["breakdown"]>) => number) => {
-            const xs = c.samples.flatMap((s) => (s.breakdown === undefined ? [] : [f(s.breakdown)])).sort((a, b) => a - b);
-            return sec(xs[Math.floor(xs.length / 2)] ?? 0);
+          const med = (f: (b: NonNullable<ConfigResult["samples"][number]["breakdown"]>) => number | undefined) => {
+            const xs = c.samples.flatMap((s) => (s.breakdown === undefined ? [] : [f(s.breakdown)])).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+            return xs.length === 0 ? "–" : sec(xs[Math.floor(xs.length / 2)] ?? 0);
           };
-          return [String(c.config.batchSize), c.config.tree, c.config.engine, med((b) => b.abc), med((b) => b.fft), med((b) => b.msm)];
+          const witness = stat(c.samples.map((s) => s.witnessSeconds));
+          const kind = c.samples.find((s) => s.breakdown?.qapEngine !== undefined)?.breakdown?.qapEngine ?? "wasm";
+          return [
+            String(c.config.batchSize),
+            c.config.tree,
+            c.config.engine,
+            kind,
+            witness === null ? "–" : sec(witness.median),
+            med((b) => b.abc),
+            med((b) => b.fft),
+            med((b) => b.msm),
+            med((b) => b.msms?.a),
+            med((b) => b.msms?.b1),
+            med((b) => b.msms?.b2),
+            med((b) => b.msms?.c),
+            med((b) => b.msms?.h),
+          ];
         }),
       ),
+      "",
+      "With the native engine the five MSMs run one after another, each on all cores: their times add up. With the wasm MSM they run together on the curve's workers: each is its time from the common start to its end.",
       "",
     );
   }
@@ -230,6 +248,50 @@ export function summaryMarkdown(r: BenchResults): string {
   out.push("## Charts", "", `![proving time vs constraints](${RESULT_FILES.proveChart})`, "", `![throughput vs batch size](${RESULT_FILES.throughputChart})`, "");
   out.push(`Raw samples: \`${RESULT_FILES.json}\`.`, "");
   return out.join("\n");
+}
+
+/** Our engine against a rapidsnark binary on the same zkey and the same witness files, repetition by repetition. */
+function rapidsnarkSection(r: BenchResults): string[] {
+  const mine = r.configurations.filter((c) => c.status === "ok" && c.config.engine !== "rapidsnark" && c.summary?.vsRapidsnark != null);
+  const skipped = r.configurations.filter((c) => c.config.engine === "rapidsnark" && c.status !== "ok");
+  if (mine.length === 0 && skipped.length === 0) return [];
+  const out: string[] = ["## Against rapidsnark", ""];
+  if (mine.length > 0) {
+    out.push(
+      `The rapidsnark binary${r.options.rapidsnark === null ? "" : ` \`${r.options.rapidsnark}\``} proved each repetition's witness file with the same zkey right after our engine proved the same witness (interleaved: both saw the same load). ` +
+        "Its time is the whole CLI process, which reads and parses the zkey every proof; ours is the prove step of a warm process that keeps the zkey in memory. " +
+        "The witness is made once for both and shown apart. Ratio = our prove time over rapidsnark's, per repetition (≤ 1: ours is as fast or faster); CPU seconds are all threads.",
+      "",
+      mdTable(
+        ["batch", "tree", "witness gen", "ours", "witness s", "ours prove s", "rapidsnark s", "ours / rapidsnark (paired)", "ours CPU s", "rapidsnark CPU s", "CPU ours / rapidsnark", "peak RSS MB ours / rapidsnark"],
+        mine.map((c) => {
+          const s = c.summary as NonNullable<ConfigResult["summary"]>;
+          const rs = c.rapidsnark?.samples ?? [];
+          const ours = stat(rs.map((x) => x.engineProveSeconds));
+          const oursCpu = stat(rs.flatMap((x) => (x.engineCpuSeconds === null ? [] : [x.engineCpuSeconds])));
+          const rsRss = stat(rs.flatMap((x) => (x.peakRssBytes === null ? [] : [x.peakRssBytes])));
+          return [
+            String(c.config.batchSize),
+            c.config.tree,
+            c.config.witness,
+            c.config.engine,
+            fmtStat(stat(rs.map((x) => x.witnessSeconds))),
+            fmtStat(ours),
+            fmtStat(s.rapidsnarkSeconds ?? null),
+            fmtStat(s.vsRapidsnark ?? null, (x) => x.toFixed(2)),
+            fmtStat(oursCpu),
+            fmtStat(s.rapidsnarkCpuSeconds ?? null),
+            s.vsRapidsnarkCpu == null ? "–" : s.vsRapidsnarkCpu.toFixed(2),
+            `${s.peakRssBytes === null ? "–" : mbF(s.peakRssBytes.median)} / ${rsRss === null ? "–" : mbF(rsRss.median)}`,
+          ];
+        }),
+      ),
+      "",
+    );
+  }
+  for (const c of skipped) out.push(`- n${c.config.batchSize} ${c.config.tree} ${c.config.witness}: rapidsnark ${c.status}: ${c.reason ?? "?"}`);
+  if (skipped.length > 0) out.push("");
+  return out;
 }
 
 function anvilSection(r: BenchResults): string[] {
@@ -279,7 +341,12 @@ export function mdTable(header: string[], rows: string[][]): string {
 
 const LEGEND = { orient: "bottom", direction: "vertical", labelLimit: 520 } as const;
 
-const ENGINE_LABEL: Record<ProverEngine, string> = { native: "warm prover (native MSM)", warm: "warm prover (wasm MSM)", snarkjs: "snarkjs in a warm process" };
+const ENGINE_LABEL: Record<BenchEngine, string> = {
+  native: "warm prover (native QAP and MSM)",
+  warm: "warm prover (wasm MSM)",
+  snarkjs: "snarkjs in a warm process",
+  rapidsnark: "rapidsnark CLI (cold, reads the zkey every proof)",
+};
 
 function series(c: ConfigResult): string {
   const witness = c.config.witness === "cpp" ? " (C++ witness)" : "";

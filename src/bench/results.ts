@@ -2,7 +2,7 @@ import type { Protocol } from "../artifacts/setup.ts";
 import type { ProveBreakdown } from "../prover/groth16-warm.ts";
 import type { ProverEngine } from "../prover/prove.ts";
 import type { machineInfo } from "../report/machine.ts";
-import type { BenchL1, WitnessGenerator } from "./options.ts";
+import type { BenchEngine, BenchL1, WitnessGenerator } from "./options.ts";
 import type { LinearFit, Stat } from "./stats.ts";
 
 /** results.json, version 1. Times in seconds, memory in bytes; every raw sample is kept. */
@@ -18,7 +18,9 @@ export interface BenchResults {
     readonly instances: string[];
     readonly protocols: Protocol[];
     readonly witness: WitnessGenerator[];
-    readonly engines: ProverEngine[];
+    readonly engines: BenchEngine[];
+    /** The rapidsnark binary timed (absolute path), or null when none was given or it is unusable. */
+    readonly rapidsnark: string | null;
     readonly reps: number;
     readonly baseline: boolean;
     readonly pipeline: boolean;
@@ -41,7 +43,7 @@ export interface ConfigKey {
   readonly accounts: number;
   readonly protocol: Protocol;
   readonly witness: WitnessGenerator;
-  readonly engine: ProverEngine;
+  readonly engine: BenchEngine;
 }
 
 export type ConfigStatus = "ok" | "skipped" | "failed";
@@ -75,6 +77,12 @@ export interface ConfigResult {
   samples: Sample[];
   pipelined?: Pipelined;
   baseline?: { readonly samples: BaselineSample[] };
+  /**
+   * On our engine's configuration: the rapidsnark binary run on the same zkey and the same witness file as
+   * each repetition, right after it. On the rapidsnark configuration (whose samples are these runs): the
+   * engine it was paired with.
+   */
+  rapidsnark?: { readonly binary: string; readonly pairedWith: ProverEngine; readonly samples: RapidsnarkSample[] };
   summary?: Summary;
   /** With --l1 anvil: the configuration's proven batches submitted as real transactions (or why not). */
   l1Gas?: L1Gas;
@@ -165,6 +173,24 @@ export interface BaselineSample {
   readonly loadAverage: number;
 }
 
+export interface RapidsnarkSample {
+  readonly rep: number;
+  readonly transfers: number;
+  /** The witness both provers used (computed once, written to a .wtns file). */
+  readonly witnessSeconds: number;
+  /** The binary's process, start to exit (it reads and parses the zkey every time). */
+  readonly wallSeconds: number;
+  readonly cpuSeconds: number | null;
+  readonly peakRssBytes: number | null;
+  readonly verified: boolean;
+  readonly verifySeconds: number;
+  readonly proofJsonBytes: number;
+  /** Our engine's prove time and CPU on the same witness, just before (the pair). */
+  readonly engineProveSeconds: number;
+  readonly engineCpuSeconds: number | null;
+  readonly loadAverage: number;
+}
+
 export interface Summary {
   readonly witnessSeconds: Stat | null;
   readonly proveSeconds: Stat | null;
@@ -193,12 +219,19 @@ export interface Summary {
   readonly proofJsonBytes: Stat | null;
   readonly proofCalldataBytes: number;
   readonly l1VerifyGas: number | null;
+  /** rapidsnark's wall seconds a proof on the same witnesses (its CLI, zkey read included). */
+  readonly rapidsnarkSeconds?: Stat | null;
+  readonly rapidsnarkCpuSeconds?: Stat | null;
+  /** Per repetition: our prove time over rapidsnark's on the same witness (≤ 1: ours is as fast or faster). */
+  readonly vsRapidsnark?: Stat | null;
+  /** Our CPU seconds a proof over rapidsnark's (medians). */
+  readonly vsRapidsnarkCpu?: number | null;
 }
 
 export interface Scaling {
   /** Least squares of median prove time vs constraints, per protocol (and engine), over the ok configurations. */
-  readonly proveSecondsPerConstraint: { readonly protocol: Protocol; readonly engine: ProverEngine; readonly fit: LinearFit }[];
-  readonly peakRssBytesPerConstraint: { readonly protocol: Protocol; readonly engine: ProverEngine; readonly fit: LinearFit }[];
+  readonly proveSecondsPerConstraint: { readonly protocol: Protocol; readonly engine: BenchEngine; readonly fit: LinearFit }[];
+  readonly peakRssBytesPerConstraint: { readonly protocol: Protocol; readonly engine: BenchEngine; readonly fit: LinearFit }[];
   /** Constraints vs batch size on the default tree. */
   readonly constraintsPerTransfer: LinearFit | null;
   readonly largestBatchProven: { readonly protocol: Protocol; readonly batchSize: number; readonly peakRssBytes: number | null }[];

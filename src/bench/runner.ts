@@ -8,7 +8,7 @@ import { existingSetup, setupInstance, type SetupArtifacts } from "../artifacts/
 import type { CircuitInstance } from "../circuit/instances.ts";
 import { calculateWitnessBin } from "../circuit/witness.ts";
 import { BUILD_DIR } from "../paths.ts";
-import { verifyProof, type ProvedBatch } from "../prover/prove.ts";
+import { verifyProof, type ProvedBatch, type ProverEngine } from "../prover/prove.ts";
 import { Prover } from "../prover/prover.ts";
 import { machineInfo } from "../report/machine.ts";
 import type { EvmSession } from "../evm/client.ts";
@@ -18,11 +18,12 @@ import { loadNativeMsm, NativeMsmError } from "../prover/native-msm.ts";
 import { buildCppWitness, cppToolchain, cppWitness, cppWitnessBuilt, type CppWitnessGenerator } from "./cpp-witness.ts";
 import { compileSeconds, estimate, type Estimate } from "./feasibility.ts";
 import { L1SubmissionError, NOT_GROTH16_REASON, startBenchAnvil, submitToAnvil, type ProvenBatch } from "./l1-gas.ts";
-import { treeLabel, type BenchOptions } from "./options.ts";
+import { pairedEngine, treeLabel, type BenchEngine, type BenchOptions } from "./options.ts";
+import { findRapidsnark, runRapidsnark } from "./rapidsnark.ts";
 import { plonkSizing, type PlonkSizing } from "./plonk-gates.ts";
 import { l1VerifyGas, proofCalldataBytes, proofJsonBytes } from "./proof-size.ts";
 import { writeReport } from "./report.ts";
-import type { BaselineSample, BenchResults, ConfigKey, ConfigResult, Pipelined, Sample, Summary } from "./results.ts";
+import type { BaselineSample, BenchResults, ConfigKey, ConfigResult, Pipelined, RapidsnarkSample, Sample, Summary } from "./results.ts";
 import { scalingOf, headlineOf } from "./scaling.ts";
 import { stat } from "./stats.ts";
 import { TransferWorkload, type WorkloadBatch } from "./workload.ts";
@@ -66,16 +67,24 @@ export async function runBench(opts: BenchOptions, io: BenchIo, command = "zkr b
 
 async function sweep(opts: BenchOptions, io: BenchIo, command: string, started: number, anvil: EvmSession | undefined): Promise<BenchRun> {
   const loadStart = load1();
+  rapidsnarkFailures.clear();
   mkdirSync(opts.outDir, { recursive: true });
   const machine = machineInfo();
   io.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, snarkjs ${machine.snarkjs}; load average ${loadStart}`);
   if (anvil !== undefined) io.log(`L1: ${anvil.node.version} at ${anvil.node.url} (hardfork ${anvil.node.hardfork}); proven batches are submitted to ZkRollup.sol after each configuration's timing`);
 
+  // rapidsnark, when asked for: the binary (or why none), run beside the first of our engines.
+  const rapidsnark = opts.engines.includes("rapidsnark") ? findRapidsnark(opts.rapidsnark) : undefined;
+  const paired = pairedEngine(opts.engines);
+  if (rapidsnark !== undefined) io.log(`rapidsnark: ${"path" in rapidsnark ? `${rapidsnark.path}, timed on the same zkey and witness file as each ${paired ?? "?"} repetition, right after it` : rapidsnark.missing}`);
+  // rapidsnark last: its runs are made while its paired engine's configuration is timed.
+  const groth16Engines: BenchEngine[] = [...opts.engines.filter((e) => e !== "rapidsnark"), ...opts.engines.filter((e) => e === "rapidsnark")];
+
   const keys: ConfigKey[] = [];
   for (const instance of opts.instances) {
     for (const protocol of opts.protocols) {
       for (const witness of opts.witness) {
-        for (const engine of protocol === "groth16" ? opts.engines : (["snarkjs"] as const)) {
+        for (const engine of protocol === "groth16" ? groth16Engines : (["snarkjs"] as const)) {
           keys.push({ instance: instance.name, batchSize: instance.ops, tree: treeLabel(instance.arities), accounts: instance.accounts, protocol, witness, engine });
         }
       }
@@ -96,9 +105,18 @@ async function sweep(opts: BenchOptions, io: BenchIo, command: string, started: 
     const tag = `[${i + 1}/${keys.length}] n${key.batchSize} ${key.tree} ${key.protocol} ${key.witness}${key.protocol === "groth16" ? ` ${key.engine}` : ""}`;
     const result: ConfigResult = { id, config: key, status: "ok", samples: [] };
     configurations.push(result);
+    if (key.engine === "rapidsnark") {
+      rapidsnarkConfig(result, rapidsnark, paired, configurations, (m) => io.log(`${tag}: ${m}`));
+      if (result.status === "ok") {
+        result.summary = summarize(result, []);
+        io.log(`${tag}: ${summaryLine(result)}`);
+      }
+      continue;
+    }
     const wantBaseline = opts.baseline && key.protocol === "groth16" && !baselineDone.has(`${key.instance}/${key.protocol}`);
+    const withRapidsnark = key.protocol === "groth16" && key.engine === paired && rapidsnark !== undefined && "path" in rapidsnark ? rapidsnark.path : undefined;
     try {
-      await runConfig({ instance, key, result, opts, tag, io, toolchain, wantBaseline, anvil });
+      await runConfig({ instance, key, result, opts, tag, io, toolchain, wantBaseline, anvil, rapidsnark: withRapidsnark });
       if (result.baseline !== undefined) baselineDone.add(`${key.instance}/${key.protocol}`);
     } catch (err) {
       result.status = "failed";
@@ -130,7 +148,8 @@ async function sweep(opts: BenchOptions, io: BenchIo, command: string, started: 
       instances: opts.instances.map((x) => x.name),
       protocols: [...opts.protocols],
       witness: [...opts.witness],
-      engines: [...opts.engines],
+      engines: [...groth16Engines],
+      rapidsnark: rapidsnark !== undefined && "path" in rapidsnark ? rapidsnark.path : null,
       reps: opts.reps,
       baseline: opts.baseline,
       pipeline: opts.pipeline,
@@ -157,11 +176,15 @@ interface ConfigContext {
   readonly toolchain: ReturnType<typeof cppToolchain>;
   readonly wantBaseline: boolean;
   readonly anvil: EvmSession | undefined;
+  /** The rapidsnark binary to run on each repetition's witness file, right after our proof of it. */
+  readonly rapidsnark: string | undefined;
 }
 
 async function runConfig(ctx: ConfigContext): Promise<void> {
   const { instance, key, result, opts, tag, io } = ctx;
   const sub = (m: string) => io.log(`${tag}: ${m}`);
+  if (key.engine === "rapidsnark") throw new Error("rapidsnark is run beside one of our engines, not alone");
+  const engine: ProverEngine = key.engine;
 
   if (key.witness === "cpp" && !ctx.toolchain.ok) {
     return skip(result, `C++ witness generator needs g++, make, nasm, libgmp-dev and nlohmann-json3-dev; missing here: ${ctx.toolchain.missing.join(", ")} (apt-get install ${ctx.toolchain.install.join(" ")})`, sub);
@@ -272,23 +295,61 @@ async function runConfig(ctx: ConfigContext): Promise<void> {
     return { wtns, seconds: (performance.now() - tw) / 1000 };
   };
 
-  const prover = new Prover({ zkey: keys.zkey, wasm: circuit.wasm }, key.protocol, { engine: key.engine });
+  const wtnsPath = join(workDir, "witness-shared.wtns");
+  let lastInputs: BatchInputs | undefined;
+  // rapidsnark on the witness file of the proof just made (same zkey); a failure of the binary fails only the rapidsnark configuration.
+  const rapidsnarkSamples: RapidsnarkSample[] = [];
+  let rapidsnarkFailure: string | undefined;
+  const rapidsnarkOne = async (s: Sample): Promise<void> => {
+    if (ctx.rapidsnark === undefined || rapidsnarkFailure !== undefined || lastInputs === undefined) return;
+    try {
+      const run = await runRapidsnark({ binary: ctx.rapidsnark, zkey: keys.zkey, wtns: wtnsPath, workDir });
+      const v = await verify(run, lastInputs);
+      const sample: RapidsnarkSample = {
+        rep: s.rep,
+        transfers: s.transfers,
+        witnessSeconds: s.witnessSeconds,
+        wallSeconds: run.wallSeconds,
+        cpuSeconds: run.cpuSeconds,
+        peakRssBytes: run.peakRssBytes,
+        verified: v.ok,
+        verifySeconds: v.seconds,
+        proofJsonBytes: run.proofJsonBytes,
+        engineProveSeconds: s.proveSeconds,
+        engineCpuSeconds: s.cpuSeconds,
+        loadAverage: load1(),
+      };
+      sub(`${s.rep === 0 ? "rapidsnark warm-up (not counted)" : `rapidsnark rep ${s.rep}/${opts.reps}`} (same zkey and witness file, cold process): ${run.wallSeconds.toFixed(2)} s (CPU ${run.cpuSeconds?.toFixed(1) ?? "?"} s), RSS ${mb(run.peakRssBytes)}, ${v.ok ? "verified" : "NOT VERIFIED"}, ${engine} ${s.proveSeconds.toFixed(2)} s = ${(s.proveSeconds / run.wallSeconds).toFixed(2)}x rapidsnark's time, load ${sample.loadAverage}`);
+      if (!v.ok) rapidsnarkFailure = `rapidsnark's proof of repetition ${s.rep} did not verify`;
+      else if (s.rep > 0) rapidsnarkSamples.push(sample);
+    } catch (err) {
+      rapidsnarkFailure = err instanceof Error ? (err.message.split("\n")[0] ?? err.message) : String(err);
+      sub(`rapidsnark FAILED: ${rapidsnarkFailure}`);
+    }
+    result.rapidsnark = { binary: ctx.rapidsnark, pairedWith: engine, samples: rapidsnarkSamples };
+    if (rapidsnarkFailure !== undefined) rapidsnarkFailures.set(result.id, rapidsnarkFailure);
+  };
+
+  const prover = new Prover({ zkey: keys.zkey, wasm: circuit.wasm }, key.protocol, { engine });
   try {
     // One proof in the warm process: witness then proof (the wasm witness runs inside the prover process).
     const proveOne = async (rep: number): Promise<Sample> => {
       const { inputs, transfers, keep } = take(rep === 0 ? "warm-up" : "repetition");
       let proved: ProvedBatch;
       let witnessSeconds: number;
-      if (cpp === undefined) {
+      if (cpp === undefined && ctx.rapidsnark === undefined) {
         proved = await prover.prove(inputs);
         witnessSeconds = proved.witnessSeconds;
       } else {
+        // With rapidsnark, the witness is made here and written to a file: both provers get the same one.
         const w = await witnessFor(inputs);
+        if (ctx.rapidsnark !== undefined) writeFileSync(wtnsPath, w.wtns);
         proved = await prover.proveWitness(w.wtns);
         witnessSeconds = w.seconds;
       }
       const v = await verify(proved, inputs);
       keep(proved.proof);
+      lastInputs = inputs;
       return {
         rep,
         transfers,
@@ -309,6 +370,7 @@ async function runConfig(ctx: ConfigContext): Promise<void> {
     result.warmup = warm;
     sub(`warm-up (not counted): witness ${warm.witnessSeconds.toFixed(2)} s, prove ${warm.proveSeconds.toFixed(2)} s, ${warm.verified ? "verified" : "NOT VERIFIED"}`);
     if (!warm.verified) return fail(result, "the warm-up proof did not verify", sub);
+    await rapidsnarkOne(warm);
 
     // The baseline: one cold process of the stock CLI per proof, on the same circuit and keys. Its
     // repetitions alternate with the warm ones (warm, cold, warm, cold, ...) so that both see the same
@@ -329,6 +391,7 @@ async function runConfig(ctx: ConfigContext): Promise<void> {
       result.samples.push(s);
       sub(`rep ${rep}/${opts.reps}: witness ${s.witnessSeconds.toFixed(2)} s, prove ${s.proveSeconds.toFixed(2)} s (CPU ${s.cpuSeconds?.toFixed(1) ?? "?"} s), verify ${(s.verifySeconds * 1000).toFixed(0)} ms, ${s.verified ? "verified" : "NOT VERIFIED"}, RSS ${mb(s.peakRssBytes)}, load ${s.loadAverage}`);
       if (!s.verified) return fail(result, `proof of repetition ${rep} did not verify`, sub);
+      await rapidsnarkOne(s);
       if (ctx.wantBaseline) {
         const b = await coldOne(rep);
         baseline.push(b);
@@ -398,7 +461,8 @@ const signedPct = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} %`
 function estimateBase(ctx: ConfigContext, constraints: number) {
   return {
     protocol: ctx.key.protocol,
-    engine: ctx.key.engine,
+    engine: ctx.key.engine === "rapidsnark" ? ("native" as const) : ctx.key.engine,
+    rapidsnark: ctx.rapidsnark !== undefined,
     constraints,
     compiled: true,
     keysCached: true,
@@ -432,6 +496,49 @@ export function inputsJson(inputs: BatchInputs): string {
   return JSON.stringify(inputs, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 }
 
+/** Why the rapidsnark runs beside a configuration (by id) stopped, when they did. */
+const rapidsnarkFailures = new Map<string, string>();
+
+/**
+ * The rapidsnark configuration: the runs made beside its paired engine's repetitions (same instance,
+ * protocol and witness generator), or skipped/failed with the reason.
+ */
+function rapidsnarkConfig(
+  result: ConfigResult,
+  binary: ReturnType<typeof findRapidsnark> | undefined,
+  paired: ProverEngine | undefined,
+  all: readonly ConfigResult[],
+  log: (m: string) => void,
+): void {
+  if (binary === undefined || "missing" in binary) return skip(result, binary?.missing ?? "rapidsnark not requested", log);
+  if (paired === undefined) return skip(result, "rapidsnark is timed beside one of our engines: list native (or warm) in --engine too", log);
+  const k = result.config;
+  const mine = all.find((c) => c.config.instance === k.instance && c.config.protocol === k.protocol && c.config.witness === k.witness && c.config.engine === paired);
+  if (mine === undefined || mine.status !== "ok") {
+    return skip(result, `its paired engine (${paired}) did not run here${mine?.reason === undefined ? "" : `: ${mine.reason}`}`, log);
+  }
+  const failure = rapidsnarkFailures.get(mine.id);
+  if (failure !== undefined) return fail(result, failure, log);
+  const runs = mine.rapidsnark;
+  if (runs === undefined || runs.samples.length === 0) return fail(result, "no rapidsnark run was timed", log);
+  if (mine.circuit !== undefined) result.circuit = mine.circuit;
+  if (mine.setup !== undefined) result.setup = mine.setup;
+  result.rapidsnark = runs;
+  result.samples = runs.samples.map((r) => ({
+    rep: r.rep,
+    transfers: r.transfers,
+    witnessSeconds: r.witnessSeconds,
+    proveSeconds: r.wallSeconds,
+    verifySeconds: r.verifySeconds,
+    verified: r.verified,
+    peakRssBytes: r.peakRssBytes,
+    cpuSeconds: r.cpuSeconds,
+    proofJsonBytes: r.proofJsonBytes,
+    proofCalldataBytes: mine.samples[0]?.proofCalldataBytes ?? 0,
+    loadAverage: r.loadAverage,
+  }));
+}
+
 function baselineOf(all: readonly ConfigResult[], key: ConfigKey): BaselineSample[] {
   const owner = all.find((c) => c.config.instance === key.instance && c.config.protocol === key.protocol && c.baseline !== undefined && c.status !== "failed");
   return owner?.baseline?.samples ?? [];
@@ -452,7 +559,20 @@ function summarize(r: ConfigResult, base: readonly BaselineSample[]): Summary {
     return w === undefined ? [] : [b.wallSeconds / total(w)];
   });
   const pairedStat = stat(paired);
-  const anyProof = r.warmup;
+  const anyProof = r.warmup ?? r.samples[0];
+  // Beside rapidsnark (on our engine's configuration only): per repetition, our prove time over its time on the same witness.
+  const rs = r.config.engine !== "rapidsnark" ? r.rapidsnark?.samples ?? [] : [];
+  const rsCpu = stat(rs.flatMap((x) => (x.cpuSeconds === null ? [] : [x.cpuSeconds])));
+  const ourCpu = stat(rs.flatMap((x) => (x.engineCpuSeconds === null ? [] : [x.engineCpuSeconds])));
+  const rapidsnark =
+    rs.length === 0
+      ? {}
+      : {
+          rapidsnarkSeconds: stat(rs.map((x) => x.wallSeconds)),
+          rapidsnarkCpuSeconds: rsCpu,
+          vsRapidsnark: stat(rs.map((x) => x.engineProveSeconds / x.wallSeconds)),
+          vsRapidsnarkCpu: rsCpu !== null && ourCpu !== null ? ourCpu.median / rsCpu.median : null,
+        };
   return {
     witnessSeconds: stat(s.map((x) => x.witnessSeconds)),
     proveSeconds: stat(s.map((x) => x.proveSeconds)),
@@ -472,6 +592,7 @@ function summarize(r: ConfigResult, base: readonly BaselineSample[]): Summary {
     proofJsonBytes: stat([...s.map((x) => x.proofJsonBytes), ...base.map((b) => b.proofJsonBytes)]),
     proofCalldataBytes: anyProof?.proofCalldataBytes ?? 0,
     l1VerifyGas: l1VerifyGas(r.config.protocol, PUBLIC_INPUTS),
+    ...rapidsnark,
   };
 }
 
@@ -487,6 +608,7 @@ function summaryLine(r: ConfigResult): string {
   if (s.pipelinedTransfersPerSecond !== null) parts.push(`pipelined ${s.pipelinedTransfersPerSecond.toFixed(2)} tx/s`);
   if (s.baselineTransfersPerSecond !== null) parts.push(`baseline ${f(s.baselineTransfersPerSecond)} tx/s`);
   if (s.speedupVsBaseline !== null) parts.push(`${s.speedupVsBaseline.toFixed(2)}x baseline`);
+  if (s.vsRapidsnark != null) parts.push(`prove time ${s.vsRapidsnark.median.toFixed(2)}x rapidsnark's (paired)`);
   return `done: ${parts.join(", ")}`;
 }
 

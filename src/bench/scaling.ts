@@ -1,7 +1,7 @@
 import type { Protocol } from "../artifacts/setup.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import type { ProverEngine } from "../prover/prove.ts";
-import { DEFAULT_TREE, treeLabel } from "./options.ts";
+import { DEFAULT_TREE, treeLabel, type BenchEngine } from "./options.ts";
 import type { ConfigResult, Headline, Scaling } from "./results.ts";
 import { leastSquares, type LinearFit } from "./stats.ts";
 
@@ -16,7 +16,7 @@ const CIRCOM_WASM_KNOWN_OOM = 1_370_000;
  */
 export function scalingOf(configs: readonly ConfigResult[], instances: readonly CircuitInstance[], memoryBytes: number): Scaling {
   const ok = configs.filter((c) => c.status === "ok" && c.config.witness === "wasm" && c.summary !== undefined && c.circuit !== undefined);
-  const groups = new Map<string, { protocol: Protocol; engine: ProverEngine; items: ConfigResult[] }>();
+  const groups = new Map<string, { protocol: Protocol; engine: BenchEngine; items: ConfigResult[] }>();
   for (const c of ok) {
     const k = `${c.config.protocol}/${c.config.engine}`;
     const g = groups.get(k) ?? { protocol: c.config.protocol, engine: c.config.engine, items: [] };
@@ -47,7 +47,7 @@ export function scalingOf(configs: readonly ConfigResult[], instances: readonly 
 
   const predictions: Scaling["predictions"] = [];
   const g16 = largest.get("groth16");
-  const pick = (fits: { protocol: Protocol; engine: ProverEngine; fit: LinearFit }[]) =>
+  const pick = (fits: { protocol: Protocol; engine: BenchEngine; fit: LinearFit }[]) =>
     fits.filter((f) => f.protocol === "groth16").sort((a, b) => ENGINE_RANK[b.engine] - ENGINE_RANK[a.engine])[0]?.fit;
   const proveFit = pick(proveFits);
   const rssFit = pick(rssFits);
@@ -76,8 +76,9 @@ export function scalingOf(configs: readonly ConfigResult[], instances: readonly 
   return { proveSecondsPerConstraint: proveFits, peakRssBytesPerConstraint: rssFits, constraintsPerTransfer, largestBatchProven: [...largest.values()], predictions };
 }
 
-/** Which engine a summary prefers when several ran: the native MSM, then the warm wasm prover, then snarkjs. */
-const ENGINE_RANK: Record<ProverEngine, number> = { native: 2, warm: 1, snarkjs: 0 };
+/** Which engine a summary prefers when several ran: the native MSM, then the warm wasm prover, then snarkjs (rapidsnark is a reference, never ours). */
+const ENGINE_RANK: Record<BenchEngine, number> = { native: 2, warm: 1, snarkjs: 0, rapidsnark: -1 };
+const ours = (c: ConfigResult): c is ConfigResult & { config: { engine: ProverEngine } } => c.config.engine !== "rapidsnark";
 
 /**
  * The headline: Groth16 with the wasm witness on the default tree, fastest engine run, at batch 16 (else the
@@ -85,7 +86,7 @@ const ENGINE_RANK: Record<ProverEngine, number> = { native: 2, warm: 1, snarkjs:
  */
 export function headlineOf(configs: readonly ConfigResult[]): Headline | null {
   const defaultTree = treeLabel(DEFAULT_TREE);
-  const candidates = configs.filter(
+  const candidates = configs.filter(ours).filter(
     (c) =>
       c.status === "ok" &&
       c.config.protocol === "groth16" &&

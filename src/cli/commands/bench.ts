@@ -17,7 +17,7 @@ import { intFlag, noPositionals, parseArgs, stringFlag } from "../args.ts";
 import { CliError } from "../errors.ts";
 import { printTable } from "./circuits.ts";
 
-export const BENCH_HELP = `zkr bench [--instances LIST] [--protocols LIST] [--witness LIST] [--engine LIST] [--reps N]
+export const BENCH_HELP = `zkr bench [--instances LIST] [--protocols LIST] [--witness LIST] [--engine LIST] [--rapidsnark PATH] [--reps N]
           [--baseline | --no-baseline] [--no-pipeline] [--max-minutes M] [--seed S] [--l1 simulated|anvil]
           [--out DIR] [--json] [--quick]
   Proof-generation benchmark: for each circuit instance x protocol x witness generator, one warm-up
@@ -40,7 +40,14 @@ export const BENCH_HELP = `zkr bench [--instances LIST] [--protocols LIST] [--wi
                       exponentiations in C, compiled on first use with the machine's cc into build/native/;
                       skipped with the reason if it cannot be built), warm (zkey kept in memory, QAP on all
                       cores, ffjavascript's wasm MSM) and/or snarkjs (snarkjs.groth16.prove)
-                      (default: native,warm; the first listed is the one compared with the baseline)
+                      and/or rapidsnark (below) (default: native,warm; the first of ours listed is the one
+                      compared with the baselines)
+    --rapidsnark PATH a rapidsnark prover binary you have (default: $ZKR_RAPIDSNARK; implies --engine
+                      ...,rapidsnark): it proves each repetition's witness file with the same zkey right after
+                      our first engine proved that witness, so the report has the ratio of the two prove
+                      times (paired), with CPU seconds beside. Its time is the whole CLI process, which reads
+                      the zkey every proof. Without a usable binary the rapidsnark engine is skipped with the
+                      reason. This repository never builds or ships rapidsnark.
     --reps N          timed repetitions per configuration, 1-50 (default: 3)
     --no-baseline     skip the stock snarkjs CLI baseline;  --no-pipeline  skip the pipelined run
     --max-minutes M   skip configurations estimated to take longer than M minutes, 1-1440 (default: 10)
@@ -57,20 +64,22 @@ export const BENCH_HELP = `zkr bench [--instances LIST] [--protocols LIST] [--wi
 
 export async function benchCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, {
-    valued: ["instances", "protocols", "witness", "engine", "reps", "max-minutes", "seed", "out", "l1"],
+    valued: ["instances", "protocols", "witness", "engine", "rapidsnark", "reps", "max-minutes", "seed", "out", "l1"],
     boolean: ["baseline", "no-baseline", "no-pipeline", "json", "quick"],
   });
   noPositionals(args);
   if (args.flags.has("baseline") && args.flags.has("no-baseline")) throw new CliError("--baseline and --no-baseline contradict each other");
   const quick = args.flags.has("quick");
   const list = (name: string, fallback: string) => (stringFlag(args, name) ?? fallback).split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const rapidsnark = stringFlag(args, "rapidsnark");
   let options: BenchOptions;
   try {
     options = {
       instances: resolveInstances(list("instances", quick ? "n1,n4" : "default")),
       protocols: parseProtocols(list("protocols", quick ? "groth16" : "groth16,plonk,fflonk")),
       witness: parseWitnessGenerators(list("witness", "wasm")),
-      engines: parseEngines(list("engine", "native,warm")),
+      engines: parseEngines([...list("engine", "native,warm"), ...(rapidsnark === undefined ? [] : ["rapidsnark"])]),
+      ...(rapidsnark === undefined ? {} : { rapidsnark }),
       reps: intFlag(args, "reps", 1, 50, quick ? 1 : 3),
       baseline: !args.flags.has("no-baseline"),
       pipeline: !args.flags.has("no-pipeline"),
@@ -103,6 +112,12 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
       const pipelined = h.ratioPipelined === null ? "" : `, pipelined stream ${h.ratioPipelined.toFixed(2)}x`;
       const cpu = h.cpuRatio === null ? "" : `, CPU time ${h.cpuRatio.toFixed(2)}x`;
       console.log(`\nbatch ${h.batchSize}: the ${h.engine} prover proves ${h.ratio.toFixed(2)}x the stock snarkjs CLI's transfers/s (median of paired repetitions; goal 2x${pipelined}${cpu})${h.witnessShare === null ? "" : `; witness ${(100 * h.witnessShare).toFixed(1)} % of a proof (goal <= 15 %)`}`);
+    }
+    for (const c of results.configurations) {
+      const v = c.summary?.vsRapidsnark;
+      if (v == null || c.config.engine === "rapidsnark") continue;
+      const cpu = c.summary?.vsRapidsnarkCpu == null ? "" : `, CPU time ${c.summary.vsRapidsnarkCpu.toFixed(2)}x`;
+      console.log(`batch ${c.config.batchSize} (${c.config.witness} witness): the ${c.config.engine} prover's prove time is ${v.median.toFixed(2)}x rapidsnark's on the same zkey and witness (median of ${v.n} paired repetitions, ${v.min.toFixed(2)}-${v.max.toFixed(2)}${cpu}; <= 1: ours is as fast or faster)`);
     }
     console.log(`\nresults: ${files.json}\nsummary: ${files.markdown}\ncharts:  ${files.charts.join(", ")}`);
   }
