@@ -105,7 +105,7 @@ export class WarmGroth16Prover {
    * NATIVE_MSM_UNAVAILABLE with the reason when this machine cannot build it).
    */
   static async load(zkeyPath: string, options: WarmProverOptions = {}): Promise<WarmGroth16Prover> {
-    const qap = options.qap ?? options.msm ?? "wasm";
+    const qap = options.qap ?? qapFromEnv() ?? options.msm ?? "wasm";
     const addon = options.msm === "native" || qap === "native" ? loadNativeMsm((m) => process.stderr.write(`${m}\n`)) : undefined;
     const native = options.msm === "native" ? addon : undefined;
     const bytes = await readFile(zkeyPath);
@@ -348,6 +348,18 @@ export class WarmGroth16Prover {
     point.set(G.F.one, affine.length);
     return point;
   }
+}
+
+/**
+ * ZKR_QAP=wasm (or native) chooses the QAP step's code when the caller did not: with the native engine,
+ * wasm keeps ffjavascript's QAP and FFTs beside the native MSM (the engine as it was before native/fft.c),
+ * for comparisons and as an escape hatch. Anything else is refused.
+ */
+function qapFromEnv(): "wasm" | "native" | undefined {
+  const v = process.env["ZKR_QAP"];
+  if (v === undefined || v === "") return undefined;
+  if (v === "wasm" || v === "native") return v;
+  throw new Error(`ZKR_QAP must be wasm or native, not "${v}"`);
 }
 
 /** The generator of H's coset for a domain of 2^power points: a 2^(power+1)-th root of unity (snarkjs's choice). */
