@@ -112,7 +112,7 @@ export function keyVersion(instanceName: string, version: string): KeyVersion | 
 
 /** The current keys for an instance if they exist (development ones unless `ptau` is given). */
 export function existingSetup(circuit: CompiledCircuit, protocol: Protocol, ptau?: string): SetupArtifacts | undefined {
-  return currentSetup(circuit, protocol, ptau === undefined ? undefined : fileSha256(ptau));
+  return currentSetup(circuit, protocol, ptau === undefined ? undefined : readPtau(ptau).sha256);
 }
 
 function currentSetup(circuit: CompiledCircuit, protocol: Protocol, ptauSha?: string): SetupArtifacts | undefined {

@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, openSync, realpathSync, statfsSync, statSync, unlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { tempPathFor } from "../artifacts/files.ts";
 import { NodeError } from "./errors.ts";
 
 /** Pseudo file systems a data directory can never live on (LevelDB would fail or hang there). */
@@ -30,7 +30,7 @@ export function prepareDataDir(path: string): string {
     refuse(`cannot be created (${errCode(err)})`, err);
   }
   if (!statSync(dir).isDirectory()) refuse("is not a directory");
-  const probe = join(dir, `.zkr-write-probe-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const probe = tempPathFor(join(dir, ".write-probe"));
   try {
     closeSync(openSync(probe, "wx"));
     unlinkSync(probe);

@@ -302,7 +302,8 @@ export class RollupNode {
 
     // Batches not yet on L1: rebuild their inputs (same roots) for proving.
     for (let n = zk.batchCount + 1; n <= last; n++) this.built.set(n, await this.rebuild(n));
-    // Temp folders of batch folders a killed node was writing.
+    // Temps a killed node was writing (batch folders, node.json).
+    cleanStaleTemps(this.store.dir);
     cleanStaleTemps(join(this.store.dir, "batches"));
     // Proven batches without their folder (the crash or a write failure came between storing the proof
     // and writing it; or it was deleted): written again by the pipeline.
