@@ -5,6 +5,8 @@ import { NodeError } from "./errors.ts";
 
 /** Pseudo file systems a data directory can never live on (LevelDB would fail or hang there). */
 const PSEUDO_ROOTS = ["/proc", "/sys", "/dev"];
+/** Real (tmpfs) folders under those roots. */
+const ALLOWED_UNDER_PSEUDO = ["/dev/shm"];
 /** statfs magic numbers of procfs and sysfs. */
 const PSEUDO_FS_TYPES = new Set([0x9fa0, 0x62656572]);
 
@@ -21,7 +23,8 @@ export function prepareDataDir(path: string): string {
     throw new NodeError("BAD_DATA_DIR", `data directory ${dir} ${why}`, cause === undefined ? undefined : { cause });
   };
   const real = realOfNearestExisting(dir);
-  if (PSEUDO_ROOTS.some((root) => real === root || real.startsWith(`${root}/`)) || onPseudoFs(real)) {
+  const under = (root: string) => real === root || real.startsWith(`${root}/`);
+  if ((PSEUDO_ROOTS.some(under) && !ALLOWED_UNDER_PSEUDO.some(under)) || onPseudoFs(real)) {
     refuse("is on a pseudo file system (/proc, /sys, /dev)");
   }
   try {
