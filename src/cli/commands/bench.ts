@@ -36,12 +36,12 @@ export const BENCH_HELP = `zkr bench [--instances LIST] [--protocols LIST] [--wi
     --protocols LIST  groth16,plonk,fflonk (default: all three; PLONK/FFLONK on --O2 circuits are
                       sized from the r1cs first and skipped with the reason when they cannot fit)
     --witness LIST    wasm,cpp (default: wasm; cpp needs g++, make, nasm, libgmp-dev, nlohmann-json3-dev)
-    --engine LIST     Groth16 prover in the warm process: native (the warm prover with its multi-
-                      exponentiations in C, compiled on first use with the machine's cc into build/native/;
-                      skipped with the reason if it cannot be built), warm (zkey kept in memory, QAP on all
-                      cores, ffjavascript's wasm MSM) and/or snarkjs (snarkjs.groth16.prove)
-                      and/or rapidsnark (below) (default: native,warm; the first of ours listed is the one
-                      compared with the baselines)
+    --engine LIST     Groth16 prover in the warm process: native (the warm prover with its QAP step,
+                      FFTs and multi-exponentiations in C, compiled on first use with the machine's cc into
+                      build/native/; skipped with the reason if it cannot be built; ZKR_QAP=wasm keeps the
+                      QAP step and FFTs in wasm), warm (zkey kept in memory, QAP on all cores, ffjavascript's
+                      wasm), snarkjs (snarkjs.groth16.prove) and/or rapidsnark (below)
+                      (default: native,warm; the first of ours listed is the one compared with the baselines)
     --rapidsnark PATH a rapidsnark prover binary you have (default: $ZKR_RAPIDSNARK; implies --engine
                       ...,rapidsnark): it proves each repetition's witness file with the same zkey right after
                       our first engine proved that witness, so the report has the ratio of the two prove
