@@ -14,6 +14,6 @@ export function exitCodeOf(err: unknown): number {
   if (err instanceof RollupError || err instanceof KeyFileError) return 2;
   if (err instanceof NodeClientError) return err.code === "BAD_URL" ? 2 : 1;
   if (err instanceof ArtifactError) return err.code === "BAD_PTAU" || err.code === "PTAU_TOO_SMALL" ? 2 : 1;
-  if (err instanceof NodeError) return ["CONFIG_MISMATCH", "KEYS_CHANGED", "DB_LOCKED"].includes(err.code) ? 2 : 1;
+  if (err instanceof NodeError) return ["CONFIG_MISMATCH", "KEYS_CHANGED", "DB_LOCKED", "BAD_DATA_DIR"].includes(err.code) ? 2 : 1;
   return 1;
 }

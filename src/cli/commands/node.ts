@@ -6,7 +6,7 @@ import { NodeError } from "../../node/errors.ts";
 import { DEFAULT_GENESIS, type GenesisParams } from "../../node/node.ts";
 import { startNode } from "../../node/run.ts";
 import { BUILD_DIR } from "../../paths.ts";
-import { parseArgs, stringFlag, type ParsedArgs } from "../args.ts";
+import { intOption, parseArgs, stringFlag } from "../args.ts";
 import { CliError } from "../errors.ts";
 
 export const DEFAULT_NODE_PORT = 8550;
@@ -76,12 +76,4 @@ export async function nodeCommand(argv: readonly string[]): Promise<number> {
   console.log("zkr node: stopping");
   await running.stop();
   return 0;
-}
-
-function intOption(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
-  const raw = stringFlag(args, name);
-  if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (!/^[0-9]+$/.test(raw) || !Number.isSafeInteger(v) || v < min || v > max) throw new CliError(`--${name} must be an integer in ${min}..${max}`);
-  return v;
 }
