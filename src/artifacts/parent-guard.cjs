@@ -6,18 +6,24 @@
 // synchronous WebAssembly (circom2 compiles inside one long WASI call) or a long proof. The parent
 // passes its pid in ZKR_PARENT_PID, so a parent that died before this file ran is noticed too.
 "use strict";
-const { Worker } = require("node:worker_threads");
+const { Worker, isMainThread } = require("node:worker_threads");
 
-const parent = Number(process.env.ZKR_PARENT_PID ?? process.ppid);
-// Not inherited by this child's own children: each parent names itself.
-delete process.env.ZKR_PARENT_PID;
+// Node runs preloads in every worker thread too (the watchdog's, snarkjs's curve workers): only the
+// main thread watches, or each watchdog would start another without end.
+if (isMainThread) watch();
 
-if (process.ppid !== parent) process.kill(process.pid, "SIGKILL");
+function watch() {
+  const parent = Number(process.env.ZKR_PARENT_PID ?? process.ppid);
+  // Not inherited by this child's own children: each parent names itself.
+  delete process.env.ZKR_PARENT_PID;
 
-const watchdog = new Worker(
-  `const { workerData } = require("node:worker_threads");
-   setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, "SIGKILL"); }, 250);`,
-  { eval: true, workerData: parent },
-);
-// The watchdog never keeps the child alive by itself.
-watchdog.unref();
+  if (process.ppid !== parent) process.kill(process.pid, "SIGKILL");
+
+  const watchdog = new Worker(
+    `const { workerData } = require("node:worker_threads");
+     setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, "SIGKILL"); }, 250);`,
+    { eval: true, workerData: parent, execArgv: [] },
+  );
+  // The watchdog never keeps the child alive by itself.
+  watchdog.unref();
+}

@@ -109,6 +109,14 @@ static fft_domain *fft_domain_new(int power, const fr *omega, const fr *shift, i
   return d;
 }
 
+/** Entry i of zkey section 4 (44 bytes: m | row | wire | coefficient): 1 if qap_buildABC would use it. */
+static int coef_entry(const uint8_t *e, uint32_t i, uint32_t n, uint32_t nvars, uint32_t *m, uint32_t *row, uint32_t *wire) {
+  memcpy(m, e + 44 * (size_t)i, 4);
+  memcpy(row, e + 44 * (size_t)i + 4, 4);
+  memcpy(wire, e + 44 * (size_t)i + 8, 4);
+  return *m <= 1 && *row < n && *wire < nvars;
+}
+
 /**
  * Splits zkey section 4 (u32 count, then entries m | row | wire | coefficient) into one part per thread,
  * by rows, with about the same number of entries each. Entries ffjavascript's qap_buildABC skips (m not
@@ -125,10 +133,7 @@ static int qap_set_coefs(fft_domain *d, const uint8_t *section, size_t len, uint
   size_t kept = 0;
   for (uint32_t i = 0; i < count; i++) {
     uint32_t m, row, wire;
-    memcpy(&m, e + 44 * (size_t)i, 4);
-    memcpy(&row, e + 44 * (size_t)i + 4, 4);
-    memcpy(&wire, e + 44 * (size_t)i + 8, 4);
-    if (m > 1 || row >= d->n || wire >= nvars) continue;
+    if (!coef_entry(e, i, (uint32_t)d->n, nvars, &m, &row, &wire)) continue;
     per_row[row]++;
     kept++;
   }
@@ -152,10 +157,7 @@ static int qap_set_coefs(fft_domain *d, const uint8_t *section, size_t len, uint
   }
   for (uint32_t i = 0; i < count; i++) {
     uint32_t m, r, wire;
-    memcpy(&m, e + 44 * (size_t)i, 4);
-    memcpy(&r, e + 44 * (size_t)i + 4, 4);
-    memcpy(&wire, e + 44 * (size_t)i + 8, 4);
-    if (m > 1 || r >= d->n || wire >= nvars) continue;
+    if (!coef_entry(e, i, (uint32_t)d->n, nvars, &m, &r, &wire)) continue;
     parts[part_of[r]].count[m]++;
   }
   int failed = 0;
@@ -168,10 +170,7 @@ static int qap_set_coefs(fft_domain *d, const uint8_t *section, size_t len, uint
   if (!failed)
     for (uint32_t i = 0; i < count; i++) {
       uint32_t m, r, wire;
-      memcpy(&m, e + 44 * (size_t)i, 4);
-      memcpy(&r, e + 44 * (size_t)i + 4, 4);
-      memcpy(&wire, e + 44 * (size_t)i + 8, 4);
-      if (m > 1 || r >= d->n || wire >= nvars) continue;
+      if (!coef_entry(e, i, (uint32_t)d->n, nvars, &m, &r, &wire)) continue;
       qap_part *p = &parts[part_of[r]];
       qap_coef *c = &p->coefs[m][p->count[m]++];
       c->row = r;
