@@ -7,6 +7,8 @@ export default defineConfig({
     globalSetup: ["tests/global-setup.ts"],
     // Separate processes: snarkjs curve workers and circom witness wasm stay per file.
     pool: "forks",
+    // Both cores: the suite is mostly waiting on proofs, anvil and child nodes, and each file has its own process.
+    maxWorkers: 2,
     testTimeout: 120_000,
     hookTimeout: 600_000,
   },
