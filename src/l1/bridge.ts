@@ -69,11 +69,6 @@ export class Bridge {
     readonly accountCapacity: number = Number.MAX_SAFE_INTEGER,
   ) {}
 
-  /** Distinct L2 keys with a deposit queued: accounts the L2 holds or will hold. */
-  get accountCount(): number {
-    return this.keys.size;
-  }
-
   /** Every deposit ever queued, consumed or not. */
   get depositQueue(): readonly DepositEntry[] {
     return this.queue;

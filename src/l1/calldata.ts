@@ -165,10 +165,7 @@ export class CalldataReader {
 
   /** A length word, then that many field elements. */
   fieldArray(): bigint[] {
-    return this.wordArray().map((v) => {
-      if (!isFieldElement(v)) throw new L1Revert("MALFORMED", `word ${v} is not a field element`);
-      return v;
-    });
+    return this.array(() => this.field());
   }
 
   /** A word used as a length or index: must be a safe integer. */
@@ -180,9 +177,13 @@ export class CalldataReader {
 
   /** A length word, then that many words (refused before allocating if the calldata is too short). */
   wordArray(): bigint[] {
+    return this.array(() => this.word());
+  }
+
+  private array(read: () => bigint): bigint[] {
     const n = this.length();
     if (n * WORD_BYTES > this.input.length - this.at) throw new L1Revert("MALFORMED", "calldata is too short");
-    return Array.from({ length: n }, () => this.word());
+    return Array.from({ length: n }, read);
   }
 
   bytes(n: number): Uint8Array {
