@@ -3,12 +3,11 @@
 // Node-API addon. Nothing is downloaded: the C source is in the repository, the compiler and Node's
 // headers are the machine's (node-gyp uses the same headers).
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { contentHash } from "../artifacts/files.ts";
+import { contentHash, tempPathFor } from "../artifacts/files.ts";
 import { CodedError } from "../errors.ts";
 import { BUILD_DIR } from "../paths.ts";
 
@@ -106,7 +105,7 @@ export function loadNativeMsm(log: (m: string) => void = () => {}, options: { re
   if (!existsSync(addon)) {
     log(`native prover addon: compiling ${SOURCE} with ${tc.version}${options.portable === true ? " (portable multiplication)" : ""} ...`);
     mkdirSync(dirname(addon), { recursive: true });
-    const tmp = `${addon}.${process.pid}.${randomBytes(4).toString("hex")}.build`;
+    const tmp = tempPathFor(addon);
     try {
       execFileSync(tc.compiler, [...flags, `-I${tc.include}`, "-o", tmp, SOURCE, "-lpthread"], { stdio: ["ignore", "ignore", "pipe"] });
     } catch (err) {

@@ -6,6 +6,7 @@
  */
 import { linkSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { tempPathFor } from "../artifacts/files.ts";
 import { newPrivateKey, publicKeyOf, type PublicKey } from "../crypto/eddsa.ts";
 import { isFieldElement } from "../crypto/field.ts";
 import { CodedError } from "../errors.ts";
@@ -64,7 +65,7 @@ export function createKeyFile(path: string, opts: { force?: boolean; privateKey?
   } catch (e) {
     throw new KeyFileError("UNWRITABLE", `cannot make the folder of ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`, { cause: e });
   }
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = tempPathFor(path);
   let written = false;
   try {
     // "wx": never through a file or link already there.
