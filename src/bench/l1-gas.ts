@@ -107,7 +107,7 @@ export async function submitToAnvil(opts: {
   const { deployment } = evm;
   return {
     status: "measured",
-    evm: { anvil: deployment.anvilVersion, hardfork: deployment.hardfork, solc: deployment.solcVersion },
+    evm: { anvil: deployment.evm, hardfork: deployment.hardfork, solc: deployment.solcVersion },
     deploymentGas: deployment.gas,
     submissions,
     summary: {

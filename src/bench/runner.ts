@@ -71,7 +71,7 @@ async function sweep(opts: BenchOptions, io: BenchIo, command: string, started: 
   mkdirSync(opts.outDir, { recursive: true });
   const machine = machineInfo();
   io.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, snarkjs ${machine.snarkjs}; load average ${loadStart}`);
-  if (anvil !== undefined) io.log(`L1: ${anvil.node.version} at ${anvil.node.url} (hardfork ${anvil.node.hardfork}); proven batches are submitted to ZkRollup.sol after each configuration's timing`);
+  if (anvil !== undefined) io.log(`L1: ${anvil.backend.description} (hardfork ${anvil.backend.hardfork}); proven batches are submitted to ZkRollup.sol after each configuration's timing`);
 
   // rapidsnark, when asked for: the binary (or why none), run beside the first of our engines.
   const rapidsnark = opts.engines.includes("rapidsnark") ? findRapidsnark(opts.rapidsnark) : undefined;

@@ -76,7 +76,8 @@ export interface AnvilDeployment {
   readonly gas: DeploymentGas;
   readonly solcVersion: string;
   readonly hardfork: string;
-  readonly anvilVersion: string;
+  /** Which EVM runs it ("EDR 0.13.0 (in-process)", "anvil 1.7.1 at ..."). */
+  readonly evm: string;
 }
 
 /** Deployer of the contracts (impersonated by anvil; needs no balance at zero gas price). */
@@ -116,7 +117,7 @@ export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
     return onAnvil(config, async (session) => {
       const deployment = await deployRollup(session, compiled, { rollupId, capacity, genesisRoot, layout, finalityBlocks });
       config.log?.(
-        `anvil ${session.node.url} (${deployment.hardfork}): ZkRollup at ${deployment.rollup}, verifier ${fmtGas(deployment.gas.verifier)} gas to deploy`,
+        `${session.backend.description} (${deployment.hardfork}): ZkRollup at ${deployment.rollup}, verifier ${fmtGas(deployment.gas.verifier)} gas to deploy`,
       );
       return new AnvilL1(session, deployment, compiled, config);
     });
@@ -310,8 +311,8 @@ async function deployRollup(
     poseidon6: p6.address,
     gas: { verifier: verifier.gasUsed, poseidon3: p3.gasUsed, poseidon6: p6.gasUsed, rollup: rollup.gasUsed },
     solcVersion: compiled.solcVersion,
-    hardfork: session.node.hardfork,
-    anvilVersion: session.node.version,
+    hardfork: session.backend.hardfork,
+    evm: session.backend.description,
   };
 }
 

@@ -83,7 +83,8 @@ export interface OptimisticDeployment {
   readonly gas: Readonly<Record<"poseidon2" | "poseidon4" | "poseidon6" | "poseidon8" | "eddsa" | "rollup", number>>;
   readonly solcVersion: string;
   readonly hardfork: string;
-  readonly anvilVersion: string;
+  /** Which EVM runs it ("EDR 0.13.0 (in-process)", "anvil 1.7.1 at ..."). */
+  readonly evm: string;
 }
 
 /** An anvil receipt: the OptimisticL1 fields plus the transaction hash and the split of its measured gas. */
@@ -144,7 +145,7 @@ export class AnvilOptimisticL1 extends AnvilContract<OptimisticDeployment> imple
     const compiled = compileOptimisticContracts(config.log);
     return onAnvil(config, async (session) => {
       const deployment = await deploy(session, compiled, config.clock, settings);
-      config.log?.(`anvil ${session.node.url} (${deployment.hardfork}): OptimisticRollup at ${deployment.rollup}, ${deployment.gas.rollup.toLocaleString("en-US")} gas to deploy`);
+      config.log?.(`${session.backend.description} (${deployment.hardfork}): OptimisticRollup at ${deployment.rollup}, ${deployment.gas.rollup.toLocaleString("en-US")} gas to deploy`);
       return new AnvilOptimisticL1(session, deployment, compiled, config, settings);
     });
   }
@@ -479,7 +480,7 @@ async function deploy(
       rollup: rollup.gasUsed,
     },
     solcVersion: compiled.solcVersion,
-    hardfork: session.node.hardfork,
-    anvilVersion: session.node.version,
+    hardfork: session.backend.hardfork,
+    evm: session.backend.description,
   };
 }

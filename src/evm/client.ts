@@ -1,8 +1,8 @@
 /**
- * viem clients for one anvil node, and the one way this project sends a transaction there: from any
- * address (anvil impersonates it), with an explicit gas limit (no eth_estimateGas: on the snarkjs verifier
- * it misleads, and a reverting call must still be mined to be measured), at zero gas price (anvil runs
- * with base fee 0, so L1 balances move only by the values sent, as on the simulated L1).
+ * viem clients for one EVM (in-process EDR or an anvil node: src/evm/edr.ts, anvil.ts), and the one way
+ * this project sends a transaction there: from any address (impersonated), with an explicit gas limit (no
+ * eth_estimateGas: on the snarkjs verifier it misleads, and a reverting call must still be mined to be
+ * measured), at zero gas price (both run with base fee 0, so L1 balances move only by the values sent).
  */
 import {
   createPublicClient,
@@ -12,6 +12,7 @@ import {
   defineChain,
   getAddress,
   http,
+  type Transport,
   type Abi,
   type Address,
   type Hex,
@@ -23,6 +24,7 @@ import {
 import type { L1Address } from "../l1/chain.ts";
 import { MAX_L1_ADDRESS } from "../l1/chain.ts";
 import { rpc, startAnvil, type AnvilNode, type AnvilOptions } from "./anvil.ts";
+import { startInProcessEvm, type EvmBackend, type InProcessOptions } from "./edr.ts";
 import { EvmError } from "./errors.ts";
 
 /** Gas limit of every transaction sent: far above any batch here, below EIP-7825's 2^24 cap. */
@@ -55,36 +57,61 @@ export interface SentTransaction {
   readonly revertData: Hex | undefined;
 }
 
-/** anvil and the clients that talk to it. */
+/** An anvil node as an EvmBackend (it impersonates every sender already: --auto-impersonate). */
+export function anvilBackend(node: AnvilNode, owned: boolean): EvmBackend {
+  return {
+    kind: "anvil",
+    description: `${node.version} at ${node.url}`,
+    hardfork: node.hardfork,
+    transport: http(node.url, { timeout: 60_000 }),
+    request: (method, params) => rpc(node.url, method, params),
+    allowSender: async () => undefined,
+    get closed() {
+      return node.exited;
+    },
+    close: async () => {
+      if (owned) await node.stop();
+    },
+  };
+}
+
+/** One EVM and the clients that talk to it. */
 export class EvmSession {
   readonly public: PublicClient;
   readonly wallet: WalletClient;
-  readonly test: TestClient<"anvil">;
+  // "hardhat" mode: hardhat_* methods, which anvil accepts too (EDR refuses anvil_*).
+  readonly test: TestClient<"hardhat">;
   private lastTimestamp = -1;
 
-  private constructor(
-    readonly node: AnvilNode,
-    private readonly ownsNode: boolean,
-  ) {
-    const transport = http(node.url, { timeout: 60_000 });
+  private constructor(readonly backend: EvmBackend) {
+    const transport: Transport = backend.transport;
     this.public = createPublicClient({ chain: anvilChain, transport, pollingInterval: 20 });
     this.wallet = createWalletClient({ chain: anvilChain, transport });
-    this.test = createTestClient({ chain: anvilChain, mode: "anvil", transport });
+    this.test = createTestClient({ chain: anvilChain, mode: "hardhat", transport });
+  }
+
+  /** A fresh in-process EVM (the default L1). */
+  static async inProcess(opts: InProcessOptions = {}): Promise<EvmSession> {
+    return new EvmSession(await startInProcessEvm(opts));
   }
 
   /** Starts a fresh anvil (stopped by `close`). */
   static async start(opts: AnvilOptions = {}): Promise<EvmSession> {
     const node = await startAnvil({ ...opts, args: [...ZERO_FEE_ARGS, ...(opts.args ?? [])] });
-    return new EvmSession(node, true);
+    return new EvmSession(anvilBackend(node, true));
   }
 
   /** Uses a running anvil (started with ZERO_FEE_ARGS); `close` leaves it running. */
   static attach(node: AnvilNode): EvmSession {
-    return new EvmSession(node, false);
+    return new EvmSession(anvilBackend(node, false));
+  }
+
+  get kind(): EvmBackend["kind"] {
+    return this.backend.kind;
   }
 
   async close(): Promise<void> {
-    if (this.ownsNode) await this.node.stop();
+    await this.backend.close();
   }
 
   /**
@@ -115,6 +142,7 @@ export class EvmSession {
 
   /** Sends and mines one transaction from `from` (impersonated); a revert is returned, not thrown. */
   async send(tx: { from: L1Address; to?: Address; data: Hex; value?: bigint }): Promise<SentTransaction> {
+    await this.backend.allowSender(toAddress(tx.from));
     const hash = await this.wallet.sendTransaction({
       account: toAddress(tx.from),
       chain: anvilChain,
@@ -142,10 +170,11 @@ export class EvmSession {
     return { address, gasUsed: Number(sent.receipt.gasUsed) };
   }
 
-  /** The output of a mined transaction's top call (its revert data when it reverted), from anvil's call tracer. */
+  /** The output of a mined transaction's top call (its revert data when it reverted), from the call tracer. */
   private async revertData(hash: Hex): Promise<Hex> {
-    const trace = await rpc<{ output?: Hex }>(this.node.url, "debug_traceTransaction", [hash, { tracer: "callTracer" }]);
-    return trace.output ?? "0x";
+    const trace = await this.backend.request<{ output?: Hex; returnValue?: string }>("debug_traceTransaction", [hash, { tracer: "callTracer" }]);
+    if (trace.output !== undefined) return trace.output;
+    return trace.returnValue !== undefined && trace.returnValue !== "" ? (`0x${trace.returnValue.replace(/^0x/, "")}` as Hex) : "0x";
   }
 }
 

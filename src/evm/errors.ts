@@ -5,6 +5,8 @@
 export type EvmErrorCode =
   /** The anvil binary is not installed (the optional npm package @foundry-rs/anvil-linux-amd64 is missing). */
   | "ANVIL_NOT_INSTALLED"
+  /** The in-process EVM (npm @nomicfoundation/edr) cannot be loaded on this platform. */
+  | "EVM_NOT_INSTALLED"
   /** anvil did not start, did not say where it listens, or did not answer. */
   | "ANVIL_START_FAILED"
   /** anvil exited while in use. */

@@ -6,7 +6,7 @@
  */
 import type { Address, Hex } from "viem";
 import { TX_BASE_GAS, calldataCost } from "../l1/gas.ts";
-import { rpc } from "./anvil.ts";
+import type { EvmBackend } from "./edr.ts";
 import { EvmError } from "./errors.ts";
 
 /**
@@ -66,11 +66,11 @@ interface StructLog {
 const PRECOMPILES: Record<string, string> = { "0x06": "ECADD", "0x07": "ECMUL", "0x08": "pairing" };
 
 /** Measures where the gas of mined transaction `hash` went (anvil with --steps-tracing). */
-export async function measureGas(url: string, hash: Hex, input: Uint8Array, known: KnownContracts): Promise<MeasuredGas> {
+export async function measureGas(evm: Pick<EvmBackend, "request">, hash: Hex, input: Uint8Array, known: KnownContracts): Promise<MeasuredGas> {
   const [receipt, top, steps] = await Promise.all([
-    rpc<{ gasUsed: Hex }>(url, "eth_getTransactionReceipt", [hash]),
-    rpc<CallFrame>(url, "debug_traceTransaction", [hash, { tracer: "callTracer" }]),
-    rpc<{ structLogs: StructLog[] }>(url, "debug_traceTransaction", [hash, { disableStack: true, disableStorage: true, enableMemory: false }]),
+    evm.request<{ gasUsed: Hex }>("eth_getTransactionReceipt", [hash]),
+    evm.request<CallFrame>("debug_traceTransaction", [hash, { tracer: "callTracer" }]),
+    evm.request<{ structLogs: StructLog[] }>("debug_traceTransaction", [hash, { disableStack: true, disableStorage: true, enableMemory: false }]),
   ]);
   const gasUsed = Number(BigInt(receipt.gasUsed));
   const depth1 = steps.structLogs.filter((s) => s.depth === 1);

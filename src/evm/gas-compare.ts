@@ -141,7 +141,7 @@ export async function compareGas(opts: GasComparisonOptions): Promise<GasCompari
       if (model.status !== "success" || measured.status !== "success") {
         throw new Error(`${label}: simulated ${model.status} (${model.revertReason ?? "-"}), anvil ${measured.status} (${measured.revertReason ?? "-"})`);
       }
-      const lines = (await measureGas(evm.session.node.url, measured.txHash, measured.input, known)).lines;
+      const lines = (await measureGas(evm.session.backend, measured.txHash, measured.input, known)).lines;
       transactions.push({
         label,
         method: model.method as TxComparison["method"],
@@ -184,7 +184,7 @@ export async function compareGas(opts: GasComparisonOptions): Promise<GasCompari
       capacity: n,
       recordBytes: instance.layout.recordBytes,
       hardfork: evm.deployment.hardfork,
-      anvil: evm.deployment.anvilVersion,
+      anvil: evm.deployment.evm,
       solc: evm.deployment.solcVersion,
       deployments: [
         { contract: "Groth16Verifier (snarkjs export)", gas: evm.deployment.gas.verifier, codeBytes: code("Groth16Verifier") },

@@ -100,7 +100,7 @@ export async function compareOptimisticGas(opts: { readonly log?: (message: stri
   for (const scenario of OPTIMISTIC_SCENARIOS) {
     const { rows, pair } = await runOptimisticScenario(scenario, log);
     const d = pair.anvil.evm.deployment;
-    deployment ??= { anvil: d.anvilVersion, hardfork: d.hardfork, solc: d.solcVersion };
+    deployment ??= { anvil: d.evm, hardfork: d.hardfork, solc: d.solcVersion };
     scenarios.push({ name: scenario.name, arities: pair.simulated.l1.arities, capacity: pair.simulated.l1.capacity });
     transactions.push(...rows);
     const worst = (status: OptimisticTxRow["status"]) => {

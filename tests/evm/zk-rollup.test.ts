@@ -44,7 +44,7 @@ function config(finalityBlocks = 0) {
 
 beforeAll(async () => {
   // anvil first: if it cannot start, fail at once with its reason.
-  session = await EvmSession.start();
+  session = await EvmSession.inProcess();
   evm = await AnvilL1.start({ ...config(), session });
   chain = new L1Chain();
   simContract = new ZkRollupContract(chain, { ...config(), vkey });
@@ -311,7 +311,7 @@ describe("time on the EVM", () => {
     } finally {
       await timed.stop();
     }
-    expect(timed.session.node.exited).toBe(true);
+    expect(timed.session.backend.closed).toBe(true);
   });
 });
 
@@ -326,7 +326,7 @@ describe("gas measured on the EVM, item by item", () => {
       const r = await traced.submitBatch(SEQUENCER, args(b1));
       expect(r.status).toBe("success");
       const { poseidon3, poseidon6, verifier } = traced.deployment;
-      const measured = await measureGas(traced.session.node.url, r.txHash, r.input, { poseidon3, poseidon6, verifier });
+      const measured = await measureGas(traced.session.backend, r.txHash, r.input, { poseidon3, poseidon6, verifier });
       expect(measured.gasUsed).toBe(r.gasUsed);
       expect(measured.lines.reduce((sum, l) => sum + l.gas, 0)).toBe(r.gasUsed);
       const item = (name: string): number | undefined => measured.lines.find((l) => l.item === name)?.gas;
