@@ -33,15 +33,14 @@
  *   deposits no live batch consumed are refunded to their L1 sender (refundDeposit, also once claims
  *   are open: a rollback may still give a deposit back before).
  */
-import type { PublicKey, Signature } from "../crypto/eddsa.ts";
-import { poseidon } from "../crypto/poseidon.ts";
+import type { Signature } from "../crypto/eddsa.ts";
 import type { Account } from "../state/account.ts";
 import { RollupError } from "../state/errors.ts";
 import { verifyAccountProof } from "../state/merkle-proof.ts";
 import { BALANCE_BITS, MAX_BALANCE, packAmount } from "../tx/amount.ts";
 import { concatBytes } from "../tx/bytes.ts";
 import type { RecordLayout } from "../tx/layout.ts";
-import { checkRollupId, isRollupId, MAX_L1_ADDRESS, signedMessage, type Withdraw } from "../tx/operation.ts";
+import { isRollupId, MAX_L1_ADDRESS, signedMessage, type Withdraw } from "../tx/operation.ts";
 import type { DepositEntry } from "./bridge.ts";
 import { CalldataReader, encodeWord, selector } from "./calldata.ts";
 import type { L1Address, L1Chain, L1Receipt, TxContext } from "./chain.ts";
@@ -56,6 +55,31 @@ import {
   poseidonGas,
 } from "./gas.ts";
 import { chargeSignatureCheck } from "./eddsa-contract.ts";
+import {
+  EXIT_CLAIM_TAG,
+  exitClaimMessage,
+  type BatchAccountProof,
+  type Carrier,
+  type ExitClaim,
+  type ExitMode,
+  type ForcedExitKind,
+  type ForcedRequestStatus,
+  type ForcedWithdrawalRequest,
+  type QueuedRequest,
+} from "./forced-exit-types.ts";
+
+export {
+  EXIT_CLAIM_TAG,
+  exitClaimMessage,
+  type BatchAccountProof,
+  type Carrier,
+  type ExitClaim,
+  type ExitMode,
+  type ForcedExitKind,
+  type ForcedRequestStatus,
+  type ForcedWithdrawalRequest,
+  type QueuedRequest,
+};
 
 export const FORCED_EXIT_SIGNATURES = {
   requestForcedWithdrawal:
@@ -65,77 +89,6 @@ export const FORCED_EXIT_SIGNATURES = {
   claimExit: "claimExit(uint256,address,uint256[3],uint256,uint256,uint256,uint256,uint256[])",
   refundDeposit: "refundDeposit(uint256)",
 } as const;
-
-/** Domain tag of an exit claim's signed message ("exit" in ASCII), so no L2 signature doubles as one. */
-export const EXIT_CLAIM_TAG = 0x65786974n;
-
-export type ForcedExitKind = "zk" | "optimistic";
-
-/**
- * pending: no live batch after the proven root holds an operation of the account. included: a live
- * batch that can still be rolled back carries the withdraw; served: one that cannot. stale: another
- * operation of the account in a live batch took its nonce. dismissed: stale, and proven so under a
- * final root.
- */
-export type ForcedRequestStatus = "pending" | "included" | "served" | "stale" | "dismissed";
-
-/** Where a batch carries a request's withdraw: the batch and the withdraw's position among its withdrawals. */
-export interface Carrier {
-  readonly batchNumber: number;
-  readonly withdrawalIndex: number;
-}
-
-/** A request as queued (its status comes from the batches since). */
-export interface QueuedRequest {
-  readonly id: number;
-  readonly requester: L1Address;
-  readonly withdraw: Withdraw;
-  readonly publicKey: PublicKey;
-  /** The final batch whose root the request's account proof was checked against. */
-  readonly rootBatch: number;
-  readonly requestedAt: number;
-  readonly deadline: number;
-}
-
-export interface ForcedWithdrawalRequest extends QueuedRequest {
-  readonly status: ForcedRequestStatus;
-  readonly servedIn?: Carrier;
-  readonly includedIn?: Carrier;
-  /** Stale: the live batch whose operation took the request's nonce. */
-  readonly nonceUsedIn?: number;
-  readonly dismissedAt?: number;
-}
-
-export interface ExitMode {
-  readonly activatedAt: number;
-  readonly requestId: number;
-  /** The latest live batch when exit mode began. */
-  readonly activatedAtBatch: number;
-  /**
-   * The exit batch: the latest live batch. In zk mode it is the one at activation; in optimistic mode
-   * a rollback of batches still live at activation moves it back to their parent.
-   */
-  readonly batchNumber: number;
-  /** The exit root: the exit batch's root. */
-  readonly root: bigint;
-  /** The exit batch is final: claims and refunds are open (and nothing can change the exit root again). */
-  readonly claimsOpen: boolean;
-}
-
-/** What proves an account under a batch's root. */
-export interface BatchAccountProof {
-  readonly rootBatch: number;
-  readonly account: Account;
-  readonly path: readonly bigint[];
-}
-
-export interface ExitClaim {
-  readonly index: number;
-  readonly account: Account;
-  readonly path: readonly bigint[];
-  readonly recipient: L1Address;
-  readonly signature: Signature;
-}
 
 /** A withdraw a batch carries, as its posted data shows it. */
 export interface CarriedWithdrawal {
@@ -158,11 +111,6 @@ export interface BatchHook<B> {
   readonly before: (tx: TxContext) => void;
   /** The batch is checked and about to be stored: may charge gas and register effects. */
   readonly accepted: (tx: TxContext, batch: B) => void;
-}
-
-/** The message an exit claim signs: (Poseidon(tag, rollupId, index), recipient). */
-export function exitClaimMessage(rollupId: number, index: number, recipient: L1Address): readonly [bigint, bigint] {
-  return [poseidon([EXIT_CLAIM_TAG, BigInt(checkRollupId(rollupId)), BigInt(index)]), recipient];
 }
 
 interface RequestRecord extends QueuedRequest {

@@ -1,0 +1,86 @@
+/**
+ * What a client of either rollup sees of forced withdrawals and exit mode (the rules are the contracts':
+ * contracts/): requests and their status, the exit mode, what proves an account, the exit claim's message.
+ */
+import type { PublicKey, Signature } from "../crypto/eddsa.ts";
+import { poseidon } from "../crypto/poseidon.ts";
+import type { Account } from "../state/account.ts";
+import { checkRollupId, type Withdraw } from "../tx/operation.ts";
+import type { L1Address } from "./chain.ts";
+
+/** Domain tag of an exit claim's signed message ("exit" in ASCII), so no L2 signature doubles as one. */
+export const EXIT_CLAIM_TAG = 0x65786974n;
+
+export type ForcedExitKind = "zk" | "optimistic";
+
+/**
+ * pending: no live batch after the proven root holds an operation of the account. included: a live
+ * batch that can still be rolled back carries the withdraw; served: one that cannot. stale: another
+ * operation of the account in a live batch took its nonce. dismissed: stale, and proven so under a
+ * final root.
+ */
+export type ForcedRequestStatus = "pending" | "included" | "served" | "stale" | "dismissed";
+
+/** Where a batch carries a request's withdraw: the batch and the withdraw's position among its withdrawals. */
+export interface Carrier {
+  readonly batchNumber: number;
+  readonly withdrawalIndex: number;
+}
+
+/** A request as queued (its status comes from the batches since). */
+export interface QueuedRequest {
+  readonly id: number;
+  readonly requester: L1Address;
+  readonly withdraw: Withdraw;
+  readonly publicKey: PublicKey;
+  /** The final batch whose root the request's account proof was checked against. */
+  readonly rootBatch: number;
+  readonly requestedAt: number;
+  readonly deadline: number;
+}
+
+export interface ForcedWithdrawalRequest extends QueuedRequest {
+  readonly status: ForcedRequestStatus;
+  readonly servedIn?: Carrier;
+  readonly includedIn?: Carrier;
+  /** Stale: the live batch whose operation took the request's nonce. */
+  readonly nonceUsedIn?: number;
+  readonly dismissedAt?: number;
+}
+
+export interface ExitMode {
+  readonly activatedAt: number;
+  readonly requestId: number;
+  /** The latest live batch when exit mode began. */
+  readonly activatedAtBatch: number;
+  /**
+   * The exit batch: the latest live batch. In zk mode it is the one at activation; in optimistic mode
+   * a rollback of batches still live at activation moves it back to their parent.
+   */
+  readonly batchNumber: number;
+  /** The exit root: the exit batch's root. */
+  readonly root: bigint;
+  /** The exit batch is final: claims and refunds are open (and nothing can change the exit root again). */
+  readonly claimsOpen: boolean;
+}
+
+/** What proves an account under a batch's root. */
+export interface BatchAccountProof {
+  readonly rootBatch: number;
+  readonly account: Account;
+  readonly path: readonly bigint[];
+}
+
+export interface ExitClaim {
+  readonly index: number;
+  readonly account: Account;
+  readonly path: readonly bigint[];
+  readonly recipient: L1Address;
+  readonly signature: Signature;
+}
+
+/** The message an exit claim signs: (Poseidon(tag, rollupId, index), recipient). */
+export function exitClaimMessage(rollupId: number, index: number, recipient: L1Address): readonly [bigint, bigint] {
+  return [poseidon([EXIT_CLAIM_TAG, BigInt(checkRollupId(rollupId)), BigInt(index)]), recipient];
+}
+
