@@ -22,6 +22,9 @@ import { EvmError } from "./errors.ts";
 import { VERIFIER_CONTRACT, VERIFIER_SOURCE_NAME, groth16VerifierSource } from "./verifier.ts";
 import type { ZkL1 } from "./zk-l1.ts";
 
+/** contracts/AcceptingVerifier.sol: TEST ONLY, accepts every proof. */
+export const ACCEPTING_VERIFIER_CONTRACT = "AcceptingVerifier";
+
 // Importers of this module (gas-compare.ts, index.ts) take these from here, where they were first defined.
 export { bytesToHex, hexToBytes, type AnvilReceipt } from "./anvil-contract.ts";
 
@@ -51,8 +54,13 @@ export interface AnvilL1Config extends AnvilContractConfig {
   /** Operations per batch: the circuit's fixed size N. */
   readonly capacity: number;
   readonly genesisRoot: bigint;
-  /** The instance's Groth16 keys: the verifier contract is exported from the zkey. */
-  readonly keys: { readonly zkey: string; readonly vkey: string };
+  /** The instance's Groth16 keys: the verifier contract is exported from the zkey (not needed with `verifier: "accepting"`). */
+  readonly keys?: { readonly zkey: string; readonly vkey: string };
+  /**
+   * TEST ONLY: "accepting" deploys contracts/AcceptingVerifier.sol, which accepts every proof, instead of the
+   * keys' verifier (the demo's cost by batch size, for sizes with no circuit here; it adds the real verifier's gas).
+   */
+  readonly verifier?: "groth16" | "accepting";
   /**
    * Blocks after its acceptance block before a batch's withdrawals are payable (default 0). These are
    * anvil's blocks (one per transaction), not clock slots, even with a `clock`.
@@ -113,9 +121,12 @@ export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
     if (!isRollupId(rollupId)) throw new EvmError("BAD_CONFIG", "rollupId must be an integer in 0..2^32-1");
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new EvmError("BAD_CONFIG", "capacity must be a positive integer");
     if (!Number.isSafeInteger(finalityBlocks) || finalityBlocks < 0) throw new EvmError("BAD_CONFIG", "finalityBlocks must be ≥ 0");
-    const compiled = await compileRollupContracts(config.keys, config.log);
+    const accepting = config.verifier === "accepting";
+    if (!accepting && config.keys === undefined) throw new EvmError("BAD_CONFIG", "the Groth16 verifier needs the instance's keys");
+    const compiled = config.keys === undefined || accepting ? compileSources(repoSources(), config.log === undefined ? {} : { log: config.log }) : await compileRollupContracts(config.keys, config.log);
+    const verifierName = accepting ? ACCEPTING_VERIFIER_CONTRACT : VERIFIER_CONTRACT;
     return onAnvil(config, async (session) => {
-      const deployment = await deployRollup(session, compiled, { rollupId, capacity, genesisRoot, layout, finalityBlocks });
+      const deployment = await deployRollup(session, compiled, { rollupId, capacity, genesisRoot, layout, finalityBlocks, verifierName });
       config.log?.(
         `${session.backend.description} (${deployment.hardfork}): ZkRollup at ${deployment.rollup}, verifier ${fmtGas(deployment.gas.verifier)} gas to deploy`,
       );
@@ -279,12 +290,12 @@ export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
 async function deployRollup(
   session: EvmSession,
   compiled: CompileOutput,
-  config: { rollupId: number; capacity: number; genesisRoot: bigint; layout: RecordLayout; finalityBlocks: number },
+  config: { rollupId: number; capacity: number; genesisRoot: bigint; layout: RecordLayout; finalityBlocks: number; verifierName: string },
 ): Promise<AnvilDeployment> {
   const p3 = await session.deploy(DEPLOYER, poseidonCode(3), "Poseidon(3)");
   const p6 = await session.deploy(DEPLOYER, poseidonCode(6), "Poseidon(6)");
-  const verifierArtifact = requireContract(compiled, VERIFIER_CONTRACT);
-  const verifier = await session.deploy(DEPLOYER, verifierArtifact.bytecode, VERIFIER_CONTRACT);
+  const verifierArtifact = requireContract(compiled, config.verifierName);
+  const verifier = await session.deploy(DEPLOYER, verifierArtifact.bytecode, config.verifierName);
   const rollupArtifact = requireContract(compiled, "ZkRollup");
   const rollup = await session.deploy(
     DEPLOYER,
