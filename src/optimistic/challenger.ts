@@ -1,23 +1,23 @@
-import type { OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
-import type { L1Address } from "../l1/chain.ts";
-import { Party, type L1Target, type ReceiptOf, type SentTransaction } from "./party.ts";
+import type { OptimisticL1 } from "../evm/optimistic-l1.ts";
+import type { L1Address } from "../l1/address.ts";
+import { Party, type ReceiptOf, type SentTransaction } from "./party.ts";
 
 /**
  * A dishonest challenger: it challenges a batch without re-executing it, agrees with every revealed
  * root except at round `lieAtRound` (0-based), where it disagrees. Against an honest proposer every
  * path ends at a one-step proof of a correct operation (or its own timeout), so it loses its bond.
  */
-export class DishonestChallenger<A extends L1Target = OptimisticRollupContract> extends Party<A> {
+export class DishonestChallenger extends Party {
   constructor(
-    target: A,
+    l1: OptimisticL1,
     address: L1Address,
     private readonly lieAtRound: number = 0,
   ) {
-    super(target, address);
+    super(l1, address);
   }
 
-  async challenge(batchNumber: number): Promise<ReceiptOf<A, "challenge">> {
-    return this.record("challenge", await this.l1.challenge(this.address, batchNumber));
+  async challenge(batchNumber: number): Promise<ReceiptOf<"challenge">> {
+    return this.record(await this.l1.challenge(this.address, batchNumber));
   }
 
   async step(): Promise<SentTransaction[]> {
@@ -26,11 +26,11 @@ export class DishonestChallenger<A extends L1Target = OptimisticRollupContract> 
     for (const d of await this.l1.openDisputes()) {
       if (d.challenger !== this.address) continue;
       if (this.overdue(d, now)) {
-        if (d.turn === "proposer") out.push(this.record("timeout", await this.l1.timeout(this.address, d.id)));
+        if (d.turn === "proposer") out.push(this.record(await this.l1.timeout(this.address, d.id)));
         continue;
       }
       if (this.seen(d, now) && d.turn === "challenger") {
-        out.push(this.record("respond", await this.l1.respond(this.address, d.id, d.round - 1 !== this.lieAtRound)));
+        out.push(this.record(await this.l1.respond(this.address, d.id, d.round - 1 !== this.lieAtRound)));
       }
     }
     return out;

@@ -1,6 +1,5 @@
-import type { BatchView } from "../evm/optimistic-l1.ts";
-import type { OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
-import type { L1Address } from "../l1/chain.ts";
+import type { BatchView, OptimisticL1 } from "../evm/optimistic-l1.ts";
+import type { L1Address } from "../l1/address.ts";
 import { operationWitnesses } from "../l1/dispute-data.ts";
 import { rootsCommitment, rootsProof } from "../l1/dispute-merkle.ts";
 import type { SequencedBatch } from "../sequencer/sequencer.ts";
@@ -9,7 +8,7 @@ import { RollupError } from "../state/errors.ts";
 import { RollupState } from "../state/rollup-state.ts";
 import { applyOperation } from "../state/transition.ts";
 import { encodeFullOperations, type Operation } from "../tx/index.ts";
-import { Party, type L1Target, type ReceiptOf, type SentTransaction } from "./party.ts";
+import { Party, type ReceiptOf, type SentTransaction } from "./party.ts";
 
 /** What a proposer remembers of a batch it posted: enough to answer any bisection and prove any step. */
 interface Posted {
@@ -38,14 +37,14 @@ export function operationsOf(seq: SequencedBatch): Operation[] {
  * proof when the range is one operation wide, time out a silent challenger, and take back the bond of
  * batches that became final.
  */
-export class Proposer<A extends L1Target = OptimisticRollupContract> extends Party<A> {
+export class Proposer extends Party {
   private readonly posted = new Map<number, Posted>();
   private current: RollupState;
   /** Whether it sends one-step proofs itself (an honest proposer wins them). */
   protected proveSteps = true;
 
-  constructor(target: A, address: L1Address, genesis?: RollupState) {
-    super(target, address);
+  constructor(l1: OptimisticL1, address: L1Address, genesis?: RollupState) {
+    super(l1, address);
     this.current = genesis?.clone() ?? new RollupState(this.l1.arities);
   }
 
@@ -60,14 +59,13 @@ export class Proposer<A extends L1Target = OptimisticRollupContract> extends Par
   }
 
   /** Pads `ops` with no-ops to the capacity and proposes them on top of its state. */
-  async propose(ops: readonly Operation[]): Promise<ReceiptOf<A, "proposeBatch">> {
+  async propose(ops: readonly Operation[]): Promise<ReceiptOf<"proposeBatch">> {
     const capacity = this.l1.capacity;
     if (ops.length > capacity) throw new RollupError("BATCH_FULL", `${ops.length} operations do not fit a batch of ${capacity}`);
     const padded: Operation[] = [...ops, ...Array.from({ length: capacity - ops.length }, () => ({ kind: "noop" }) as const)];
     const parent = this.current;
     const { roots, state } = this.execute(parent, padded);
     const receipt = this.record(
-      "proposeBatch",
       await this.l1.proposeBatch(this.address, {
         data: encodeFullOperations(padded, this.l1.layout),
         newRoot: roots[roots.length - 1] ?? parent.root,
@@ -82,7 +80,7 @@ export class Proposer<A extends L1Target = OptimisticRollupContract> extends Par
   }
 
   /** Proposes a batch cut by the sequencer (same traffic as the zk mode). */
-  async proposeSequenced(seq: SequencedBatch): Promise<ReceiptOf<A, "proposeBatch">> {
+  async proposeSequenced(seq: SequencedBatch): Promise<ReceiptOf<"proposeBatch">> {
     return this.propose(operationsOf(seq));
   }
 
@@ -104,7 +102,7 @@ export class Proposer<A extends L1Target = OptimisticRollupContract> extends Par
       if (mine === undefined || d.proposer !== this.address) continue;
       if (this.overdue(d, now)) {
         // Its own deadline passed (it was silent): nothing to save; a silent challenger: claim the win.
-        if (d.turn !== "proposer") out.push(this.record("timeout", await this.l1.timeout(this.address, d.id)));
+        if (d.turn !== "proposer") out.push(this.record(await this.l1.timeout(this.address, d.id)));
         continue;
       }
       if (!this.seen(d, now)) continue;
@@ -112,18 +110,18 @@ export class Proposer<A extends L1Target = OptimisticRollupContract> extends Par
         const mid = d.lo + Math.floor((d.hi - d.lo) / 2);
         const root = mine.roots[mid];
         if (root === undefined) continue;
-        out.push(this.record("revealRoot", await this.l1.revealRoot(this.address, d.id, root, rootsProof(mine.roots, mid))));
+        out.push(this.record(await this.l1.revealRoot(this.address, d.id, root, rootsProof(mine.roots, mid))));
       } else if (d.turn === "oneStep" && this.proveSteps) {
         const before = mine.parent.clone();
         for (const op of mine.ops.slice(0, d.lo)) applyOperation(before, op, this.ctx);
         const op = mine.ops[d.lo] ?? { kind: "noop" };
-        out.push(this.record("proveStep", await this.l1.proveStep(this.address, d.id, operationWitnesses(before, op))));
+        out.push(this.record(await this.l1.proveStep(this.address, d.id, operationWitnesses(before, op))));
       }
     }
     for (const n of this.posted.keys()) {
       const b = batches.get(n);
       if (b !== undefined && !b.bondReturned && (await this.l1.isFinal(n))) {
-        out.push(this.record("finalize", await this.l1.finalize(this.address, n)));
+        out.push(this.record(await this.l1.finalize(this.address, n)));
       }
     }
     return out;
@@ -154,16 +152,16 @@ export type Tamper =
  * operation on) come from a tampered execution, and its later batches build on that false state. It
  * answers bisection requests consistently with its false roots, and never sends a one-step proof.
  */
-export class MaliciousProposer<A extends L1Target = OptimisticRollupContract> extends Proposer<A> {
+export class MaliciousProposer extends Proposer {
   private tamper: Tamper | undefined;
 
-  constructor(target: A, address: L1Address, genesis?: RollupState) {
-    super(target, address, genesis);
+  constructor(l1: OptimisticL1, address: L1Address, genesis?: RollupState) {
+    super(l1, address, genesis);
     this.proveSteps = false;
   }
 
   /** Proposes `ops` with `tamper` applied to this batch only. */
-  async proposeTampered(ops: readonly Operation[], tamper: Tamper): Promise<ReceiptOf<A, "proposeBatch">> {
+  async proposeTampered(ops: readonly Operation[], tamper: Tamper): Promise<ReceiptOf<"proposeBatch">> {
     this.tamper = tamper;
     try {
       return await this.propose(ops);

@@ -4,9 +4,8 @@
  * watcher compares with a proposal and the states a one-step proof's witnesses are read from.
  */
 import type { PublicKey } from "../crypto/eddsa.ts";
-import type { DepositEntry } from "../l1/bridge.ts";
 import { decodePostedOperation, operationWitnesses, splitPostedData, type AccountWitness } from "../l1/dispute-data.ts";
-import type { OptimisticBatch } from "../l1/optimistic-rollup.ts";
+import type { OptimisticBatch } from "../l1/optimistic-types.ts";
 import { RollupError, type RollupErrorCode } from "../state/errors.ts";
 import type { RollupState } from "../state/rollup-state.ts";
 import { applyOperation, type RollupContext } from "../state/transition.ts";
@@ -31,7 +30,7 @@ export interface Reexecution {
 /** The public keys of a batch's deposits, in order, from the L1 queue entries it consumed. */
 export function depositKeysOf(
   batch: Pick<OptimisticBatch, "firstDeposit" | "depositCount">,
-  queue: readonly DepositEntry[],
+  queue: readonly { readonly publicKey: PublicKey }[],
 ): (ordinal: number) => PublicKey | undefined {
   return (ordinal) => (ordinal < batch.depositCount ? queue[batch.firstDeposit + ordinal]?.publicKey : undefined);
 }

@@ -1,9 +1,8 @@
-import type { BatchView } from "../evm/optimistic-l1.ts";
-import type { OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
-import type { L1Address } from "../l1/chain.ts";
+import type { BatchView, OptimisticL1 } from "../evm/optimistic-l1.ts";
+import type { L1Address } from "../l1/address.ts";
 import type { RollupErrorCode } from "../state/errors.ts";
 import { RollupState } from "../state/rollup-state.ts";
-import { Party, type L1Target, type SentTransaction } from "./party.ts";
+import { Party, type SentTransaction } from "./party.ts";
 import { depositKeysOf, oneStepWitnesses, reexecute, type Reexecution } from "./reexecute.ts";
 
 /** What the watcher concluded about a live batch. */
@@ -27,7 +26,7 @@ export interface Verdict {
  * It times out a silent proposer. Switched off (`enabled = false`) it does nothing at all — the
  * optimistic security assumption is that at least one watcher is on during every window.
  */
-export class Watcher<A extends L1Target = OptimisticRollupContract> extends Party<A> {
+export class Watcher extends Party {
   enabled = true;
   private readonly genesis: RollupState;
   private readonly runs = new Map<number, Reexecution>();
@@ -35,8 +34,8 @@ export class Watcher<A extends L1Target = OptimisticRollupContract> extends Part
   /** The live batches as of its last step. */
   private live: readonly number[] = [];
 
-  constructor(target: A, address: L1Address, genesis?: RollupState) {
-    super(target, address);
+  constructor(l1: OptimisticL1, address: L1Address, genesis?: RollupState) {
+    super(l1, address);
     this.genesis = genesis?.clone() ?? new RollupState(this.l1.arities);
   }
 
@@ -75,7 +74,7 @@ export class Watcher<A extends L1Target = OptimisticRollupContract> extends Part
       }
       const disputing = mineOpen.some((d) => d.batchNumber === n);
       if (verdict.status === "bad" && !disputing && now < b.windowEnd) {
-        out.push(this.record("challenge", await this.l1.challenge(this.address, n)));
+        out.push(this.record(await this.l1.challenge(this.address, n)));
       }
     }
 
@@ -83,15 +82,15 @@ export class Watcher<A extends L1Target = OptimisticRollupContract> extends Part
       const run = this.runs.get(d.batchNumber);
       if (run === undefined) continue;
       if (this.overdue(d, now)) {
-        if (d.turn === "proposer") out.push(this.record("timeout", await this.l1.timeout(this.address, d.id)));
+        if (d.turn === "proposer") out.push(this.record(await this.l1.timeout(this.address, d.id)));
         continue;
       }
       if (!this.seen(d, now)) continue;
       if (d.turn === "challenger" && d.mid !== undefined) {
         // roots[mid] is undefined past an invalid operation: no honest root there, so disagree.
-        out.push(this.record("respond", await this.l1.respond(this.address, d.id, run.roots[d.mid] === d.midRoot)));
+        out.push(this.record(await this.l1.respond(this.address, d.id, run.roots[d.mid] === d.midRoot)));
       } else if (d.turn === "oneStep") {
-        out.push(this.record("proveStep", await this.l1.proveStep(this.address, d.id, oneStepWitnesses(run, d.lo, this.ctx))));
+        out.push(this.record(await this.l1.proveStep(this.address, d.id, oneStepWitnesses(run, d.lo, this.ctx))));
       }
     }
     return out;
