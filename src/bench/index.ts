@@ -18,7 +18,7 @@ export {
   type BenchOptions,
   type WitnessGenerator,
 } from "./options.ts";
-export { ANVIL_TABLE_HEADER, RESULT_FILES, TABLE_HEADER, tableHeader, tableRows, notRunLines, summaryMarkdown } from "./report.ts";
+export { RESULT_FILES, TABLE_HEADER, tableHeader, tableRows, notRunLines, summaryMarkdown } from "./report.ts";
 export { plonkSizing, type PlonkSizing } from "./plonk-gates.ts";
 export { TransferWorkload, BENCH_ROLLUP_ID } from "./workload.ts";
 export { NOT_GROTH16_REASON, L1SubmissionError } from "./l1-gas.ts";

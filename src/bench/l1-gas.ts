@@ -1,9 +1,9 @@
 /**
- * `zkr bench --l1 anvil`: the benchmark's proven batches as real transactions. Gas is each receipt's
- * gasUsed (never eth_estimateGas: snarkjs's verifier returns false instead of reverting when short of
- * gas, so an estimate can settle on a limit at which the proof "fails"); every transaction is sent with
- * a fixed limit far above need (src/evm/client.ts). The same calldata goes to the simulated L1, whose
- * schedule-based figure is reported beside the measured one.
+ * The benchmark's proven batches as real transactions, on the in-process EVM (default) or anvil (`--l1
+ * anvil`): the same Solidity contracts either way. Gas is each receipt's gasUsed (never eth_estimateGas:
+ * snarkjs's verifier returns false instead of reverting when short of gas, so an estimate can settle on a
+ * limit at which the proof "fails"); every transaction is sent with a fixed limit far above need
+ * (src/evm/client.ts).
  */
 import type { JsonObject } from "snarkjs";
 import type { SetupArtifacts } from "../artifacts/setup.ts";
@@ -11,8 +11,8 @@ import type { CircuitInstance } from "../circuit/instances.ts";
 import { AnvilL1 } from "../evm/anvil-l1.ts";
 import { EvmSession } from "../evm/client.ts";
 import { EvmError } from "../evm/errors.ts";
-import { L1Chain, labelAddress } from "../l1/chain.ts";
-import { ZkRollupContract } from "../l1/zk-rollup.ts";
+import { labelAddress } from "../l1/address.ts";
+import type { BenchL1 } from "./options.ts";
 import type { L1Gas, L1Submission } from "./results.ts";
 import { stat, type Stat } from "./stats.ts";
 import { BENCH_ROLLUP_ID } from "./workload.ts";
@@ -39,12 +39,12 @@ export class L1SubmissionError extends Error {
   }
 }
 
-/** The run's anvil (zero gas price, prague); a failure to start names the flag that asked for it. */
-export async function startBenchAnvil(): Promise<EvmSession> {
+/** The run's EVM (zero gas price, prague); a failure to start names the flag that asked for it. */
+export async function startBenchL1(l1: BenchL1): Promise<EvmSession> {
   try {
-    return await EvmSession.start();
+    return l1 === "anvil" ? await EvmSession.start() : await EvmSession.inProcess();
   } catch (e) {
-    if (e instanceof EvmError) throw new EvmError(e.code, `--l1 anvil: ${e.message}`, { cause: e });
+    if (e instanceof EvmError) throw new EvmError(e.code, `--l1 ${l1}: ${e.message}`, { cause: e });
     throw e;
   }
 }
@@ -54,38 +54,26 @@ export const NOT_GROTH16_REASON =
 
 /**
  * Deploys this instance's verifier and ZkRollup.sol on `session` with the workload's genesis root, then
- * submits every batch in order to it and to a simulated ZkRollupContract. Throws L1SubmissionError at
- * the first batch either L1 does not accept.
+ * submits every batch in order. Throws L1SubmissionError at the first batch the contract does not accept.
  */
-export async function submitToAnvil(opts: {
+export async function submitToL1(opts: {
   readonly session: EvmSession;
   readonly instance: CircuitInstance;
   readonly keys: SetupArtifacts;
-  readonly vkey: JsonObject;
   readonly genesisRoot: bigint;
   readonly batches: readonly ProvenBatch[];
   readonly log: (message: string) => void;
 }): Promise<Extract<L1Gas, { status: "measured" }>> {
   const { instance, batches } = opts;
-  const config = { rollupId: BENCH_ROLLUP_ID, layout: instance.layout, capacity: instance.ops, genesisRoot: opts.genesisRoot };
+  const config = { rollupId: BENCH_ROLLUP_ID, layout: instance.layout, capacity: instance.ops, genesisRoot: opts.genesisRoot, arities: instance.arities };
   const evm = await AnvilL1.start({ ...config, keys: opts.keys, session: opts.session, log: opts.log });
-  const chain = new L1Chain();
-  const sim = new ZkRollupContract(chain, { ...config, vkey: opts.vkey });
   const sequencer = labelAddress("zkr bench sequencer");
   const submissions: L1Submission[] = [];
   for (const [i, b] of batches.entries()) {
-    chain.advance(12);
-    const args = { records: b.records, withdrawalRecipients: [], newRoot: b.newRoot, proof: b.proof };
-    const modelled = await sim.submitBatch(sequencer, args);
-    const measured = await evm.submitBatch(sequencer, args);
-    const where = `batch ${i + 1} of ${batches.length} (${b.source} proof)`;
+    const measured = await evm.submitBatch(sequencer, { records: b.records, withdrawalRecipients: [], newRoot: b.newRoot, proof: b.proof });
     if (measured.status !== "success") {
       const code = measured.revertReason ?? "UNKNOWN_REVERT";
-      throw new L1SubmissionError(`anvil rejected ${where}: ${code}`, code);
-    }
-    if (modelled.status !== "success") {
-      const code = modelled.revertReason ?? "UNKNOWN_REVERT";
-      throw new L1SubmissionError(`the simulated L1 rejected ${where}: ${code}`, code);
+      throw new L1SubmissionError(`the L1 rejected batch ${i + 1} of ${batches.length} (${b.source} proof): ${code}`, code);
     }
     submissions.push({
       batch: i + 1,
@@ -94,7 +82,6 @@ export async function submitToAnvil(opts: {
       calldataBytes: measured.calldata.bytes,
       gasUsed: measured.gasUsed,
       executionGas: measured.executionGas,
-      scheduleGas: modelled.gasUsed,
       txHash: measured.txHash,
       counted: i > 0,
     });
@@ -107,16 +94,32 @@ export async function submitToAnvil(opts: {
   const { deployment } = evm;
   return {
     status: "measured",
-    evm: { anvil: deployment.evm, hardfork: deployment.hardfork, solc: deployment.solcVersion },
-    deploymentGas: deployment.gas,
+    evm: { name: deployment.evm, hardfork: deployment.hardfork, solc: deployment.solcVersion },
+    deploymentGas: { verifier: deployment.gas.verifier, rollup: deployment.gas.rollup },
+    verifierCallGas: await callGas(opts.session, submissions[0]?.txHash, deployment.verifier),
     submissions,
     summary: {
       batches: counted.length,
       gasPerBatch: must(stat(counted.map((s) => s.gasUsed))),
       gasPerTransfer: must(stat(counted.map((s) => s.gasUsed / s.transfers))),
-      scheduleGasPerBatch: must(stat(counted.map((s) => s.scheduleGas))),
-      scheduleGasPerTransfer: must(stat(counted.map((s) => s.scheduleGas / s.transfers))),
-      measuredVsSchedule: must(stat(counted.map((s) => (s.gasUsed - s.scheduleGas) / s.scheduleGas))),
     },
   };
+}
+
+interface CallFrame {
+  readonly to?: string;
+  readonly gasUsed?: string;
+  readonly calls?: readonly CallFrame[];
+}
+
+/** Gas used by the first call to `to` inside a mined transaction, from the call tracer (both EVMs have it). */
+async function callGas(session: EvmSession, txHash: string | undefined, to: string): Promise<number | null> {
+  if (txHash === undefined) return null;
+  const root = await session.backend.request<CallFrame>("debug_traceTransaction", [txHash, { tracer: "callTracer" }]);
+  const stack: CallFrame[] = [...(root.calls ?? [])];
+  for (let f = stack.shift(); f !== undefined; f = stack.shift()) {
+    if (f.to?.toLowerCase() === to.toLowerCase() && f.gasUsed !== undefined) return Number(BigInt(f.gasUsed));
+    stack.push(...(f.calls ?? []));
+  }
+  return null;
 }

@@ -1,6 +1,5 @@
 import type { JsonObject } from "snarkjs";
 import type { Protocol } from "../artifacts/setup.ts";
-import { groth16VerifyGas } from "../l1/gas.ts";
 
 /** proof.json as snarkjs writes it (one-space indented JSON). */
 export function proofJsonBytes(proof: JsonObject): number {
@@ -21,13 +20,4 @@ export function proofCalldataBytes(protocol: Protocol, proof: JsonObject): numbe
     else if (typeof value === "string") words += 1;
   }
   return words * 32;
-}
-
-/**
- * L1 gas of verifying one proof, from the schedule in src/l1/gas.ts (precompiles only). Only Groth16 has a
- * schedule there; PLONK/FFLONK return null (design.md's anvil measurement of snarkjs's PLONK verifier:
- * ≈ 297k gas a call).
- */
-export function l1VerifyGas(protocol: Protocol, publicInputs: number): number | null {
-  return protocol === "groth16" ? groth16VerifyGas(publicInputs) : null;
 }

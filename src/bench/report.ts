@@ -58,27 +58,23 @@ export const TABLE_HEADER = [
   "CLI tx/s",
   "× CLI",
   "witness %",
-  "L1 verify gas",
+  "L1 verifyProof gas",
+  "L1 gas/batch",
+  "L1 gas/transfer",
 ];
 
-/** With --l1 anvil, after TABLE_HEADER: gas measured on anvil beside the simulated L1's (schedule) figure. */
-export const ANVIL_TABLE_HEADER = ["L1 gas/batch anvil", "L1 gas/batch simulated", "anvil vs simulated", "L1 gas/transfer anvil"];
-
-export function tableHeader(results: BenchResults): string[] {
-  return results.options.l1 === "anvil" ? [...TABLE_HEADER, ...ANVIL_TABLE_HEADER] : TABLE_HEADER;
+export function tableHeader(_results: BenchResults): string[] {
+  return TABLE_HEADER;
 }
 
-const signedPct = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} %`;
-/** The batches of a configuration differ by a few calldata bytes: a range of identical percentages says nothing. */
-const fmtPct = (x: Stat) => (signedPct(x.min) === signedPct(x.max) ? signedPct(x.median) : fmtStat(x, signedPct));
-
-function anvilCells(c: ConfigResult, short: boolean): string[] {
+/** The L1 columns: the verifier's call, a batch and a transfer, all measured on the run's EVM. */
+function l1Cells(c: ConfigResult, short: boolean): string[] {
   const g = c.l1Gas;
-  if (g === undefined) return ["–", "–", "–", "–"];
-  if (g.status === "n/a") return ["n/a (Groth16 only)", "–", "–", "–"];
+  if (g === undefined) return ["–", "–", "–"];
+  if (g.status === "n/a") return ["n/a (Groth16 only)", "–", "–"];
   const s = g.summary;
   const gas = (x: Stat) => (short ? n0(x.median) : fmtStat(x, n0));
-  return [gas(s.gasPerBatch), gas(s.scheduleGasPerBatch), short ? signedPct(s.measuredVsSchedule.median) : fmtPct(s.measuredVsSchedule), gas(s.gasPerTransfer)];
+  return [g.verifierCallGas === null ? "–" : n0(g.verifierCallGas), gas(s.gasPerBatch), gas(s.gasPerTransfer)];
 }
 
 /** One row per configuration (ok ones; skipped and failed are listed with their reason elsewhere). */
@@ -111,8 +107,7 @@ export function tableRows(results: BenchResults, short = false): string[][] {
         fmt(s?.baselineTransfersPerSecond ?? null),
         s?.speedupVsBaseline == null ? "–" : `${s.speedupVsBaseline.toFixed(2)}×${s.pairedSpeedup === null ? " (medians)" : ""}`,
         fmt(s?.witnessShare ?? null, pct),
-        s?.l1VerifyGas == null ? "n/a" : n0(s.l1VerifyGas),
-        ...(results.options.l1 === "anvil" ? anvilCells(c, short) : []),
+        ...l1Cells(c, short),
       ];
     });
 }
@@ -140,7 +135,7 @@ export function summaryMarkdown(r: BenchResults): string {
   );
   out.push("## Results", "");
   out.push(mdTable(tableHeader(r), tableRows(r)), "");
-  if (r.options.l1 === "anvil") out.push(...anvilSection(r));
+  out.push(...l1Section(r));
 
   out.push("## Against the baseline", "");
   const h = r.headline;
@@ -294,23 +289,22 @@ function rapidsnarkSection(r: BenchResults): string[] {
   return out;
 }
 
-function anvilSection(r: BenchResults): string[] {
-  const out: string[] = ["## L1 gas on anvil", ""];
+function l1Section(r: BenchResults): string[] {
+  const out: string[] = ["## L1 gas", ""];
   const measured = r.configurations.flatMap((c) => (c.status === "ok" && c.l1Gas?.status === "measured" ? [{ c, g: c.l1Gas }] : []));
   const first = measured[0]?.g;
   out.push(
     "Every batch a Groth16 configuration proved (warm-up, repetitions, baseline and pipelined proofs, in the order the workload made them) " +
       "was submitted as a real transaction to a fresh deployment of contracts/ZkRollup.sol with that configuration's snarkjs-exported verifier" +
-      (first === undefined ? "" : ` (${first.evm.anvil}, hardfork ${first.evm.hardfork}, solc ${first.evm.solc})`) +
-      ", and the same calldata to the simulated L1; every submission was accepted by both. " +
-      "Gas on anvil is each receipt's gasUsed (no eth_estimateGas); the simulated L1's figure is its EIP-schedule charge (Poseidon measured) for the same transaction. " +
+      (first === undefined ? "" : ` (${first.evm.name}, hardfork ${first.evm.hardfork}, solc ${first.evm.solc})`) +
+      "; every submission was accepted. Gas is each receipt's gasUsed (no eth_estimateGas); verifyProof is the verifier's call frame inside the first batch transaction (call tracer). " +
       "Median (min–max) over every batch but the first, which also pays for a new storage slot (the batch count going from zero); all submissions, with their transaction hashes, are in results.json.",
     "",
   );
   if (measured.length > 0) {
     out.push(
       mdTable(
-        ["batch", "tree", "witness", "prover", "batches submitted", "gas/batch anvil", "gas/batch simulated", "anvil vs simulated", "gas/transfer anvil", "gas/transfer simulated", "verifier deploy gas"],
+        ["batch", "tree", "witness", "prover", "batches submitted", "gas/batch", "gas/transfer", "verifyProof gas", "verifier deploy gas"],
         measured.map(({ c, g }) => [
           String(c.config.batchSize),
           c.config.tree,
@@ -318,10 +312,8 @@ function anvilSection(r: BenchResults): string[] {
           c.config.engine,
           `${g.submissions.length} (${g.summary.batches} counted)`,
           fmtStat(g.summary.gasPerBatch, n0),
-          fmtStat(g.summary.scheduleGasPerBatch, n0),
-          fmtPct(g.summary.measuredVsSchedule),
           fmtStat(g.summary.gasPerTransfer, n0),
-          fmtStat(g.summary.scheduleGasPerTransfer, n0),
+          g.verifierCallGas === null ? "–" : n0(g.verifierCallGas),
           n0(g.deploymentGas.verifier),
         ]),
       ),

@@ -84,21 +84,23 @@ export interface ConfigResult {
    */
   rapidsnark?: { readonly binary: string; readonly pairedWith: ProverEngine; readonly samples: RapidsnarkSample[] };
   summary?: Summary;
-  /** With --l1 anvil: the configuration's proven batches submitted as real transactions (or why not). */
+  /** The configuration's proven batches submitted as real transactions (or why not). */
   l1Gas?: L1Gas;
 }
 
 /**
- * --l1 anvil. Every batch the configuration proved (warm-up, repetitions, baseline, pipelined, in the order
- * the workload made them) sent to a fresh ZkRollup.sol deployment on anvil and to the simulated L1's
- * ZkRollupContract: the same calldata bytes and proofs on both.
+ * Every batch the configuration proved (warm-up, repetitions, baseline, pipelined, in the order the
+ * workload made them) sent to a fresh ZkRollup.sol deployment on the run's EVM (in-process, or anvil with
+ * --l1 anvil). Every figure is a receipt's gasUsed or a call frame's from the EVM's call tracer.
  */
 export type L1Gas =
   | {
       readonly status: "measured";
-      readonly evm: { readonly anvil: string; readonly hardfork: string; readonly solc: string };
+      readonly evm: { readonly name: string; readonly hardfork: string; readonly solc: string };
       /** Deployment transactions, gasUsed (the verifier is this configuration's keys' snarkjs export). */
-      readonly deploymentGas: { readonly verifier: number; readonly rollup: number; readonly poseidon3: number; readonly poseidon6: number };
+      readonly deploymentGas: { readonly verifier: number; readonly rollup: number };
+      /** Gas of the verifier's verifyProof call inside the first batch transaction (call tracer). */
+      readonly verifierCallGas: number | null;
       readonly submissions: L1Submission[];
       readonly summary: L1GasSummary;
     }
@@ -111,12 +113,10 @@ export interface L1Submission {
   readonly source: "warm-up" | "repetition" | "baseline" | "pipelined";
   readonly transfers: number;
   readonly calldataBytes: number;
-  /** anvil receipt's gasUsed. */
+  /** The receipt's gasUsed. */
   readonly gasUsed: number;
   /** gasUsed − 21,000 − calldata gas (EIP-2028). */
   readonly executionGas: number;
-  /** What the simulated L1 charged for the same transaction (EIP schedule, Poseidon measured). */
-  readonly scheduleGas: number;
   readonly txHash: string;
   /** False for the first batch: it also pays for batchCount's storage slot going from zero (22,100 instead of 5,000). */
   readonly counted: boolean;
@@ -127,10 +127,6 @@ export interface L1GasSummary {
   readonly batches: number;
   readonly gasPerBatch: Stat;
   readonly gasPerTransfer: Stat;
-  readonly scheduleGasPerBatch: Stat;
-  readonly scheduleGasPerTransfer: Stat;
-  /** Per batch, (measured − schedule) / schedule. */
-  readonly measuredVsSchedule: Stat;
 }
 
 export interface Sample {
@@ -218,7 +214,6 @@ export interface Summary {
   readonly pairedSpeedup: Stat | null;
   readonly proofJsonBytes: Stat | null;
   readonly proofCalldataBytes: number;
-  readonly l1VerifyGas: number | null;
   /** rapidsnark's wall seconds a proof on the same witnesses (its CLI, zkey read included). */
   readonly rapidsnarkSeconds?: Stat | null;
   readonly rapidsnarkCpuSeconds?: Stat | null;

@@ -17,11 +17,11 @@ import { coldCliFullProve } from "./baseline.ts";
 import { loadNativeMsm, NativeMsmError } from "../prover/native-msm.ts";
 import { buildCppWitness, cppToolchain, cppWitness, cppWitnessBuilt, type CppWitnessGenerator } from "./cpp-witness.ts";
 import { compileSeconds, estimate, type Estimate } from "./feasibility.ts";
-import { L1SubmissionError, NOT_GROTH16_REASON, startBenchAnvil, submitToAnvil, type ProvenBatch } from "./l1-gas.ts";
+import { L1SubmissionError, NOT_GROTH16_REASON, startBenchL1, submitToL1, type ProvenBatch } from "./l1-gas.ts";
 import { pairedEngine, treeLabel, type BenchEngine, type BenchOptions } from "./options.ts";
 import { findRapidsnark, runRapidsnark } from "./rapidsnark.ts";
 import { plonkSizing, type PlonkSizing } from "./plonk-gates.ts";
-import { l1VerifyGas, proofCalldataBytes, proofJsonBytes } from "./proof-size.ts";
+import { proofCalldataBytes, proofJsonBytes } from "./proof-size.ts";
 import { writeReport } from "./report.ts";
 import type { BaselineSample, BenchResults, ConfigKey, ConfigResult, Pipelined, RapidsnarkSample, Sample, Summary } from "./results.ts";
 import { scalingOf, headlineOf } from "./scaling.ts";
@@ -39,7 +39,6 @@ export interface BenchRun {
 }
 
 /** The batch circuit has one public input (inputHash). */
-const PUBLIC_INPUTS = 1;
 
 const load1 = () => Number((loadavg()[0] ?? 0).toFixed(2));
 
@@ -49,29 +48,29 @@ const load1 = () => Number((loadavg()[0] ?? 0).toFixed(2));
  * one warm-up proof (not counted), `reps` timed proofs in a warm prover process, `reps` pipelined
  * proofs, and `reps` cold runs of the stock snarkjs CLI on the same circuit and keys. Every proof is
  * verified against the verification key; a configuration where one fails is reported failed, untimed.
- * With l1 "anvil", one anvil serves the run (stopped at the end, also on failure) and each Groth16
+ * One EVM serves the run (in-process, or anvil with l1 "anvil"; stopped at the end, also on failure) and each Groth16
  * configuration's proven batches are then submitted to its own ZkRollup.sol there (l1-gas.ts).
  * Writes results.json, summary.md and the SVG charts to opts.outDir.
  */
 export async function runBench(opts: BenchOptions, io: BenchIo, command = "zkr bench"): Promise<BenchRun> {
   const started = performance.now();
   const l1 = opts.l1 ?? "simulated";
-  // Started first: an environment without anvil fails before minutes of proving, not after.
-  const anvil = l1 === "anvil" ? await startBenchAnvil() : undefined;
+  // Started first: an environment without the EVM fails before minutes of proving, not after.
+  const evm = await startBenchL1(l1);
   try {
-    return await sweep(opts, io, command, started, anvil);
+    return await sweep(opts, io, command, started, evm);
   } finally {
-    await anvil?.close();
+    await evm.close();
   }
 }
 
-async function sweep(opts: BenchOptions, io: BenchIo, command: string, started: number, anvil: EvmSession | undefined): Promise<BenchRun> {
+async function sweep(opts: BenchOptions, io: BenchIo, command: string, started: number, evm: EvmSession): Promise<BenchRun> {
   const loadStart = load1();
   rapidsnarkFailures.clear();
   mkdirSync(opts.outDir, { recursive: true });
   const machine = machineInfo();
   io.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, snarkjs ${machine.snarkjs}; load average ${loadStart}`);
-  if (anvil !== undefined) io.log(`L1: ${anvil.backend.description} (hardfork ${anvil.backend.hardfork}); proven batches are submitted to ZkRollup.sol after each configuration's timing`);
+  io.log(`L1: ${evm.backend.description} (hardfork ${evm.backend.hardfork}); proven batches are submitted to ZkRollup.sol after each configuration's timing`);
 
   // rapidsnark, when asked for: the binary (or why none), run beside the first of our engines.
   const rapidsnark = opts.engines.includes("rapidsnark") ? findRapidsnark(opts.rapidsnark) : undefined;
@@ -116,7 +115,7 @@ async function sweep(opts: BenchOptions, io: BenchIo, command: string, started: 
     const wantBaseline = opts.baseline && key.protocol === "groth16" && !baselineDone.has(`${key.instance}/${key.protocol}`);
     const withRapidsnark = key.protocol === "groth16" && key.engine === paired && rapidsnark !== undefined && "path" in rapidsnark ? rapidsnark.path : undefined;
     try {
-      await runConfig({ instance, key, result, opts, tag, io, toolchain, wantBaseline, anvil, rapidsnark: withRapidsnark });
+      await runConfig({ instance, key, result, opts, tag, io, toolchain, wantBaseline, l1: evm, rapidsnark: withRapidsnark });
       if (result.baseline !== undefined) baselineDone.add(`${key.instance}/${key.protocol}`);
     } catch (err) {
       result.status = "failed";
@@ -155,7 +154,7 @@ async function sweep(opts: BenchOptions, io: BenchIo, command: string, started: 
       pipeline: opts.pipeline,
       maxConfigSeconds: opts.maxConfigSeconds,
       seed: opts.seed,
-      l1: anvil === undefined ? "simulated" : "anvil",
+      l1: evm.kind === "anvil" ? "anvil" : "simulated",
     },
     configurations,
     scaling,
@@ -175,7 +174,8 @@ interface ConfigContext {
   readonly io: BenchIo;
   readonly toolchain: ReturnType<typeof cppToolchain>;
   readonly wantBaseline: boolean;
-  readonly anvil: EvmSession | undefined;
+  /** The run's EVM: each Groth16 configuration's proven batches go to its own ZkRollup.sol there. */
+  readonly l1: EvmSession;
   /** The rapidsnark binary to run on each repetition's witness file, right after our proof of it. */
   readonly rapidsnark: string | undefined;
 }
@@ -269,7 +269,7 @@ async function runConfig(ctx: ConfigContext): Promise<void> {
   const batches = Array.from({ length: batchCount }, () => workload.batch());
   sub(`${batchCount} batches of ${instance.ops} signed transfers made with the reference model in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   let next = 0;
-  // Each batch's proof, by position: with --l1 anvil they are submitted in the workload's order.
+  // Each batch's proof, by position: they are submitted to the L1 in the workload's order.
   const proven: (ProvenBatch | undefined)[] = [];
   const take = (source: ProvenBatch["source"]) => {
     const index = next++;
@@ -435,7 +435,6 @@ async function runConfig(ctx: ConfigContext): Promise<void> {
   }
 
   // Every proof verified (a failure returned above): now the L1, after the timing, so it cannot disturb it.
-  if (ctx.anvil === undefined) return;
   if (key.protocol !== "groth16") {
     result.l1Gas = { status: "n/a", reason: NOT_GROTH16_REASON };
     return;
@@ -443,20 +442,19 @@ async function runConfig(ctx: ConfigContext): Promise<void> {
   const all = proven.filter((p): p is ProvenBatch => p !== undefined);
   if (all.length !== batches.length) return fail(result, `only ${all.length} of ${batches.length} batches have a proof to submit`, sub);
   try {
-    result.l1Gas = await submitToAnvil({ session: ctx.anvil, instance, keys, vkey, genesisRoot: workload.genesisRoot, batches: all, log: sub });
+    result.l1Gas = await submitToL1({ session: ctx.l1, instance, keys, genesisRoot: workload.genesisRoot, batches: all, log: sub });
   } catch (err) {
     if (!(err instanceof L1SubmissionError)) throw err;
     return fail(result, err.message, sub);
   }
   const g = result.l1Gas.summary;
   sub(
-    `L1 (anvil): ${all.length} batches accepted; ${n0(g.gasPerBatch.median)} gas a batch (first batch excluded), ${n0(g.gasPerTransfer.median)} a transfer; ` +
-      `simulated L1 ${n0(g.scheduleGasPerBatch.median)} (${signedPct(g.measuredVsSchedule.median)})`,
+    `L1 (${result.l1Gas.evm.name}): ${all.length} batches accepted; ${n0(g.gasPerBatch.median)} gas a batch (first batch excluded), ${n0(g.gasPerTransfer.median)} a transfer` +
+      (result.l1Gas.verifierCallGas === null ? "" : `; verifyProof ${n0(result.l1Gas.verifierCallGas)} gas`),
   );
 }
 
 const n0 = (x: number) => Math.round(x).toLocaleString("en-US");
-const signedPct = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} %`;
 
 function estimateBase(ctx: ConfigContext, constraints: number) {
   return {
@@ -591,7 +589,6 @@ function summarize(r: ConfigResult, base: readonly BaselineSample[]): Summary {
     pairedSpeedup: pairedStat,
     proofJsonBytes: stat([...s.map((x) => x.proofJsonBytes), ...base.map((b) => b.proofJsonBytes)]),
     proofCalldataBytes: anyProof?.proofCalldataBytes ?? 0,
-    l1VerifyGas: l1VerifyGas(r.config.protocol, PUBLIC_INPUTS),
     ...rapidsnark,
   };
 }

@@ -52,12 +52,12 @@ export const BENCH_HELP = `zkr bench [--instances LIST] [--protocols LIST] [--wi
     --no-baseline     skip the stock snarkjs CLI baseline;  --no-pipeline  skip the pipelined run
     --max-minutes M   skip configurations estimated to take longer than M minutes, 1-1440 (default: 10)
     --seed S          workload seed, 0-2^31 (default: 1)
-    --l1 L1           simulated (default): L1 verification gas from the simulated L1's schedule.
-                      anvil: also submit every batch a Groth16 configuration proved, in order, as real
-                      transactions to its own ZkRollup.sol + verifier on one local anvil (started and
-                      stopped by the run), after its timing; reports the receipts' gasUsed per batch and
-                      per transfer beside the simulated L1's figure for the same calldata. A rejected
-                      batch fails the configuration. PLONK/FFLONK: n/a (the contract takes Groth16 only).
+    --l1 L1           where every batch a Groth16 configuration proved is submitted, in order, as a real
+                      transaction to its own ZkRollup.sol + verifier, after its timing: simulated
+                      (default: the Solidity contracts in the in-process EVM, EDR) or anvil (a local
+                      anvil node, started and stopped by the run). Reports the receipts' gasUsed per
+                      batch and per transfer and the verifier's call gas. A rejected batch fails the
+                      configuration. PLONK/FFLONK: n/a (the contract takes Groth16 only).
     --out DIR         output folder, created if missing (default: build/bench/<timestamp>/)
     --json            print results.json to stdout (progress goes to stderr)
     --quick           smoke run: n1 and n4, 1 repetition, Groth16 only`;
@@ -105,7 +105,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     printTable(tableHeader(results), tableRows(results, true));
     for (const line of notRunLines(results)) console.log(line.replace(/\*\*/g, ""));
     for (const c of results.configurations) {
-      if (c.l1Gas?.status === "n/a") console.log(`- n${c.config.batchSize} ${c.config.tree} ${c.config.protocol}: L1 gas on anvil n/a: ${c.l1Gas.reason}`);
+      if (c.l1Gas?.status === "n/a") console.log(`- n${c.config.batchSize} ${c.config.tree} ${c.config.protocol}: L1 gas n/a: ${c.l1Gas.reason}`);
     }
     if (results.headline !== null) {
       const h = results.headline;
