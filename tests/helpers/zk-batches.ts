@@ -1,8 +1,8 @@
-// The proven batches the zk rollup tests submit, on the simulated L1 (tests/l1/zk-rollup.test.ts) and on
-// anvil (tests/evm/zk-rollup.test.ts): one fixture, so both L1s are held to the same batches.
+// The proven batches the zk rollup tests submit (tests/evm/zk-rollup.test.ts, on both EVMs).
 import { readFileSync } from "node:fs";
 import type { JsonObject } from "snarkjs";
-import { labelAddress, type SubmitBatchArgs } from "../../src/l1/index.ts";
+import { labelAddress } from "../../src/l1/address.ts";
+import type { SubmitBatchArgs } from "../../src/l1/calldata.ts";
 import { proveBatch, type ProvedBatch } from "../../src/prover/prove.ts";
 import { RollupState, buildBatch, type BuiltBatch } from "../../src/state/index.ts";
 import { ctx, fundedState, testArtifacts, testInstance, transfer, withdraw, type User } from "./fixtures.ts";
