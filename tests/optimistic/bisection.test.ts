@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BURN_ADDRESS, type Dispute } from "../../src/l1/index.ts";
+import { BURN_ADDRESS } from "../../src/l1/optimistic-types.ts";
 import { DishonestChallenger, MaliciousProposer, Proposer, Watcher } from "../../src/optimistic/index.ts";
 import type { Operation } from "../../src/tx/index.ts";
 import { transfer, withdraw } from "../helpers/fixtures.ts";
@@ -13,13 +13,16 @@ import {
   MALLORY,
   MALLORY_PROPOSER,
   PROPOSER,
-  PROPOSER_BOND,
   RESPONSE,
+  SLOT,
   WATCHER,
   advancePast,
   depositAll,
+  movesOf,
   newWorld,
+  outcomeOf,
   play,
+  type Move,
   type World,
 } from "./world.ts";
 
@@ -48,27 +51,27 @@ function expectedPath(k: number, n: number): { answers: [number, boolean][]; lo:
   return { answers, lo };
 }
 
-function answers(d: Dispute | undefined): [number | undefined, boolean | undefined][] {
-  return (d?.moves ?? []).filter((m) => m.kind === "respond").map((m) => [m.index, m.agree]);
+function answers(moves: readonly Move[]): [number | undefined, boolean | undefined][] {
+  return moves.filter((m) => m.kind === "respond").map((m) => [m.index, m.agree]);
 }
 
 describe("bisection against a malicious proposer that lies from operation k on (capacity 8: 3 rounds)", () => {
   const firstLieRound: (number | undefined)[] = [];
   it.each([0, 1, 2, 3, 4, 5, 6, 7])("tampered after operation %i: the watcher narrows it to that operation and wins", async (k) => {
-    const w = newWorld({ capacity: CAPACITY });
+    const w = await newWorld({ capacity: CAPACITY });
     const mallory = new MaliciousProposer(w.rollup, MALLORY_PROPOSER);
     const watcher = new Watcher(w.rollup, WATCHER);
     await mallory.propose(await depositAll(w));
-    w.chain.advanceBlocks(1);
+    w.clock.advanceSlots(1);
     const r = await mallory.proposeTampered(someTransfers(w), { kind: "mint", at: k, account: MALLORY, amount: 1_000n });
     expect(r.status).toBe("success");
-    await play(w, [watcher, mallory], () => w.rollup.dispute(1)?.outcome !== undefined);
-    const d = w.rollup.dispute(1);
+    await play(w, [watcher, mallory], async () => (await outcomeOf(w, 1)) !== undefined);
+    const moves = await movesOf(w, 1);
     const expected = expectedPath(k, CAPACITY);
-    expect(answers(d)).toEqual(expected.answers);
-    expect(d).toMatchObject({ outcome: "challengerWon", lo: k, hi: k + 1, round: 3 });
-    expect(d?.moves.at(-1)).toMatchObject({ kind: "oneStep", index: k, from: WATCHER });
-    expect(w.rollup.liveBatches).toEqual([1]);
+    expect(answers(moves)).toEqual(expected.answers);
+    expect(await w.rollup.dispute(1)).toMatchObject({ outcome: "challengerWon", lo: k, hi: k + 1, round: 3 });
+    expect(moves.at(-1)).toMatchObject({ kind: "oneStep", from: WATCHER });
+    expect(await w.rollup.liveBatches()).toEqual([1]);
     // the round at which the proposer first reveals a false root (none when only root_N is false)
     const lie = expected.answers.findIndex(([, agree]) => !agree);
     firstLieRound.push(lie < 0 ? undefined : lie);
@@ -81,80 +84,86 @@ describe("bisection against a malicious proposer that lies from operation k on (
 
 describe("a dishonest challenger against an honest proposer", () => {
   it.each([0, 1, 2, -1])("disagreeing with a true root at round %i (−1: never), it loses its bond", async (lieAt) => {
-    const w = newWorld({ capacity: CAPACITY });
-    const { chain, rollup } = w;
+    const w = await newWorld({ capacity: CAPACITY });
+    const { clock, rollup } = w;
     const proposer = new Proposer(rollup, PROPOSER);
     const challenger = new DishonestChallenger(rollup, CHALLENGER, lieAt);
     await proposer.propose(await depositAll(w));
-    chain.advanceBlocks(1);
+    clock.advanceSlots(1);
     await proposer.propose(someTransfers(w));
-    chain.advanceBlocks(1);
-    const [c0, p0, b0] = [CHALLENGER, PROPOSER, BURN_ADDRESS].map((a) => chain.balanceOf(a));
+    clock.advanceSlots(1);
+    const balances = () => Promise.all([CHALLENGER, PROPOSER, BURN_ADDRESS].map((a) => rollup.balanceOf(a)));
+    const [c0, p0, b0] = await balances();
     expect((await challenger.challenge(2)).status).toBe("success");
-    await play(w, [proposer, challenger], () => rollup.dispute(1)?.outcome !== undefined);
+    await play(w, [proposer, challenger], async () => (await outcomeOf(w, 1)) !== undefined);
 
-    const d = rollup.dispute(1);
-    expect(answers(d).map(([, agree], round) => agree === (round !== lieAt))).toEqual([true, true, true]);
+    const moves = await movesOf(w, 1);
+    expect(answers(moves).map(([, agree], round) => agree === (round !== lieAt))).toEqual([true, true, true]);
+    const d = await rollup.dispute(1);
     expect(d).toMatchObject({ outcome: "proposerWon", round: 3 });
     // the honest proposer itself sends the one-step proof of the (correct) operation lo
-    expect(d?.moves.at(-1)).toMatchObject({ kind: "oneStep", from: PROPOSER, index: d?.lo });
-    expect(d?.slash).toEqual({ loser: CHALLENGER, winner: PROPOSER, bond: CHALLENGER_BOND, burned: CHALLENGER_BOND / 2n, toWinner: CHALLENGER_BOND / 2n });
-    expect(chain.balanceOf(CHALLENGER)).toBe((c0 ?? 0n) - CHALLENGER_BOND);
-    expect(chain.balanceOf(PROPOSER)).toBe((p0 ?? 0n) + CHALLENGER_BOND / 2n);
-    expect(chain.balanceOf(BURN_ADDRESS)).toBe((b0 ?? 0n) + CHALLENGER_BOND / 2n);
-    expect(rollup.liveBatches).toEqual([1, 2]);
+    expect(moves.map((m) => m.kind)).toEqual(["challenge", "reveal", "respond", "reveal", "respond", "reveal", "respond", "oneStep"]);
+    expect(moves.at(-1)?.from).toBe(PROPOSER);
+    // slashed: half the challenger's bond burned, half to the proposer
+    expect(await balances()).toEqual([(c0 ?? 0n) - CHALLENGER_BOND, (p0 ?? 0n) + CHALLENGER_BOND / 2n, (b0 ?? 0n) + CHALLENGER_BOND / 2n]);
+    expect(await rollup.liveBatches()).toEqual([1, 2]);
 
     // resolved well inside the window: no delay on finality
-    const b2 = rollup.batch(2);
-    if (b2 === undefined) throw new Error("no batch 2");
-    expect(rollup.disputeReport(1)).toMatchObject({ finalityDelaySeconds: 0, moves: 8 });
+    const b2 = await rollup.batch(2);
+    if (b2 === undefined || d?.resolvedAt === undefined) throw new Error("no batch 2 or no resolution");
+    expect(d.resolvedAt).toBeLessThan(b2.windowEnd);
     advancePast(w, b2.windowEnd);
-    expect(rollup.finalizedAt(2)).toBe(b2.windowEnd);
+    expect(await rollup.finalizedAt(2)).toBe(b2.windowEnd);
   });
 });
 
 describe("timeouts", () => {
   it("a silent proposer loses: the watcher times it out and the batch is rolled back", async () => {
-    const w = newWorld({ capacity: CAPACITY });
+    const w = await newWorld({ capacity: CAPACITY });
     const mallory = new MaliciousProposer(w.rollup, MALLORY_PROPOSER);
     const watcher = new Watcher(w.rollup, WATCHER);
     await mallory.propose(await depositAll(w));
-    w.chain.advanceBlocks(1);
+    w.clock.advanceSlots(1);
     await mallory.proposeTampered(someTransfers(w), { kind: "mint", at: 2, account: MALLORY, amount: 1n });
+    const before = await w.rollup.balanceOf(MALLORY_PROPOSER);
     // mallory never steps
-    await play(w, [watcher], () => w.rollup.dispute(1)?.outcome !== undefined, 1000);
-    const d = w.rollup.dispute(1);
-    expect(d?.moves.map((m) => m.kind)).toEqual(["challenge", "timeout"]);
-    expect(d).toMatchObject({ outcome: "challengerWon", slash: { loser: MALLORY_PROPOSER, bond: PROPOSER_BOND } });
-    expect(w.rollup.disputeReport(1)?.durationSeconds).toBe(RESPONSE + 12);
-    expect(w.rollup.liveBatches).toEqual([1]);
+    await play(w, [watcher], async () => (await outcomeOf(w, 1)) !== undefined, 1000);
+    expect((await movesOf(w, 1)).map((m) => m.kind)).toEqual(["challenge", "timeout"]);
+    const d = await w.rollup.dispute(1);
+    expect(d).toMatchObject({ outcome: "challengerWon" });
+    expect((d?.resolvedAt ?? 0) - (d?.openedAt ?? 0)).toBe(RESPONSE + SLOT);
+    expect(await w.rollup.liveBatches()).toEqual([1]);
+    // its bond is gone: nothing comes back to it
+    expect(await w.rollup.balanceOf(MALLORY_PROPOSER)).toBe(before);
+    expect((await w.rollup.finalize(MALLORY_PROPOSER, 2)).revertReason).toBe("NOT_FINAL");
   });
 
   it("a silent challenger loses: the proposer times it out", async () => {
-    const w = newWorld({ capacity: CAPACITY });
+    const w = await newWorld({ capacity: CAPACITY });
     const proposer = new Proposer(w.rollup, PROPOSER);
     const challenger = new DishonestChallenger(w.rollup, CHALLENGER);
     await proposer.propose(await depositAll(w));
-    w.chain.advanceBlocks(1);
+    w.clock.advanceSlots(1);
+    const c0 = await w.rollup.balanceOf(CHALLENGER);
     await challenger.challenge(1);
-    await play(w, [proposer], () => w.rollup.dispute(1)?.outcome !== undefined, 1000);
-    const d = w.rollup.dispute(1);
-    expect(d?.moves.map((m) => m.kind)).toEqual(["challenge", "reveal", "timeout"]);
-    expect(d).toMatchObject({ outcome: "proposerWon", slash: { loser: CHALLENGER, bond: CHALLENGER_BOND } });
+    await play(w, [proposer], async () => (await outcomeOf(w, 1)) !== undefined, 1000);
+    expect((await movesOf(w, 1)).map((m) => m.kind)).toEqual(["challenge", "reveal", "timeout"]);
+    expect(await w.rollup.dispute(1)).toMatchObject({ outcome: "proposerWon" });
+    expect(await w.rollup.balanceOf(CHALLENGER)).toBe(c0 - CHALLENGER_BOND);
   });
 
   it("at the last step the challenger bears the burden: no one-step proof by the deadline and it loses (capacity 1)", async () => {
-    const w = newWorld({ capacity: 1 });
+    const w = await newWorld({ capacity: 1 });
     const proposer = new Proposer(w.rollup, PROPOSER);
     const ops = await depositAll(w);
     await proposer.propose(ops.slice(0, 1));
-    w.chain.advanceBlocks(1);
+    w.clock.advanceSlots(1);
     const c = await w.rollup.challenge(CHALLENGER, 1);
     expect(c.result).toMatchObject({ turn: "oneStep", lo: 0, hi: 1 });
     const deadline = c.result?.deadline ?? 0;
     advancePast(w, deadline);
     const t = await w.rollup.timeout(ANYONE, 1);
     expect(t.status).toBe("success");
-    expect(w.rollup.dispute(1)).toMatchObject({ outcome: "proposerWon" });
+    expect(await w.rollup.dispute(1)).toMatchObject({ outcome: "proposerWon" });
   });
 });
