@@ -1,19 +1,18 @@
 /**
- * Gas on a real EVM against the simulated L1's model, for the same proven batches; the public-data
- * commitment's cost on the EVM (Poseidon hash chain vs SHA-256 vs keccak) beside its circuit cost; and the
- * optimistic rollup's transactions (the scenarios of src/evm/optimistic-scenarios.ts) on both L1s.
+ * Where the zk rollup's L1 gas goes, measured: proven batches, deposits and a withdrawal claim sent to
+ * ZkRollup.sol, each receipt's gasUsed split item by item from its traces; the deployment; and what the
+ * public-data commitment costs on the EVM (Poseidon hash chain vs SHA-256 vs keccak) beside its circuit cost.
  *
- *   npx tsx scripts/evm-gas.ts [--instance NAME] [--sizes 4,16,64,256]
+ *   npx tsx scripts/evm-gas.ts [--instance NAME] [--sizes 4,16,64,256] [--l1 simulated|anvil]
  *
- * Starts anvil (npm @foundry-rs/anvil-linux-amd64) on 127.0.0.1 and stops it when done. Prints the tables
- * and writes build/reports/evm-gas.json and build/reports/evm-gas.md.
+ * Runs on the in-process EVM (default) or a local anvil it starts and stops. Prints the tables and writes
+ * build/reports/evm-gas.json and build/reports/evm-gas.md.
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../src/artifacts/files.ts";
 import { setupInstance } from "../src/artifacts/setup.ts";
 import { findInstance, instanceByRole } from "../src/circuit/instances.ts";
-import { compareGas, type GasComparison, type TxComparison } from "../src/evm/gas-compare.ts";
-import { compareOptimisticGas, type OptimisticGasComparison } from "../src/evm/optimistic-gas-compare.ts";
+import { measureZkGas, type TxGas, type ZkGasReport } from "../src/evm/zk-gas.ts";
 import { BUILD_DIR } from "../src/paths.ts";
 import { shutdownProver } from "../src/prover/prove.ts";
 import { machineInfo } from "../src/report/machine.ts";
@@ -24,71 +23,28 @@ function option(name: string): string | undefined {
 }
 
 const fmt = (n: number): string => n.toLocaleString("en-US");
-const pct = (x: number): string => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} %`;
-const signed = (n: number): string => (n > 0 ? `+${fmt(n)}` : fmt(n));
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], align: readonly ("l" | "r")[]): string {
   const sep = align.map((a) => (a === "r" ? "---:" : "---"));
   return [head, sep, ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
 }
 
-function summaryTable(r: GasComparison): string {
+function summaryTable(r: ZkGasReport): string {
   return table(
-    ["transaction", "calldata bytes", "model gas", "EVM gas (measured)", "model vs EVM", "EVM gas per operation", "EVM gas per slot"],
+    ["transaction", "calldata bytes", "gasUsed", "gas per operation", "gas per slot"],
     r.transactions.map((t) => {
       const ops = t.operations === undefined ? undefined : t.operations.transfers + t.operations.deposits + t.operations.withdrawals;
-      return [
-        t.label,
-        fmt(t.calldataBytes),
-        fmt(t.model),
-        fmt(t.evm),
-        pct(t.modelError),
-        ops === undefined ? "" : fmt(Math.round(t.evm / Math.max(1, ops))),
-        t.operations === undefined ? "" : fmt(Math.round(t.evm / r.capacity)),
-      ];
+      return [t.label, fmt(t.calldataBytes), fmt(t.gasUsed), ops === undefined ? "" : fmt(Math.round(t.gasUsed / Math.max(1, ops))), t.operations === undefined ? "" : fmt(Math.round(t.gasUsed / r.capacity))];
     }),
-    ["l", "r", "r", "r", "r", "r", "r"],
+    ["l", "r", "r", "r", "r"],
   );
 }
 
-function itemTable(t: TxComparison): string {
-  return table(
-    ["item", "model", "EVM (measured)", "EVM − model", "EVM detail"],
-    [
-      ...t.items.map((i) => [i.item, fmt(i.model), fmt(i.evm), signed(i.evm - i.model), i.evmDetail]),
-      ["**total**", `**${fmt(t.model)}**`, `**${fmt(t.evm)}**`, `**${signed(t.evm - t.model)}**`, ""],
-    ],
-    ["l", "r", "r", "r", "l"],
-  );
+function itemTable(t: TxGas): string {
+  return table(["item", "gas", "detail"], [...t.items.map((i) => [i.item, fmt(i.gas), i.detail]), ["**total (gasUsed)**", `**${fmt(t.gasUsed)}**`, ""]], ["l", "r", "l"]);
 }
 
-/** The items where the model and the EVM differ, averaged over the batch submissions. */
-function differences(r: GasComparison): string {
-  const batches = r.transactions.filter((t) => t.method === "submitBatch");
-  const by = new Map<string, number[]>();
-  for (const t of batches) for (const i of t.items) if (i.evm !== i.model) by.set(i.item, [...(by.get(i.item) ?? []), i.evm - i.model]);
-  const storage = batches.map((t) => t.items.filter((i) => i.item.startsWith("storage")).reduce((s, i) => s + i.evm - i.model, 0));
-  const range = (diffs: readonly number[]): string => {
-    const min = Math.min(...diffs);
-    const max = Math.max(...diffs);
-    return min === max ? signed(min) : `${signed(min)} … ${signed(max)}`;
-  };
-  const rows = [...by].map(([item, diffs]) => [item, range(diffs), `${diffs.length} of ${batches.length}`]);
-  rows.push(["storage reads + writes (net)", range(storage), `${batches.length}`]);
-  rows.push(["**total**", range(batches.map((t) => t.evm - t.model)), `${batches.length}`]);
-  return [
-    table(["item (submitBatch)", "EVM − model per batch", "batches"], rows, ["l", "r", "r"]),
-    "",
-    "Reading it: Poseidon (callee gas), the Groth16 precompiles, base, calldata and logs match the model exactly.",
-    "\"storage reads\" and \"storage writes\" move 2,100 gas between them: the model books each SSTORE with its cold-slot access,",
-    "the contract pays that access in the SLOAD it does first (then the SSTORE is warm); net, the EVM reads two slots more",
-    "than the model (queue head and queue length, read by every batch). \"call overhead\" is EIP-2929 account access:",
-    "2,600 for the first call to each contract (Poseidon(3), Poseidon(6), verifier) and 100 for each further call.",
-    "\"contract code\" is the Solidity around it: dispatch, calldata decoding, the record walk, ABI-encoding call arguments, memory.",
-  ].join("\n");
-}
-
-function commitmentTable(r: GasComparison): string {
+function commitmentTable(r: ZkGasReport): string {
   return table(
     ["operations", "record bytes", "hashed bytes", "EVM: Poseidon chain", "EVM: SHA-256", "EVM: keccak", "circuit: Poseidon chain", "circuit: SHA-256", "circuit: keccak"],
     r.commitments.map((c) => [
@@ -106,77 +62,17 @@ function commitmentTable(r: GasComparison): string {
   );
 }
 
-function machineLine(m: ReturnType<typeof machineInfo>, evm: { anvil: string; hardfork: string; solc: string }): string {
-  return `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, snarkjs ${m.snarkjs}. EVM: ${evm.anvil} (hardfork ${evm.hardfork}), solc ${evm.solc} (optimizer 200 runs, evm cancun).`;
-}
-
-/** "success", or the revert code. */
-const outcome = (status: string, code: string | null): string => (status === "success" ? "success" : `reverted ${code ?? "?"}`);
-
-function optimisticMarkdown(o: OptimisticGasComparison, machine: ReturnType<typeof machineInfo>): string {
-  const s = o.settings;
-  const days = s.challengeWindowSeconds / 86_400;
-  const scenarios = o.scenarios.map((x) => `${x.name} (tree [${x.arities.join(", ")}], ${x.capacity} operation${x.capacity === 1 ? "" : "s"} a batch)`).join("; ");
-  const tolerance = `${Math.round(100 * o.tolerance)} %`;
-  const floored = o.transactions
-    .filter((t) => t.anvilAtFloor)
-    .map((t) => `${t.scenario} ${t.method} (${outcome(t.status, t.revertReason)}): simulated ${fmt(t.simulated)}, floor ${fmt(t.calldataFloor)}`);
+function markdown(r: ZkGasReport, m: ReturnType<typeof machineInfo>): string {
   return [
-    "## Optimistic rollup: per method",
+    "# Where the zk rollup's L1 gas goes (measured by scripts/evm-gas.ts)",
     "",
-    machineLine(machine, o),
-    `Scenarios (src/evm/optimistic-scenarios.ts, the code tests/evm/optimistic.test.ts runs): ${scenarios}. Each on a fresh anvil and a fresh simulated L1; rollup id ${s.rollupId}, ${days}-day challenge window, ${s.responseSeconds / 3_600}-hour moves, bonds ${fmt(Number(s.proposerBond))} (proposer) and ${fmt(Number(s.challengerBond))} (challenger) units, ${100 * s.slashBurnFraction} % of a slashed bond burned.`,
-    "",
-    "Simulated: src/l1/optimistic-rollup.ts, gas from the EIP schedule plus Poseidon and EdDSA run in @ethereumjs/evm. anvil: contracts/OptimisticRollup.sol; figures are receipts' gasUsed.",
-    "The same parties (honest proposer, MaliciousProposer, Watcher, dishonest challenger) sent the same transactions to both; every one had the same status, revert code, calldata size and block time on both (checked).",
-    "",
-    table(
-      ["method", "status", "transactions", "simulated (mean)", "anvil gasUsed (mean)", "worst error", "at anvil's calldata floor"],
-      o.methods.map((m) => [m.method, m.status, fmt(m.count), fmt(m.simulatedMean), fmt(m.anvilMean), m.atFloor === m.count ? "-" : pct(m.worstSignedError), m.atFloor === 0 ? "" : fmt(m.atFloor)]),
-      ["l", "l", "r", "r", "r", "r", "r"],
-    ),
-    "",
-    `Error: (simulated − anvil) / anvil; "worst" is the transaction furthest from anvil. tests/evm/optimistic.test.ts asserts every transaction, successful or reverted, within ${tolerance}, except those anvil charged the calldata floor.`,
-    "A revert's gas depends on where it stops: the simulated proveStep makes its checks in OptimisticRollup.sol's order (the dispute, the data hash, the operation, then each witness's leaf and path level by level) and charges each hash and STATICCALL where the contract makes it, so a rejected proof costs what the contract spent up to the same check.",
-    `"At anvil's calldata floor": the receipt's gasUsed is the EIP-7623 floor (Prague: 21,000 + 10 per calldata token, a zero byte 1 token, a non-zero byte 4), because the transaction's execution cost less. The simulated L1 does not apply that floor, so it shows the lower execution cost; such transactions are not held to the tolerance and not in the worst error. It is not a difference in where the contracts stop: the execution is just cheap next to the calldata (e.g. a one-step proof whose resent data does not hash to the batch's reverts BAD_BATCH_DATA after three SLOADs and a keccak, its witnesses still in the calldata).` +
-      (floored.length === 0 ? "" : ` At the floor here: ${floored.join("; ")}.`),
-    "",
-    "### Optimistic rollup: per transaction",
-    "",
-    table(
-      ["scenario", "method", "status", "simulated", "anvil", "error"],
-      o.transactions.map((t) => [
-        t.scenario,
-        t.method,
-        outcome(t.status, t.revertReason),
-        fmt(t.simulated),
-        t.anvilAtFloor ? `${fmt(t.anvil)} (calldata floor)` : fmt(t.anvil),
-        pct(t.error),
-      ]),
-      ["l", "l", "l", "r", "r", "r"],
-    ),
-    "",
-  ].join("\n");
-}
-
-function markdown(r: GasComparison, o: OptimisticGasComparison, machine: ReturnType<typeof machineInfo>): string {
-  const m = machine;
-  return [
-    "# Gas on a real EVM vs the simulated L1's model (measured by scripts/evm-gas.ts)",
-    "",
-    machineLine(m, r),
-    `Instance: ${r.instance} (${r.capacity} operations a batch, ${r.recordBytes}-byte records). The same proven batches and the same calldata bytes went to both L1s.`,
-    "",
-    "Model: the simulated L1 (src/l1/zk-rollup.ts), gas from the EIP schedule plus Poseidon measured in @ethereumjs/evm.",
-    "EVM: contracts/ZkRollup.sol on anvil; totals are receipts' gasUsed; items come from the call and opcode traces of those transactions.",
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}. EVM: ${r.evm} (hardfork ${r.hardfork}), solc ${r.solc} (optimizer 200 runs, evm cancun).`,
+    `Instance: ${r.instance} (${r.capacity} operations a batch, ${r.recordBytes}-byte records); every batch proven and accepted by contracts/ZkRollup.sol.`,
+    "Totals are receipts' gasUsed; items come from the call and opcode traces of those very transactions and add up to gasUsed.",
     "",
     "## Per transaction",
     "",
     summaryTable(r),
-    "",
-    "## Where the model differs",
-    "",
-    differences(r),
     "",
     ...r.transactions.flatMap((t) => [`### ${t.label}`, "", itemTable(t), ""]),
     "## Deployment (measured)",
@@ -190,21 +86,20 @@ function markdown(r: GasComparison, o: OptimisticGasComparison, machine: ReturnT
     "",
     commitmentTable(r),
     "",
-    optimisticMarkdown(o, m),
   ].join("\n");
 }
 
 const instance = option("instance") === undefined ? instanceByRole("demo") : findInstance(option("instance")!);
 const sizes = (option("sizes") ?? "4,16,64,256").split(",").map((s) => Number(s));
+const l1 = option("l1") === "anvil" ? "anvil" : "simulated";
 const log = (m: string): void => console.log(`[evm-gas] ${m}`);
 try {
   const keys = await setupInstance(instance, { log });
-  const report = await compareGas({ instance, circuit: keys.circuit, keys, commitmentOperations: sizes, log });
-  const optimistic = await compareOptimisticGas({ log });
+  const report = await measureZkGas({ instance, circuit: keys.circuit, keys, commitmentOperations: sizes, l1, log });
   const machine = machineInfo();
-  const md = markdown(report, optimistic, machine);
+  const md = markdown(report, machine);
   const dir = join(BUILD_DIR, "reports");
-  writeFileAtomic(join(dir, "evm-gas.json"), JSON.stringify({ machine, createdAt: new Date().toISOString(), ...report, optimistic }, null, 2));
+  writeFileAtomic(join(dir, "evm-gas.json"), JSON.stringify({ machine, createdAt: new Date().toISOString(), ...report }, null, 2));
   writeFileAtomic(join(dir, "evm-gas.md"), md);
   console.log(`\n${md}`);
   console.log(`wrote ${join(dir, "evm-gas.md")} and evm-gas.json`);

@@ -1,18 +1,14 @@
 /**
- * Where a mined transaction's gas went, measured on anvil from two traces of that very transaction:
- * the call tracer (gas used inside each called contract and precompile) and the opcode trace of the
- * top-level contract (anvil must run with --steps-tracing). Items carry the simulated L1's item names
- * where the two mean the same thing, so model and EVM can be joined line by line.
+ * Where a mined transaction's gas went, measured from two traces of that very transaction: the call
+ * tracer (gas used inside each called contract and precompile) and the opcode trace of the top-level
+ * contract (anvil must run with --steps-tracing; the in-process EVM always can).
  */
 import type { Address, Hex } from "viem";
-import { TX_BASE_GAS, calldataCost } from "../l1/gas.ts";
+import { TX_BASE_GAS, calldataCost } from "../l1/calldata-cost.ts";
 import type { EvmBackend } from "./edr.ts";
 import { EvmError } from "./errors.ts";
 
-/**
- * Items the simulated L1 also has (same names; its "deposit queue reads" are SLOADs, here in "storage
- * reads"), then items only a real EVM shows.
- */
+/** The items a receipt's gas is split into, in report order. */
 export const EVM_GAS_ITEMS = [
   "base",
   "calldata",

@@ -1,49 +1,39 @@
 /**
- * The same proven batches, deposits and withdrawal claim run through both L1s — the simulated
- * ZkRollupContract (gas from the EIP schedule plus measured Poseidon) and ZkRollup.sol on anvil (gas
- * measured from receipts, split by traces) — and compared item by item. Also: what the public-data
- * commitment costs on the EVM as a Poseidon hash chain, SHA-256 or keccak over the same bytes.
+ * Where the zk rollup's L1 gas goes: proven batches, deposits and a withdrawal claim sent to ZkRollup.sol
+ * (in-process EVM, or anvil), each receipt's gasUsed split item by item from the transaction's own traces.
+ * Also: what the public-data commitment costs on the EVM as a Poseidon hash chain, SHA-256 or keccak over
+ * the same bytes, beside its circuit cost.
  */
-import { readFileSync } from "node:fs";
-import type { JsonObject } from "snarkjs";
 import { countConstraints } from "../artifacts/compile.ts";
 import type { CompiledCircuit } from "../artifacts/compile.ts";
 import type { SetupArtifacts } from "../artifacts/setup.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import { privateKeyFromLabel, publicKeyOf, type PublicKey } from "../crypto/index.ts";
-import { L1Chain, labelAddress, type L1Address, type L1Transaction } from "../l1/chain.ts";
-import { gasByItem, inputHashElements, hashChainCalls } from "../l1/gas.ts";
-import { ZkRollupContract } from "../l1/zk-rollup.ts";
+import { labelAddress, type L1Address } from "../l1/address.ts";
 import { proveBatch, type ProvedBatch } from "../prover/prove.ts";
 import { RollupState, batchInputHash, buildBatch, type BuiltBatch, type RollupContext } from "../state/index.ts";
+import { hashChainCalls, inputHashElements } from "../state/batch.ts";
 import { signTransfer, signWithdraw, type Operation } from "../tx/index.ts";
-import { AnvilL1, bytesToHex, type AnvilReceipt } from "./anvil-l1.ts";
+import { AnvilL1 } from "./anvil-l1.ts";
+import { bytesToHex, type AnvilReceipt } from "./anvil-contract.ts";
+import { EvmSession } from "./client.ts";
 import { requireContract } from "./compile.ts";
 import { encodeDeployData, encodeFunctionData, parseAbi, parseEventLogs } from "viem";
 import { EvmError } from "./errors.ts";
-import { EVM_GAS_ITEMS, measureGas, type KnownContracts, type MeasuredGasLine } from "./gas-breakdown.ts";
+import { measureGas, type KnownContracts, type MeasuredGasLine } from "./gas-breakdown.ts";
 
 export const GAS_ROLLUP_ID = 1;
 
-/** One comparison row: an item's gas on the simulated L1 (model) and on anvil (measured). */
-export interface ItemRow {
-  readonly item: string;
-  readonly model: number;
-  readonly evm: number;
-  readonly evmDetail: string;
-}
-
-export interface TxComparison {
+export interface TxGas {
   readonly label: string;
   readonly method: "deposit" | "submitBatch" | "claimWithdrawal";
   /** Real operations in a batch, by kind (batches only). */
   readonly operations?: { transfers: number; deposits: number; withdrawals: number };
   readonly calldataBytes: number;
-  readonly model: number;
-  readonly evm: number;
-  /** (model − evm) / evm */
-  readonly modelError: number;
-  readonly items: readonly ItemRow[];
+  /** The receipt's gasUsed. */
+  readonly gasUsed: number;
+  /** The same, split by the transaction's traces (the lines add up to gasUsed). */
+  readonly items: readonly MeasuredGasLine[];
 }
 
 export interface DeploymentRow {
@@ -52,24 +42,26 @@ export interface DeploymentRow {
   readonly codeBytes: number | undefined;
 }
 
-export interface GasComparison {
+export interface ZkGasReport {
   readonly instance: string;
   readonly capacity: number;
   readonly recordBytes: number;
   readonly hardfork: string;
-  readonly anvil: string;
+  readonly evm: string;
   readonly solc: string;
   readonly deployments: readonly DeploymentRow[];
-  readonly transactions: readonly TxComparison[];
+  readonly transactions: readonly TxGas[];
   readonly commitments: readonly CommitmentRow[];
 }
 
-export interface GasComparisonOptions {
+export interface ZkGasOptions {
   readonly instance: CircuitInstance;
   readonly circuit: CompiledCircuit;
   readonly keys: SetupArtifacts;
   /** Batch sizes (operations) at which to measure the commitment alternatives on the same anvil. */
   readonly commitmentOperations?: readonly number[];
+  /** "simulated" (default): the in-process EVM; "anvil": a local anvil node. */
+  readonly l1?: "simulated" | "anvil";
   readonly log?: (message: string) => void;
 }
 
@@ -81,10 +73,9 @@ interface Party {
 
 /**
  * Deposits for every slot of the first batch, then batches of transfers, a withdrawal and a part-full
- * batch; every batch is proven once and the same proof is submitted to both L1s; then the withdrawal
- * is claimed on both.
+ * batch, each proven and submitted; then the withdrawal is claimed. Every transaction's gas is split by trace.
  */
-export async function compareGas(opts: GasComparisonOptions): Promise<GasComparison> {
+export async function measureZkGas(opts: ZkGasOptions): Promise<ZkGasReport> {
   const { instance, circuit, keys } = opts;
   const log = opts.log ?? (() => {});
   const n = instance.ops;
@@ -121,61 +112,40 @@ export async function compareGas(opts: GasComparisonOptions): Promise<GasCompari
     state = batch.state;
   }
 
-  // The two L1s.
-  const vkey = JSON.parse(readFileSync(keys.vkey, "utf8")) as JsonObject;
-  const chain = new L1Chain();
-  const sim = new ZkRollupContract(chain, { rollupId: ctx.rollupId, layout: ctx.layout, capacity: n, vkey, genesisRoot: genesis.root });
   const evm = await AnvilL1.start({
     rollupId: ctx.rollupId,
     layout: ctx.layout,
+    arities: instance.arities,
     capacity: n,
     genesisRoot: genesis.root,
     keys,
-    anvil: { args: ["--steps-tracing"] },
+    ...(opts.l1 === "anvil" ? { anvil: { args: ["--steps-tracing"] } } : { session: await EvmSession.inProcess() }),
     log,
   });
   try {
     const known: KnownContracts = { poseidon3: evm.deployment.poseidon3, poseidon6: evm.deployment.poseidon6, verifier: evm.deployment.verifier };
-    const transactions: TxComparison[] = [];
-    const compare = async <T>(label: string, model: L1Transaction, measured: AnvilReceipt<T>, extra: Partial<TxComparison> = {}): Promise<void> => {
-      if (model.status !== "success" || measured.status !== "success") {
-        throw new Error(`${label}: simulated ${model.status} (${model.revertReason ?? "-"}), anvil ${measured.status} (${measured.revertReason ?? "-"})`);
-      }
-      const lines = (await measureGas(evm.session.backend, measured.txHash, measured.input, known)).lines;
-      transactions.push({
-        label,
-        method: model.method as TxComparison["method"],
-        calldataBytes: measured.calldata.bytes,
-        model: model.gasUsed,
-        evm: measured.gasUsed,
-        modelError: (model.gasUsed - measured.gasUsed) / measured.gasUsed,
-        items: joinItems(model, lines),
-        ...extra,
-      });
-      log(`${label}: model ${model.gasUsed.toLocaleString("en-US")}, EVM ${measured.gasUsed.toLocaleString("en-US")}`);
+    const transactions: TxGas[] = [];
+    const record = async <T>(label: string, method: TxGas["method"], r: AnvilReceipt<T>, extra: Partial<TxGas> = {}): Promise<void> => {
+      if (r.status !== "success") throw new EvmError("SCENARIO_FAILED", `${label}: reverted ${r.revertReason ?? "-"}`);
+      const items = (await measureGas(evm.session.backend, r.txHash, r.input, known)).lines;
+      transactions.push({ label, method, calldataBytes: r.calldata.bytes, gasUsed: r.gasUsed, items, ...extra });
+      log(`${label}: ${r.gasUsed.toLocaleString("en-US")} gas`);
     };
 
     for (const [i, u] of users.entries()) {
-      chain.mint(u.l1, 10_000_000n);
       await evm.fund(u.l1, 10_000_000n);
-      const m = await sim.deposit(u.l1, u.publicKey, 1_000_000n);
-      const e = await evm.deposit(u.l1, u.publicKey, 1_000_000n);
-      if (i < 2) await compare(i === 0 ? "deposit (first: queue length slot new)" : "deposit (later)", m, e);
+      const r = await evm.deposit(u.l1, u.publicKey, 1_000_000n);
+      if (i < 2) await record(i === 0 ? "deposit (first: queue length slot new)" : "deposit (later)", "deposit", r);
     }
     for (const b of built) {
-      chain.advance(12);
-      const args = { records: b.batch.records, withdrawalRecipients: b.batch.withdrawalRecipients, newRoot: b.batch.newRoot, proof: b.proved.proof };
-      const m = await sim.submitBatch(sequencer, args);
-      const e = await evm.submitBatch(sequencer, args);
+      const r = await evm.submitBatch(sequencer, { records: b.batch.records, withdrawalRecipients: b.batch.withdrawalRecipients, newRoot: b.batch.newRoot, proof: b.proved.proof });
       const kinds = b.batch.inputs.kind.map(Number);
-      await compare(`submitBatch: ${b.label}`, m, e, {
+      await record(`submitBatch: ${b.label}`, "submitBatch", r, {
         operations: { transfers: kinds.filter((k) => k === 1).length, deposits: kinds.filter((k) => k === 2).length, withdrawals: kinds.filter((k) => k === 3).length },
       });
     }
     const withdrawalBatch = 3;
-    const m = await sim.claimWithdrawal(sequencer, withdrawalBatch, 0);
-    const e = await evm.claimWithdrawal(sequencer, withdrawalBatch, 0);
-    await compare("claimWithdrawal (recipient's first ether)", m, e);
+    await record("claimWithdrawal (recipient's first ether)", "claimWithdrawal", await evm.claimWithdrawal(sequencer, withdrawalBatch, 0));
 
     const commitments = await compareCommitments(evm, opts.commitmentOperations ?? [], instance.layout.recordBytes, log);
     const code = (name: string): number | undefined => evm.compiled.contracts[name]?.deployedBytes;
@@ -184,7 +154,7 @@ export async function compareGas(opts: GasComparisonOptions): Promise<GasCompari
       capacity: n,
       recordBytes: instance.layout.recordBytes,
       hardfork: evm.deployment.hardfork,
-      anvil: evm.deployment.evm,
+      evm: evm.deployment.evm,
       solc: evm.deployment.solcVersion,
       deployments: [
         { contract: "Groth16Verifier (snarkjs export)", gas: evm.deployment.gas.verifier, codeBytes: code("Groth16Verifier") },
@@ -197,27 +167,8 @@ export async function compareGas(opts: GasComparisonOptions): Promise<GasCompari
     };
   } finally {
     await evm.stop();
+    await evm.session.close();
   }
-}
-
-/** Model lines grouped by item (its "deposit queue reads" are SLOADs: "storage reads"), joined with the EVM's. */
-function joinItems(model: L1Transaction, evm: readonly MeasuredGasLine[]): ItemRow[] {
-  const modelBy = new Map<string, number>();
-  for (const { item, gas } of gasByItem(model.gas)) {
-    const key = item === "deposit queue reads" ? "storage reads" : item;
-    modelBy.set(key, (modelBy.get(key) ?? 0) + gas);
-  }
-  const rows: ItemRow[] = [];
-  const seen = new Set<string>();
-  for (const item of EVM_GAS_ITEMS) {
-    const e = evm.find((l) => l.item === item);
-    const mg = modelBy.get(item);
-    if (e === undefined && mg === undefined) continue;
-    rows.push({ item, model: mg ?? 0, evm: e?.gas ?? 0, evmDetail: e?.detail ?? "" });
-    seen.add(item);
-  }
-  for (const [item, gas] of modelBy) if (!seen.has(item)) rows.push({ item, model: gas, evm: 0, evmDetail: "(not seen on the EVM)" });
-  return rows;
 }
 
 // ---- the public-data commitment: Poseidon chain vs SHA-256 vs keccak ----

@@ -122,6 +122,16 @@ export function buildBatch(
   };
 }
 
+/** Elements the public input hashes: 4 header words + the records' 31-byte chunks. */
+export function inputHashElements(recordBytes: number): number {
+  return 4 + Math.ceil(recordBytes / CHUNK_BYTES);
+}
+
+/** Width-6 Poseidon calls of src/crypto/poseidon.ts hashChain over `elements` elements: 1 + ceil((e − 6) / 5). */
+export function hashChainCalls(elements: number): number {
+  return 1 + Math.ceil(Math.max(0, elements - 6) / 5);
+}
+
 /** The one public input: HashChain(rollupId, oldRoot, newRoot, l1Acc, 31-byte chunks of the records). */
 export function batchInputHash(
   rollupId: number,
