@@ -4,16 +4,18 @@
  * Every request body is bounded (BODY_TOO_LARGE before it is read past the limit), must be JSON
  * (UNSUPPORTED_MEDIA_TYPE, MALFORMED_JSON) and must match its schema exactly (INVALID_REQUEST, naming
  * the field); only then does the node act. A refusal changes nothing. Rule violations come back with the
- * reference model's RollupError code (422); the /l1/ routes stand for an L1 RPC endpoint of the simulated
- * chain and answer with the mined receipt (a reverted transaction is still mined: status "reverted").
+ * reference model's RollupError code (422); the /l1/ routes stand for an L1 RPC endpoint of the node's L1
+ * (ZkRollup.sol in the in-process EVM) and answer with the mined receipt (a reverted transaction is still
+ * mined: status "reverted", with the contract's custom error as its code; gasUsed is the receipt's).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { L1Receipt } from "../l1/chain.ts";
 import { L1Error } from "../l1/errors.ts";
+import { EvmError } from "../evm/errors.ts";
 import { RollupError } from "../state/errors.ts";
 import { accountSchema, addressHex, accountToJson, bytesToHex, indexSchema, operationSchema, publicKeySchema, publicKeyToJson, signatureSchema } from "./codec.ts";
 import { HTTP_STATUS, NodeError, type NodeErrorCode } from "./errors.ts";
+import { withdrawalsOf, type L1Receipt } from "./l1-host.ts";
 import type { RollupNode } from "./node.ts";
 import { array, decimal, fieldElement, integer, l1Address, object, parse, uint64, type Schema } from "./schema.ts";
 
@@ -141,7 +143,7 @@ const routes: Route[] = [
     pattern: /^\/l1\/accounts\/(0x[0-9a-fA-F]{1,40})$/,
     handler: async ({ node, params }) => {
       const address = l1Address(params[0], "address");
-      return ok({ address: addressHex(address), balance: node.l1.chain.balanceOf(address).toString(), l1Time: node.l1.now });
+      return ok({ address: addressHex(address), balance: (await node.l1.evm.balanceOf(address)).toString(), l1Time: node.l1.now });
     },
   },
   {
@@ -150,8 +152,8 @@ const routes: Route[] = [
     handler: async ({ node, body }) => {
       const b = parse(faucetSchema, await body());
       if (!node.faucetEnabled) throw new NodeError("FAUCET_DISABLED", "this node runs without a faucet");
-      await node.l1.mint(b.address, b.amount);
-      return ok({ address: addressHex(b.address), balance: node.l1.chain.balanceOf(b.address).toString() });
+      await node.l1.fund(b.address, b.amount);
+      return ok({ address: addressHex(b.address), balance: (await node.l1.evm.balanceOf(b.address)).toString() });
     },
   },
   {
@@ -169,19 +171,21 @@ const routes: Route[] = [
     method: "GET",
     pattern: /^\/l1\/deposits$/,
     handler: async ({ node }) => {
-      const zk = node.l1.zk;
-      return ok({
-        queueHead: zk.bridge.queueHead,
-        deposits: zk.depositQueue.map((d) => ({
+      const { queueHead, depositQueue, exitMode } = node.l1.view;
+      const deposits = [];
+      for (const d of depositQueue) {
+        deposits.push({
           queueIndex: d.index,
           sender: addressHex(d.sender),
           publicKey: publicKeyToJson(d.publicKey),
           amount: d.amount.toString(),
           timestamp: d.timestamp,
-          consumed: d.index < zk.bridge.queueHead,
-          refunded: node.l1.forced.isRefunded(d.index),
-        })),
-      });
+          consumed: d.index < queueHead,
+          // Refunds exist only in exit mode.
+          refunded: exitMode !== undefined && d.index >= queueHead && (await node.l1.forced.isRefunded(d.index)),
+        });
+      }
+      return ok({ queueHead, deposits });
     },
   },
   {
@@ -189,12 +193,13 @@ const routes: Route[] = [
     pattern: /^\/l1\/withdrawals$/,
     handler: async ({ node, query }) => {
       const recipient = query.has("recipient") ? param(l1Address, query.get("recipient"), "recipient") : undefined;
-      const zk = node.l1.zk;
+      const { batches, lastFinalBatch } = node.l1.view;
       const out = [];
-      for (let n = 1; n <= zk.batchCount; n++) {
-        for (const w of zk.bridge.withdrawalsOf(n)) {
+      for (const b of batches) {
+        for (const w of withdrawalsOf(b, node.l1.evm.layout)) {
           if (recipient !== undefined && w.recipient !== recipient) continue;
-          out.push({ batch: n, index: w.index, recipient: addressHex(w.recipient), amount: w.amount.toString(), final: zk.isFinal(n), claimed: zk.bridge.isClaimed(n, w.index) });
+          const claimed = (await node.l1.evm.withdrawalAt(b.number, w.index)).paid;
+          out.push({ batch: b.number, index: w.index, recipient: addressHex(w.recipient), amount: w.amount.toString(), final: b.number <= lastFinalBatch, claimed });
         }
       }
       return ok({ withdrawals: out });
@@ -214,9 +219,9 @@ const routes: Route[] = [
     pattern: /^\/l1\/forced-withdrawals$/,
     handler: async ({ node }) =>
       ok({
-        deadlineSeconds: node.l1.forced.deadlineSeconds,
-        lastFinalBatch: node.l1.forced.lastFinalBatch(),
-        requests: node.l1.forced.requests.map((r) => ({
+        deadlineSeconds: node.meta.forcedDeadlineSeconds,
+        lastFinalBatch: node.l1.view.lastFinalBatch,
+        requests: node.l1.view.forcedRequests.map((r) => ({
           id: r.id,
           requester: addressHex(r.requester),
           from: r.withdraw.from,
@@ -229,7 +234,6 @@ const routes: Route[] = [
           status: r.status,
           servedIn: r.servedIn ?? null,
           includedIn: r.includedIn ?? null,
-          nonceUsedIn: r.nonceUsedIn ?? null,
         })),
       }),
   },
@@ -248,7 +252,7 @@ const routes: Route[] = [
     method: "GET",
     pattern: /^\/l1\/exit-mode$/,
     handler: async ({ node }) => {
-      const e = node.l1.forced.exitMode;
+      const e = node.l1.view.exitMode;
       return ok(e === undefined ? { active: false } : { active: true, activatedAt: e.activatedAt, requestId: e.requestId, batchNumber: e.batchNumber, root: e.root.toString(), claimsOpen: e.claimsOpen });
     },
   },
@@ -283,16 +287,17 @@ const routes: Route[] = [
     method: "GET",
     pattern: /^\/l1\/rollup$/,
     handler: async ({ node }) => {
-      const zk = node.l1.zk;
+      const evm = node.l1.evm;
+      const { batches, currentRoot, depositQueue, lastFinalBatch } = node.l1.view;
       return ok({
-        rollupId: zk.rollupId,
-        layout: zk.layout,
+        rollupId: evm.rollupId,
+        layout: evm.layout,
         arities: node.arities,
-        capacity: zk.capacity,
-        genesisRoot: zk.genesisRoot.toString(),
-        currentRoot: zk.currentRoot.toString(),
+        capacity: evm.capacity,
+        genesisRoot: evm.genesisRoot.toString(),
+        currentRoot: currentRoot.toString(),
         l1Time: node.l1.now,
-        batches: zk.batches.map((b) => ({
+        batches: batches.map((b) => ({
           number: b.number,
           oldRoot: b.oldRoot.toString(),
           newRoot: b.newRoot.toString(),
@@ -300,23 +305,22 @@ const routes: Route[] = [
           withdrawalRecipients: b.withdrawalRecipients.map(addressHex),
           block: b.blockNumber,
           timestamp: b.timestamp,
-          final: zk.isFinal(b.number),
+          final: b.number <= lastFinalBatch,
         })),
-        depositQueue: zk.depositQueue.map((d) => ({ queueIndex: d.index, publicKey: publicKeyToJson(d.publicKey), amount: d.amount.toString() })),
+        depositQueue: depositQueue.map((d) => ({ queueIndex: d.index, publicKey: publicKeyToJson(d.publicKey), amount: d.amount.toString() })),
       });
     },
   },
 ];
 
 function requireNoExit(node: RollupNode): void {
-  if (node.l1.forced.exitMode !== undefined) throw new NodeError("EXIT_MODE", "the rollup is in exit mode: deposits are refused");
+  if (node.l1.view.exitMode !== undefined) throw new NodeError("EXIT_MODE", "the rollup is in exit mode: deposits are refused");
 }
 
 function receiptJson(r: L1Receipt<unknown>, result: unknown) {
   return {
     status: r.status,
     revertReason: r.revertReason,
-    revertMessage: r.revertMessage,
     block: r.blockNumber,
     timestamp: r.timestamp,
     gasUsed: r.gasUsed,
@@ -385,6 +389,7 @@ function errorReply(err: unknown): { status: number; code: string; message: stri
   if (err instanceof NodeError) return { status: HTTP_STATUS[err.code], code: err.code, message: err.message };
   if (err instanceof RollupError) return { status: 422, code: err.code, message: err.message };
   if (err instanceof L1Error) return { status: err.code === "BAD_ARGUMENT" ? 400 : 500, code: err.code, message: err.message };
+  if (err instanceof EvmError) return { status: err.code === "BAD_ARGUMENT" ? 400 : 500, code: err.code, message: err.message };
   return { status: 500, code: "INTERNAL", message: err instanceof Error ? err.message : String(err) };
 }
 

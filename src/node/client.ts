@@ -3,7 +3,7 @@
  * A refusal becomes an ApiError carrying the HTTP status and the stable code.
  */
 import type { PublicKey } from "../crypto/eddsa.ts";
-import type { BatchAccountProof, ExitClaim } from "../l1/forced-exit.ts";
+import type { BatchAccountProof, ExitClaim, ForcedRequestStatus } from "../l1/forced-exit-types.ts";
 import type { L1RollupData } from "../l1/reconstruct.ts";
 import type { Account } from "../state/account.ts";
 import type { SignedOperation, Withdraw } from "../tx/operation.ts";
@@ -60,8 +60,8 @@ export interface AccountResponse {
 
 export interface ReceiptJson<R> {
   readonly status: "success" | "reverted";
+  /** The contract's custom error (or PAYOUT_FAILED / UNKNOWN_REVERT). */
   readonly revertReason: string | null;
-  readonly revertMessage: string | null;
   readonly block: number;
   readonly timestamp: number;
   readonly gasUsed: number;
@@ -126,10 +126,9 @@ export interface ForcedRequestJson {
   readonly rootBatch: number;
   readonly requestedAt: number;
   readonly deadline: number;
-  readonly status: "pending" | "included" | "served" | "stale" | "dismissed";
+  readonly status: ForcedRequestStatus;
   readonly servedIn: { batchNumber: number; withdrawalIndex: number } | null;
   readonly includedIn: { batchNumber: number; withdrawalIndex: number } | null;
-  readonly nonceUsedIn: number | null;
 }
 
 export interface WithdrawalJson {

@@ -3,7 +3,7 @@
  * Conversions live here so the rest of the node handles typed values only.
  */
 import type { PublicKey, Signature } from "../crypto/eddsa.ts";
-import type { BatchAccountProof, ExitClaim } from "../l1/forced-exit.ts";
+import type { BatchAccountProof, ExitClaim } from "../l1/forced-exit-types.ts";
 import type { Account } from "../state/account.ts";
 import type { Deposit, SignedOperation } from "../tx/operation.ts";
 import { decimal, fieldElement, integer, l1Address, literal, object, tagged, uint64, type Schema } from "./schema.ts";

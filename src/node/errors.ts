@@ -15,11 +15,12 @@ export type NodeErrorCode =
   | "UNKNOWN_OPERATION"
   | "UNKNOWN_BATCH"
   | "UNKNOWN_ACCOUNT"
-  // node state
+  // node state (L1_INSUFFICIENT_FUNDS: an L1 transaction's value exceeds its sender's balance, refused unmined)
   | "EXIT_MODE"
   | "MEMPOOL_FULL"
   | "SHUTTING_DOWN"
   | "FAUCET_DISABLED"
+  | "L1_INSUFFICIENT_FUNDS"
   // start-up and storage
   | "BAD_DATA_DIR"
   | "CONFIG_MISMATCH"
@@ -48,6 +49,7 @@ export const HTTP_STATUS: Readonly<Record<NodeErrorCode, number>> = {
   MEMPOOL_FULL: 503,
   SHUTTING_DOWN: 503,
   FAUCET_DISABLED: 403,
+  L1_INSUFFICIENT_FUNDS: 422,
   BAD_DATA_DIR: 500,
   CONFIG_MISMATCH: 500,
   KEYS_CHANGED: 500,

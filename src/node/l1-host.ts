@@ -1,25 +1,42 @@
 /**
- * The simulated L1 as the node hosts it: an in-process L1Chain with the zk rollup contract and its
- * forced-exit rules (src/l1/forced-exit.ts), made durable by a write-ahead log of its inputs.
+ * The L1 as the node hosts it: contracts/ZkRollup.sol (its client AnvilL1: the ZkL1 and ForcedExitL1
+ * interfaces) in an in-process EVM (EvmSession.inProcess), every block mined at the time of an L1Clock,
+ * made durable by a write-ahead log of its inputs.
  *
- * The chain is deterministic: its state is a function of the transactions sent and the times they were
- * sent at. So the node persists exactly that — each transaction (with the L1 time) is written to the
- * store and fsynced *before* it executes, and the clock's position after each tick — and rebuilds the
- * chain on start by replaying the log into a fresh chain (proofs are verified again on the way). A crash
- * after the log write and before execution replays as if the transaction had executed: the node only
- * ever reports an L1 effect after its log entry is on disk, so nothing it said is lost or reversed.
+ * Why a log and a replay, not a state snapshot: the in-process EVM (EDR) cannot dump or load its state.
+ * It is deterministic instead: the same contracts deployed with the same parameters and sent the same
+ * transactions at the same block numbers and timestamps give the same addresses, roots, receipts and
+ * events. So the node persists exactly that: each L1 input (with the L1 time and the block it follows) is
+ * written to the store and fsynced *before* it executes, and the clock's position after each tick; on
+ * start it deploys into a fresh EVM and replays the log (proofs are verified again on the way). A crash
+ * after the log write and before execution replays as if the transaction had executed: the node only ever
+ * reports an L1 effect after its log entry is on disk, so nothing it said is lost or reversed.
  *
- * Ticks and transactions are serialized: the time a transaction is logged at is the time it executes at.
+ * Time: one block per slot tick (at the slot's timestamp) besides one per transaction, so the contract's
+ * block-counted finality moves while the L1 is idle; ticks and transactions are serialized, so the time
+ * and block a transaction is logged at are the ones it executes at, and a replay of the ticks between two
+ * logged transactions mines the same blocks at the same times.
+ *
+ * The node reads the L1 on hot paths synchronously: `view` mirrors what the contract says (its views and
+ * events), refreshed after every transaction and tick. It holds no rule of its own.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { JsonObject } from "snarkjs";
+import { writeFileAtomic } from "../artifacts/files.ts";
 import type { PublicKey } from "../crypto/eddsa.ts";
+import type { L1Address } from "../l1/address.ts";
 import type { DepositEntry, WithdrawalEntry } from "../l1/bridge.ts";
-import { L1Chain, type L1Address, type L1Receipt } from "../l1/chain.ts";
-import type { BatchAccountProof, ExitClaim, ExitMode, ForcedWithdrawalRequest } from "../l1/forced-exit.ts";
-import { ZkForcedExit } from "../l1/zk-forced-exit.ts";
-import { ZkRollupContract, type AcceptedBatch } from "../l1/zk-rollup.ts";
+import { L1Clock } from "../l1/clock.ts";
+import type { BatchAccountProof, ExitClaim, ExitMode, ForcedWithdrawalRequest } from "../l1/forced-exit-types.ts";
+import type { AcceptedBatch } from "../l1/zk-rollup.ts";
+import { AnvilL1, compileRollupContracts, type AnvilL1Config } from "../evm/anvil-l1.ts";
+import { EvmSession } from "../evm/client.ts";
+import type { ForcedExitL1 } from "../evm/forced-exit-l1.ts";
+import type { ZkL1Receipt } from "../evm/zk-l1.ts";
 import type { RecordLayout } from "../tx/layout.ts";
-import type { Withdraw } from "../tx/operation.ts";
+import { unpackAmount } from "../tx/amount.ts";
+import { KIND_CODE, decodeRecord, type Withdraw } from "../tx/operation.ts";
 import {
   addressHex,
   batchAccountProofFromJson,
@@ -38,6 +55,7 @@ import {
   type PublicKeyJson,
 } from "./codec.ts";
 import { crashPoint } from "./crash-points.ts";
+import { NodeError } from "./errors.ts";
 import { seqKey, type NodeStore } from "./store.ts";
 
 export interface L1Params {
@@ -46,15 +64,20 @@ export interface L1Params {
   readonly arities: readonly number[];
   readonly capacity: number;
   readonly vkey: JsonObject;
+  /** The proving key the verifier contract is exported from (its verification key is `vkey`). */
+  readonly zkey: string;
   readonly genesisRoot: bigint;
   readonly slotSeconds: number;
+  /** The contract's finality: blocks after its acceptance block (one block a slot while idle). */
   readonly finalitySlots: number;
   readonly forcedDeadlineSeconds: number;
 }
 
+export type L1Receipt<T> = ZkL1Receipt<T>;
+
 /** One logged L1 input. Addresses are hex, numbers decimal strings. */
 export type L1CallJson =
-  | { type: "mint"; to: string; amount: string }
+  | { type: "fund"; to: string; amount: string }
   | { type: "deposit"; from: string; publicKey: PublicKeyJson; amount: string }
   | { type: "submitBatch"; from: string; records: string; withdrawalRecipients: string[]; newRoot: string; proof: JsonObject }
   | { type: "claimWithdrawal"; from: string; batchNumber: number; index: number }
@@ -65,83 +88,178 @@ export type L1CallJson =
   | { type: "refundDeposit"; from: string; queueIndex: number };
 
 export interface L1LogEntry {
+  /** L1 time (s) the input executes at. */
   readonly at: number;
+  /** The EVM's latest block number before it (the blocks in between are slot ticks). */
+  readonly block: number;
   readonly call: L1CallJson;
+}
+
+/** The clock's position after the last tick. */
+export interface L1ClockRecord {
+  readonly at: number;
+  readonly block: number;
+}
+
+/** What the node reads synchronously: the contract's state as its views and events last said. */
+export interface L1View {
+  readonly block: number;
+  readonly currentRoot: bigint;
+  /** Accepted batches, batch n at n - 1. */
+  readonly batches: readonly AcceptedBatch[];
+  /** Every deposit ever queued, by queue index. */
+  readonly depositQueue: readonly DepositEntry[];
+  readonly queueHead: number;
+  /** The highest final batch (0: none). */
+  readonly lastFinalBatch: number;
+  /** L1 time each final batch was first seen final, batch n at n - 1. */
+  readonly finalAt: readonly number[];
+  readonly forcedRequests: readonly ForcedWithdrawalRequest[];
+  readonly exitMode: ExitMode | undefined;
 }
 
 const LOG_PREFIX = "l1/tx/";
 const CLOCK_KEY = "l1/clock";
+/** Where the verification key the verifier contract is built for is written (its file names the cache entry). */
+const VKEY_FILE = "verification_key.json";
 
 export class L1Host {
-  readonly chain: L1Chain;
-  readonly zk: ZkRollupContract;
-  readonly forced: ZkForcedExit;
+  readonly clock: L1Clock;
   private serial: Promise<unknown> = Promise.resolve();
   private nextSeq = 0;
+  private transactions = 0;
+  private state: L1View;
 
   private constructor(
     private readonly store: NodeStore | undefined,
-    params: L1Params,
+    readonly evm: AnvilL1,
+    clock: L1Clock,
   ) {
-    this.chain = new L1Chain({ slotSeconds: params.slotSeconds });
-    this.zk = new ZkRollupContract(this.chain, {
-      rollupId: params.rollupId,
-      layout: params.layout,
-      capacity: params.capacity,
-      vkey: params.vkey,
-      genesisRoot: params.genesisRoot,
-      finalitySlots: params.finalitySlots,
-    });
-    this.forced = new ZkForcedExit(this.chain, this.zk, { deadlineSeconds: params.forcedDeadlineSeconds, arities: params.arities });
+    this.clock = clock;
+    this.state = {
+      block: 0,
+      currentRoot: evm.genesisRoot,
+      batches: [],
+      depositQueue: [],
+      queueHead: 0,
+      lastFinalBatch: 0,
+      finalAt: [],
+      forcedRequests: [],
+      exitMode: undefined,
+    };
   }
 
-  /** Rebuilds the chain from the store's log (verifying every proof again) and keeps logging to it. */
+  /** Deploys into a fresh EVM, replays the store's log (verifying every proof again) and keeps logging to it. */
   static async open(store: NodeStore, params: L1Params): Promise<L1Host> {
-    const host = new L1Host(store, params);
-    const entries = await store.entries<L1LogEntry>(LOG_PREFIX);
-    await host.replay(entries.map(([, e]) => e));
+    const host = await L1Host.deploy(store, params, store.dir);
+    const { entries, clock } = await L1Host.readLog(store);
+    await host.replay(entries, clock);
     host.nextSeq = entries.length;
-    const clock = (await store.get<number>(CLOCK_KEY)) ?? 0;
-    if (clock > host.chain.now) host.chain.advance(clock - host.chain.now);
     return host;
   }
 
   /** A chain rebuilt from a log alone (what anyone holding the L1 inputs can do), not logging further. */
-  static async fromLog(entries: readonly L1LogEntry[], params: L1Params, clock = 0): Promise<L1Host> {
-    const host = new L1Host(undefined, params);
-    await host.replay(entries);
-    if (clock > host.chain.now) host.chain.advance(clock - host.chain.now);
+  static async fromLog(entries: readonly L1LogEntry[], params: L1Params, clock: L1ClockRecord | undefined, vkeyDir: string): Promise<L1Host> {
+    const host = await L1Host.deploy(undefined, params, vkeyDir);
+    await host.replay(entries, clock);
     return host;
   }
 
-  static async readLog(store: NodeStore): Promise<{ entries: L1LogEntry[]; clock: number }> {
+  static async readLog(store: NodeStore): Promise<{ entries: L1LogEntry[]; clock: L1ClockRecord | undefined }> {
     const entries = (await store.entries<L1LogEntry>(LOG_PREFIX)).map(([, e]) => e);
-    return { entries, clock: (await store.get<number>(CLOCK_KEY)) ?? 0 };
+    return { entries, clock: await store.get<L1ClockRecord>(CLOCK_KEY) };
+  }
+
+  private static async deploy(store: NodeStore | undefined, params: L1Params, vkeyDir: string): Promise<L1Host> {
+    const vkeyPath = join(vkeyDir, VKEY_FILE);
+    const vkeyText = JSON.stringify(params.vkey, null, 1);
+    if (!existsSync(vkeyPath) || readFileSync(vkeyPath, "utf8") !== vkeyText) writeFileAtomic(vkeyPath, vkeyText);
+    const keys = { zkey: params.zkey, vkey: vkeyPath };
+    // Compiled before the EVM starts: the EVM stamps blocks without a set time from the wall clock.
+    await compileRollupContracts(keys);
+    const clock = new L1Clock({ slotSeconds: params.slotSeconds });
+    const session = await EvmSession.inProcess();
+    // AnvilL1 deploys without the clock, and the EVM stamps a block with no set time from the wall clock:
+    // the deployment is mined at the clock's time instead, the same in every replay. The L1 starts at
+    // slot 1 (EDR takes a block time of 0 for "none").
+    clock.advanceSlots(1);
+    const deploy = session.deploy.bind(session);
+    session.deploy = async (from, bytecode, what) => {
+      await session.setNextTimestamp(clock.now);
+      return deploy(from, bytecode, what);
+    };
+    const config: AnvilL1Config & { readonly forcedDeadlineSeconds: number; readonly arities: readonly number[] } = {
+      session,
+      clock,
+      rollupId: params.rollupId,
+      layout: params.layout,
+      capacity: params.capacity,
+      genesisRoot: params.genesisRoot,
+      keys,
+      finalityBlocks: params.finalitySlots,
+      forcedDeadlineSeconds: params.forcedDeadlineSeconds,
+      arities: params.arities,
+    };
+    const evm = await AnvilL1.start(config);
+    const deployedAt = Number((await session.public.getBlock({ blockTag: "latest" })).timestamp);
+    if (deployedAt !== clock.now) throw new NodeError("HALTED", `the L1 deployment was mined at t=${deployedAt} s, not at ${clock.now} s`);
+    const host = new L1Host(store, evm, clock);
+    await host.refresh();
+    return host;
   }
 
   get now(): number {
-    return this.chain.now;
+    return this.clock.now;
   }
 
-  /** Moves the L1 one slot on and records the clock. */
+  /** The contract's state as last read (after the last transaction or tick). */
+  get view(): L1View {
+    return this.state;
+  }
+
+  /** L1 transactions executed (the deployment not counted). */
+  get transactionCount(): number {
+    return this.transactions;
+  }
+
+  /** Forced exit on this L1 (ZkRollup.sol's forced-exit half). */
+  get forced(): ForcedExitL1 {
+    const evm: AnvilL1 & Partial<ForcedExitL1> = this.evm;
+    if (!isForcedExitL1(evm)) throw new NodeError("HALTED", "this L1 client has no forced exit yet");
+    return evm;
+  }
+
+  /** The receipt of the transaction that accepted batch `n` (each transaction has its own block). */
+  async acceptance(n: number): Promise<{ blockNumber: number; timestamp: number; gasUsed: number; calldataBytes: number }> {
+    const b = this.state.batches[n - 1];
+    if (b === undefined) throw new NodeError("RECOVERY_MISMATCH", `batch ${n} is not on L1`);
+    const block = await this.evm.session.public.getBlock({ blockNumber: BigInt(b.blockNumber), includeTransactions: true });
+    const tx = block.transactions[0];
+    if (tx === undefined) throw new NodeError("RECOVERY_MISMATCH", `block ${b.blockNumber} holds no transaction`);
+    const receipt = await this.evm.session.public.getTransactionReceipt({ hash: tx.hash });
+    return { blockNumber: b.blockNumber, timestamp: b.timestamp, gasUsed: Number(receipt.gasUsed), calldataBytes: (tx.input.length - 2) / 2 };
+  }
+
+  /** Moves the L1 one slot on (one block at the slot's timestamp) and records the clock. */
   tick(): Promise<void> {
     return this.serialized(async () => {
-      this.chain.clock.advanceSlots(1);
-      await this.store?.write([{ type: "put", key: CLOCK_KEY, value: this.chain.now }]);
+      await this.advanceSlot();
+      const record: L1ClockRecord = { at: this.clock.now, block: this.state.block };
+      await this.store?.write([{ type: "put", key: CLOCK_KEY, value: record }]);
       crashPoint("tick:after-log");
     });
   }
 
-  // ---- L1 transactions (each logged before it runs) ----
+  // ---- L1 inputs (each logged before it runs) ----
 
-  mint(to: L1Address, amount: bigint): Promise<void> {
-    return this.logged({ type: "mint", to: addressHex(to), amount: amount.toString() }, (c) => this.execMint(c));
+  /** The faucet: adds to an address's L1 balance (a ledger change, not a transaction). */
+  fund(to: L1Address, amount: bigint): Promise<void> {
+    return this.logged({ type: "fund", to: addressHex(to), amount: amount.toString() }, (c) => this.execFund(c));
   }
 
   deposit(from: L1Address, publicKey: PublicKey, amount: bigint): Promise<L1Receipt<DepositEntry>> {
-    return this.logged(
-      { type: "deposit", from: addressHex(from), publicKey: publicKeyToJson(publicKey), amount: amount.toString() },
-      (c) => this.execDeposit(c),
+    return this.serializedWithFunds(from, amount, () =>
+      this.loggedNow({ type: "deposit", from: addressHex(from), publicKey: publicKeyToJson(publicKey), amount: amount.toString() }, (c) => this.execDeposit(c)),
     );
   }
 
@@ -196,16 +314,16 @@ export class L1Host {
 
   // ---- execution, shared by live calls and replay ----
 
-  private async execMint(c: Extract<L1CallJson, { type: "mint" }>): Promise<void> {
-    this.chain.mint(BigInt(c.to), BigInt(c.amount));
+  private async execFund(c: Extract<L1CallJson, { type: "fund" }>): Promise<void> {
+    await this.evm.fund(BigInt(c.to), BigInt(c.amount));
   }
 
   private execDeposit(c: Extract<L1CallJson, { type: "deposit" }>): Promise<L1Receipt<DepositEntry>> {
-    return this.zk.deposit(BigInt(c.from), publicKeyFromJson(c.publicKey), BigInt(c.amount));
+    return this.evm.deposit(BigInt(c.from), publicKeyFromJson(c.publicKey), BigInt(c.amount));
   }
 
   private execSubmitBatch(c: Extract<L1CallJson, { type: "submitBatch" }>): Promise<L1Receipt<AcceptedBatch>> {
-    return this.zk.submitBatch(BigInt(c.from), {
+    return this.evm.submitBatch(BigInt(c.from), {
       records: hexToBytes(c.records),
       withdrawalRecipients: c.withdrawalRecipients.map((r) => BigInt(r)),
       newRoot: BigInt(c.newRoot),
@@ -214,12 +332,12 @@ export class L1Host {
   }
 
   private execClaimWithdrawal(c: Extract<L1CallJson, { type: "claimWithdrawal" }>): Promise<L1Receipt<WithdrawalEntry>> {
-    return this.zk.claimWithdrawal(BigInt(c.from), c.batchNumber, c.index);
+    return this.evm.claimWithdrawal(BigInt(c.from), c.batchNumber, c.index);
   }
 
   private execRequestForced(c: Extract<L1CallJson, { type: "requestForcedWithdrawal" }>): Promise<L1Receipt<ForcedWithdrawalRequest>> {
     const op = operationFromJson(c.withdraw);
-    if (op.kind !== "withdraw") throw new TypeError("a forced withdrawal must be a withdraw");
+    if (op.kind !== "withdraw") throw new NodeError("STORE_CORRUPT", "a logged forced withdrawal is not a withdraw");
     return this.forced.requestForcedWithdrawal(BigInt(c.from), { withdraw: op, witness: batchAccountProofFromJson(c.witness) });
   }
 
@@ -239,17 +357,10 @@ export class L1Host {
     return this.forced.refundDeposit(BigInt(c.from), c.queueIndex);
   }
 
-  private async replay(entries: readonly L1LogEntry[]): Promise<void> {
-    for (const { at, call } of entries) {
-      if (at > this.chain.now) this.chain.advance(at - this.chain.now);
-      await this.dispatch(call);
-    }
-  }
-
-  private async dispatch(c: L1CallJson): Promise<unknown> {
+  private dispatch(c: L1CallJson): Promise<unknown> {
     switch (c.type) {
-      case "mint":
-        return this.execMint(c);
+      case "fund":
+        return this.execFund(c);
       case "deposit":
         return this.execDeposit(c);
       case "submitBatch":
@@ -269,13 +380,96 @@ export class L1Host {
     }
   }
 
+  /** Replays the log: each entry after the slot ticks that came before it, at its logged time. */
+  private async replay(entries: readonly L1LogEntry[], clock: L1ClockRecord | undefined): Promise<void> {
+    for (const { at, block, call } of entries) {
+      await this.ticksUntil(block, at);
+      try {
+        await this.dispatch(call);
+      } catch (err) {
+        // The live call threw the same way (the EVM is deterministic): a transaction the EVM refused to
+        // mine. One that mined and then threw here is not what ran live.
+        if ((await this.evm.session.blockNumber()) !== block) throw err;
+      }
+      if (call.type !== "fund") this.transactions++;
+      await this.refresh();
+    }
+    if (clock !== undefined) await this.ticksUntil(clock.block, clock.at);
+  }
+
+  /** Mines the slot ticks up to `block`; the clock must then read `at` (else the log is not this chain's). */
+  private async ticksUntil(block: number, at: number): Promise<void> {
+    while (this.state.block < block) await this.advanceSlot();
+    if (this.state.block !== block || this.clock.now !== at) {
+      throw new NodeError("RECOVERY_MISMATCH", `the L1 log expects block ${block} at t=${at} s; the replay is at block ${this.state.block}, t=${this.clock.now} s`);
+    }
+  }
+
+  /** One slot on: an empty block at the new slot's timestamp, then the view is read again. */
+  private async advanceSlot(): Promise<void> {
+    this.clock.advanceSlots(1);
+    await this.evm.session.setNextTimestamp(this.clock.now);
+    await this.evm.session.mine(1);
+    await this.refresh();
+  }
+
+  /** Reads the contract's state into `view` (new batches and deposits only: both never change once there). */
+  private async refresh(): Promise<void> {
+    const evm = this.evm;
+    const prev = this.state;
+    const [block, count, currentRoot, queueHead, depositQueue] = await Promise.all([
+      evm.session.blockNumber(),
+      evm.batchCount(),
+      evm.currentRoot(),
+      evm.queueHead(),
+      evm.depositQueue(),
+    ]);
+    const batches = [...prev.batches];
+    for (let n = batches.length + 1; n <= count; n++) {
+      const b = await evm.batch(n);
+      if (b === undefined) throw new NodeError("RECOVERY_MISMATCH", `batch ${n} is counted on L1 but has no BatchAccepted event`);
+      batches.push(b);
+    }
+    const fx: AnvilL1 & Partial<ForcedExitL1> = evm;
+    let lastFinal = prev.lastFinalBatch;
+    let forcedRequests = prev.forcedRequests;
+    let exitMode = prev.exitMode;
+    if (isForcedExitL1(fx)) {
+      [lastFinal, forcedRequests, exitMode] = await Promise.all([fx.lastFinalBatch(), fx.forcedRequests(), fx.exitMode()]);
+    } else {
+      while (lastFinal < count && (await evm.isFinal(lastFinal + 1))) lastFinal++;
+    }
+    const finalAt = [...prev.finalAt];
+    while (finalAt.length < lastFinal) finalAt.push(this.clock.now);
+    this.state = { block, currentRoot, batches, depositQueue, queueHead, lastFinalBatch: lastFinal, finalAt, forcedRequests, exitMode };
+  }
+
   /** Writes the call to the log (fsynced), then runs it, all under the L1's serial order. */
   private logged<C extends L1CallJson, R>(call: C, exec: (c: C) => Promise<R>, afterLog?: () => void): Promise<R> {
+    return this.serialized(() => this.loggedNow(call, exec, afterLog));
+  }
+
+  private async loggedNow<C extends L1CallJson, R>(call: C, exec: (c: C) => Promise<R>, afterLog?: () => void): Promise<R> {
+    const entry: L1LogEntry = { at: this.clock.now, block: this.state.block, call };
+    await this.store?.write([{ type: "put", key: seqKey(LOG_PREFIX, this.nextSeq++), value: entry }]);
+    afterLog?.();
+    try {
+      return await exec(call);
+    } finally {
+      if (call.type !== "fund") this.transactions++;
+      await this.refresh();
+    }
+  }
+
+  /**
+   * An EVM refuses (does not mine) a transaction whose value exceeds the sender's balance: such a deposit
+   * is refused here, before anything is logged, so the log holds only what mines.
+   */
+  private serializedWithFunds<T>(from: L1Address, value: bigint, f: () => Promise<T>): Promise<T> {
     return this.serialized(async () => {
-      const entry: L1LogEntry = { at: this.chain.now, call };
-      await this.store?.write([{ type: "put", key: seqKey(LOG_PREFIX, this.nextSeq++), value: entry }]);
-      afterLog?.();
-      return exec(call);
+      const balance = await this.evm.balanceOf(from);
+      if (balance < value) throw new NodeError("L1_INSUFFICIENT_FUNDS", `${addressHex(from)} holds ${balance} on L1, less than the ${value} sent`);
+      return f();
     });
   }
 
@@ -284,4 +478,26 @@ export class L1Host {
     this.serial = run.catch(() => undefined);
     return run;
   }
+
+  /** Ends the in-process EVM. */
+  async close(): Promise<void> {
+    await this.evm.session.close();
+  }
+}
+
+/** A batch's withdrawals as its calldata posts them: withdraw records in order, recipients beside them. */
+export function withdrawalsOf(batch: AcceptedBatch, layout: RecordLayout): { index: number; recipient: L1Address; amount: bigint }[] {
+  const out: { index: number; recipient: L1Address; amount: bigint }[] = [];
+  for (let at = 0; at < batch.records.length; at += layout.recordBytes) {
+    const rec = decodeRecord(batch.records.subarray(at, at + layout.recordBytes), layout);
+    if (rec.kind !== KIND_CODE.withdraw) continue;
+    const recipient = batch.withdrawalRecipients[out.length];
+    if (recipient === undefined) throw new NodeError("RECOVERY_MISMATCH", `batch ${batch.number} has fewer recipients than withdraw records`);
+    out.push({ index: out.length, recipient, amount: unpackAmount(rec.amount) });
+  }
+  return out;
+}
+
+function isForcedExitL1(l1: AnvilL1 & Partial<ForcedExitL1>): l1 is AnvilL1 & ForcedExitL1 {
+  return typeof l1.forcedRequests === "function";
 }

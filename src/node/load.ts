@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import { newPrivateKey, publicKeyOf } from "../crypto/eddsa.ts";
-import { labelAddress } from "../l1/chain.ts";
+import { labelAddress } from "../l1/address.ts";
 import { machineInfo } from "../report/machine.ts";
 import { signTransfer, type Transfer } from "../tx/operation.ts";
 import { ApiError, NodeClient } from "./client.ts";

@@ -10,8 +10,9 @@
  *           only operations already on disk are cut, and a batch is on disk before it is proven;
  * - prove:  a proof is stored with its batch; a batch without one is proven again after a restart
  *           (its inputs are rebuilt from the stored parent state and operations, same roots);
- * - submit: the L1 transaction is logged before it runs (l1-host.ts); on start the L1 is replayed and
- *           is the truth: batches it accepted are marked accepted, the next one is submitted again.
+ * - submit: the L1 transaction is logged before it runs (l1-host.ts); on start the L1 (the contracts in
+ *           an in-process EVM) is replayed and is the truth: batches it accepted are marked accepted, the
+ *           next one is submitted again.
  */
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -19,11 +20,9 @@ import type { JsonObject } from "snarkjs";
 import { cleanStaleTemps, tempPathFor } from "../artifacts/files.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import type { PublicKey } from "../crypto/eddsa.ts";
-import { wordsToProof } from "../l1/calldata.ts";
-import { labelAddress, type L1Address } from "../l1/chain.ts";
-import { poseidonGas } from "../l1/gas.ts";
+import { labelAddress, type L1Address } from "../l1/address.ts";
 import { writeBatchFolder, batchMetadata, countKinds, type BatchCounts } from "../prover/batch-folder.ts";
-import { verifyProof, type ProvedBatch } from "../prover/prove.ts";
+import type { ProvedBatch } from "../prover/prove.ts";
 import { Prover } from "../prover/prover.ts";
 import { operationId } from "../sequencer/mempool.ts";
 import { assignDeposits } from "../sequencer/sequencer.ts";
@@ -102,7 +101,8 @@ export interface NodeOptions {
 }
 
 export interface Meta extends GenesisParams {
-  readonly version: 1;
+  /** 2: the L1 is ZkRollup.sol in an in-process EVM (1: the TypeScript L1, whose log this node cannot replay). */
+  readonly version: 2;
   readonly instance: string;
   readonly arities: number[];
   readonly capacity: number;
@@ -232,17 +232,16 @@ export class RollupNode {
       const pinned = (await store.get<Meta>(META_KEY))?.keysVersion;
       const keys = typeof opts.keys === "function" ? await opts.keys(pinned) : opts.keys;
       const meta = await loadMeta(store, opts, keys, genesisState.root);
-      const params = l1ParamsOf(meta, opts.instance);
+      const params = l1ParamsOf(meta, opts.instance, keys.zkey);
       const t0 = performance.now();
       const l1 = await L1Host.open(store, params);
       const node = new RollupNode(store, l1, meta, opts, keys, genesisState);
       await node.recover();
       node.log(
         `recovered in ${((performance.now() - t0) / 1000).toFixed(1)} s: L1 t=${l1.now} s, ${node.batches.length} batches ` +
-          `(${l1.zk.batchCount} on L1), ${node.mempool.size} pending operations`,
+          `(${l1.view.batches.length} on L1), ${node.mempool.size} pending operations`,
       );
       node.prover = new Prover({ zkey: keys.zkey, wasm: keys.wasm });
-      await warmL1(meta.vkey);
       node.startTicker();
       node.kick();
       return node;
@@ -260,20 +259,20 @@ export class RollupNode {
       if (b.number !== i + 1) throw new NodeError("STORE_CORRUPT", `batch records are not numbered 1..n (found ${b.number} at ${i + 1})`);
       this.batches.push(b);
     }
-    const zk = this.l1.zk;
-    if (zk.batchCount > this.batches.length) {
-      throw new NodeError("RECOVERY_MISMATCH", `the L1 holds ${zk.batchCount} batches, the store only ${this.batches.length}`);
+    const onL1Count = this.l1.view.batches.length;
+    if (onL1Count > this.batches.length) {
+      throw new NodeError("RECOVERY_MISMATCH", `the L1 holds ${onL1Count} batches, the store only ${this.batches.length}`);
     }
     const fixes: StoreOp[] = [];
-    for (let n = 1; n <= zk.batchCount; n++) {
-      const onL1 = zk.batch(n);
+    for (let n = 1; n <= onL1Count; n++) {
+      const onL1 = this.l1.view.batches[n - 1];
       const b = this.batches[n - 1];
       if (onL1 === undefined || b === undefined) continue;
       if (onL1.newRoot.toString() !== b.newRoot) {
         throw new NodeError("RECOVERY_MISMATCH", `batch ${n}: the L1 accepted root ${onL1.newRoot}, the store holds ${b.newRoot}`);
       }
       if (b.accepted === undefined) {
-        const rec = this.acceptedFromL1(n, b);
+        const rec = await this.acceptedFromL1(n, b);
         this.batches[n - 1] = rec;
         fixes.push({ type: "put", key: batchKey(n), value: rec });
       }
@@ -301,7 +300,7 @@ export class RollupNode {
     }
 
     // Batches not yet on L1: rebuild their inputs (same roots) for proving.
-    for (let n = zk.batchCount + 1; n <= last; n++) this.built.set(n, await this.rebuild(n));
+    for (let n = onL1Count + 1; n <= last; n++) this.built.set(n, await this.rebuild(n));
     // Temps a killed node was writing (batch folders, node.json).
     cleanStaleTemps(this.store.dir);
     cleanStaleTemps(join(this.store.dir, "batches"));
@@ -378,7 +377,7 @@ export class RollupNode {
   private requireRunning(): void {
     if (this.stopped) throw new NodeError("SHUTTING_DOWN", "the node is stopping");
     if (this.haltedBy !== undefined) throw new NodeError("HALTED", `the node halted: ${this.haltedBy.message}`);
-    if (this.l1.forced.exitMode !== undefined) throw new NodeError("EXIT_MODE", "the rollup is in exit mode: withdraw on L1 with a Merkle proof");
+    if (this.l1.view.exitMode !== undefined) throw new NodeError("EXIT_MODE", "the rollup is in exit mode: withdraw on L1 with a Merkle proof");
   }
 
   // ---- the pipeline: cut, prove, submit ----
@@ -403,17 +402,17 @@ export class RollupNode {
   }
 
   private async step(): Promise<void> {
-    if (this.stopped || this.haltedBy !== undefined || this.l1.forced.exitMode !== undefined) return;
+    if (this.stopped || this.haltedBy !== undefined || this.l1.view.exitMode !== undefined) return;
     await this.serveForcedWithdrawals();
     await this.exportMissingFolders();
-    const onL1 = this.l1.zk.batchCount;
+    const onL1 = this.l1.view.batches.length;
     // Submit the next batch once proven (in order: the L1 checks the proof against its current root).
     const next = this.batches[onL1];
     if (next?.proof !== undefined && !this.submitting) this.background(this.submitNext(next));
     // Prove the oldest batch without a proof.
     this.proveNext();
     // Cut while the size or time trigger holds and the pipeline has room.
-    while (this.batches.length - this.l1.zk.batchCount < (this.opts.maxInFlight ?? 2) && this.shouldCut()) {
+    while (this.batches.length - this.l1.view.batches.length < (this.opts.maxInFlight ?? 2) && this.shouldCut()) {
       await this.cut();
       this.proveNext();
     }
@@ -421,7 +420,7 @@ export class RollupNode {
 
   private proveNext(): void {
     if (this.proving !== undefined) return;
-    const unproven = this.batches.find((b) => b.number > this.l1.zk.batchCount && b.proof === undefined);
+    const unproven = this.batches.find((b) => b.number > this.l1.view.batches.length && b.proof === undefined);
     if (unproven !== undefined) this.background(this.prove(unproven.number));
   }
 
@@ -441,7 +440,7 @@ export class RollupNode {
   }
 
   private freshDeposits() {
-    return this.l1.zk.depositQueue.slice(this.nextDeposit);
+    return this.l1.view.depositQueue.slice(this.nextDeposit);
   }
 
   private shouldCut(): boolean {
@@ -612,14 +611,14 @@ export class RollupNode {
       );
       crashPoint("submit:after-execute");
       if (receipt.status !== "success") {
-        if (this.l1.forced.exitMode !== undefined) {
+        if (this.l1.view.exitMode !== undefined) {
           this.log(`batch ${b.number} refused: the rollup is in exit mode`);
           return;
         }
-        throw new NodeError("HALTED", `the L1 rejected batch ${b.number}: ${receipt.revertReason ?? "?"} ${receipt.revertMessage ?? ""}`);
+        throw new NodeError("HALTED", `the L1 rejected batch ${b.number}: ${receipt.revertReason ?? "?"}`);
       }
-      const { accepted } = this.acceptedFromL1(b.number, b);
-      if (accepted !== undefined) await this.patchBatch(b.number, { accepted });
+      const accepted = { block: receipt.blockNumber, timestamp: receipt.timestamp, gas: receipt.gasUsed, calldataBytes: receipt.calldata.bytes };
+      await this.patchBatch(b.number, { accepted });
       this.built.delete(b.number);
       this.log(`batch ${b.number} accepted on L1 at t=${receipt.timestamp} s (${receipt.gasUsed} gas)`);
     } finally {
@@ -628,20 +627,20 @@ export class RollupNode {
     }
   }
 
-  private acceptedFromL1(n: number, b: BatchRecord): BatchRecord {
-    const onL1 = this.l1.zk.batch(n);
-    if (onL1 === undefined) throw new NodeError("RECOVERY_MISMATCH", `batch ${n} is not on L1`);
-    const tx = this.l1.chain.block(onL1.blockNumber).transactions.find((t) => t.method === "submitBatch" && t.status === "success" && t.events.some((e) => e.name === "BatchAccepted" && e.args["batchNumber"] === n));
-    return { ...b, accepted: { block: onL1.blockNumber, timestamp: onL1.timestamp, gas: tx?.gasUsed ?? 0, calldataBytes: tx?.calldata.bytes ?? 0 } };
+  /** A batch the L1 accepted while the node was down (between logging and recording): its receipt, read back. */
+  private async acceptedFromL1(n: number, b: BatchRecord): Promise<BatchRecord> {
+    const r = await this.l1.acceptance(n);
+    return { ...b, accepted: { block: r.blockNumber, timestamp: r.timestamp, gas: r.gasUsed, calldataBytes: r.calldataBytes } };
   }
 
   // ---- forced withdrawals (the honest sequencer's side) ----
 
   private async serveForcedWithdrawals(): Promise<void> {
     if (this.opts.censorForced === true) return;
-    const forced = this.l1.forced;
-    // Stale ones too: their nonce was taken by another operation, so they are dismissed once final.
-    for (const req of forced.requests.filter((r) => r.status === "pending" || r.status === "stale")) {
+    // Requests come from the L1 with their signed withdraw: the sequencer admits it like any operation.
+    // One it cannot admit (another operation took its nonce) is stale: once a final root shows the
+    // account's nonce past the request's, the node proves so to the L1 and the request is dismissed.
+    for (const req of this.l1.view.forcedRequests.filter((r) => r.status === "pending")) {
       if (!this.forcedHandled.has(req.id)) {
         this.forcedHandled.add(req.id);
         try {
@@ -655,8 +654,7 @@ export class RollupNode {
         }
         continue;
       }
-      // Stale (its nonce was used by another operation): dismiss with a proof under a later final root.
-      const finalBatch = forced.lastFinalBatch();
+      const finalBatch = this.l1.view.lastFinalBatch;
       if (finalBatch <= req.rootBatch || this.forcedDismissTried.get(req.id) === finalBatch) continue;
       const state = await this.finalState(finalBatch);
       const account = state.account(req.withdraw.from);
@@ -699,8 +697,8 @@ export class RollupNode {
     if (r.batch === undefined) return "pending";
     const b = this.batches[r.batch - 1];
     if (b === undefined || b.proof === undefined) return "in_batch";
-    if (this.l1.zk.batchCount < r.batch) return "proven";
-    return this.l1.zk.isFinal(r.batch) ? "final" : "accepted";
+    if (this.l1.view.batches.length < r.batch) return "proven";
+    return r.batch <= this.l1.view.lastFinalBatch ? "final" : "accepted";
   }
 
   operation(id: string): OperationView | undefined {
@@ -711,7 +709,7 @@ export class RollupNode {
     if (b !== undefined) {
       l1Times.cut = b.cutAt;
       if (b.provedAt !== undefined) l1Times.proven = b.provedAt;
-      if (b.accepted !== undefined && this.l1.zk.batchCount >= b.number) l1Times.accepted = b.accepted.timestamp;
+      if (b.accepted !== undefined && this.l1.view.batches.length >= b.number) l1Times.accepted = b.accepted.timestamp;
       if (b.finalAt !== null) l1Times.final = b.finalAt;
     }
     return { id, kind: r.op.kind, from: r.op.from, status: this.statusOf(r), batch: r.batch ?? null, l1Times };
@@ -720,15 +718,15 @@ export class RollupNode {
   batchView(n: number): BatchView | undefined {
     const b = this.batches[n - 1];
     if (b === undefined) return undefined;
-    const onL1 = n <= this.l1.zk.batchCount;
-    const final = onL1 && this.l1.zk.isFinal(n);
-    const acceptedBlock = this.l1.zk.batch(n)?.blockNumber;
+    const view = this.l1.view;
+    const onL1 = n <= view.batches.length;
+    const final = n <= view.lastFinalBatch;
     const { proof, publicSignals, ...rest } = b;
     return {
       ...rest,
       status: final ? "final" : onL1 ? "accepted" : proof !== undefined ? "proven" : "cut",
       final,
-      finalAt: final && acceptedBlock !== undefined ? this.l1.chain.clock.slotTimestamp(acceptedBlock + this.meta.finalitySlots) : null,
+      finalAt: final ? (view.finalAt[n - 1] ?? null) : null,
       proof: proof ?? null,
       publicSignals: publicSignals ?? null,
     };
@@ -739,7 +737,7 @@ export class RollupNode {
   }
 
   /** The state after the latest final batch (in exit mode: after the exit batch, once final). */
-  async finalState(batch = this.l1.forced.lastFinalBatch()): Promise<RollupState> {
+  async finalState(batch = this.l1.view.lastFinalBatch): Promise<RollupState> {
     if (this.finalCache?.batch === batch) return this.finalCache.state;
     const state = await this.stateAfter(batch);
     this.finalCache = { batch, state };
@@ -750,8 +748,8 @@ export class RollupNode {
     if (!Number.isSafeInteger(index) || index < 0 || index >= this.committed.capacity) {
       throw new NodeError("UNKNOWN_ACCOUNT", `account index ${index} is outside 0..${this.committed.capacity - 1}`);
     }
-    const exit = this.l1.forced.exitMode;
-    const finalBatch = exit !== undefined ? exit.batchNumber : this.l1.forced.lastFinalBatch();
+    const exit = this.l1.view.exitMode;
+    const finalBatch = exit !== undefined ? exit.batchNumber : this.l1.view.lastFinalBatch;
     const state = await this.finalState(finalBatch);
     return { ...accountProof(state, index), finalBatch, root: state.root, pending: this.mempool.state.account(index) };
   }
@@ -764,9 +762,9 @@ export class RollupNode {
   }
 
   health() {
-    const zk = this.l1.zk;
-    const lastFinal = this.l1.forced.lastFinalBatch();
-    const exit = this.l1.forced.exitMode;
+    const view = this.l1.view;
+    const lastFinal = view.lastFinalBatch;
+    const exit = view.exitMode;
     return {
       ok: this.haltedBy === undefined && !this.stopped,
       halted: this.haltedBy?.message ?? null,
@@ -776,17 +774,17 @@ export class RollupNode {
       rollupId: this.meta.rollupId,
       insecureKeys: this.meta.insecureKeys,
       keysVersion: this.keys.version ?? null,
-      l1: { now: this.l1.now, block: this.l1.chain.blockNumber, slotSeconds: this.meta.slotSeconds, slotMs: this.opts.slotMs, finalitySlots: this.meta.finalitySlots },
+      l1: { now: this.l1.now, block: view.block, slotSeconds: this.meta.slotSeconds, slotMs: this.opts.slotMs, finalitySlots: this.meta.finalitySlots },
       mempool: { pending: this.mempool.size, durable: this.mempool.durablePrefix() },
       batches: {
         cut: this.batches.length,
         proven: this.batches.filter((b) => b.proof !== undefined).length,
-        accepted: zk.batchCount,
+        accepted: view.batches.length,
         final: lastFinal,
-        finalRoot: (lastFinal === 0 ? zk.genesisRoot : (zk.batch(lastFinal)?.newRoot ?? 0n)).toString(),
+        finalRoot: (lastFinal === 0 ? BigInt(this.meta.genesisRoot) : (view.batches[lastFinal - 1]?.newRoot ?? 0n)).toString(),
       },
       prover: { busy: this.proving !== undefined, batch: this.proving?.batch ?? null, sinceMs: this.proving === undefined ? null : Date.now() - this.proving.sinceWallMs },
-      forced: { pending: this.l1.forced.pendingRequests().length, deadlineSeconds: this.meta.forcedDeadlineSeconds, censoring: this.opts.censorForced === true },
+      forced: { pending: view.forcedRequests.filter((r) => r.status === "pending").length, deadlineSeconds: this.meta.forcedDeadlineSeconds, censoring: this.opts.censorForced === true },
       exitMode: exit === undefined ? null : { activatedAt: exit.activatedAt, requestId: exit.requestId, batchNumber: exit.batchNumber, root: exit.root.toString() },
       store: { dir: this.store.dir, syncs: this.store.syncs },
     };
@@ -815,20 +813,10 @@ export class RollupNode {
     if (this.ticker !== undefined) clearTimeout(this.ticker);
     await this.store.flush().catch(() => undefined);
     await this.prover?.close().catch(() => undefined);
+    await this.l1.close().catch(() => undefined);
     await this.store.close();
   }
 }
-
-/**
- * The simulated L1's first proof verification builds snarkjs's curve and its first gas measurement
- * starts an EVM (seconds on a busy machine): do both before serving, not inside the first submission
- * while clients wait.
- */
-async function warmL1(vkey: JsonObject): Promise<void> {
-  for (const n of [3, 4, 5, 6]) await poseidonGas(n);
-  await verifyProof(vkey, ["1"], wordsToProof(new Array<bigint>(8).fill(1n))).catch(() => false);
-}
-
 
 /** How long a batch folder that could not be written waits before the next try. */
 const FOLDER_RETRY_MS = 1000;
@@ -858,9 +846,10 @@ function failDeposit(): never {
   throw new NodeError("STORE_CORRUPT", "a deposit has no assigned account");
 }
 
-/** The simulated L1's parameters, as fixed in the store's metadata when the data folder was created. */
-export function l1ParamsOf(meta: Meta, instance: CircuitInstance): L1Params {
+/** The L1's parameters, as fixed in the store's metadata when the data folder was created. */
+export function l1ParamsOf(meta: Meta, instance: CircuitInstance, zkey: string): L1Params {
   return {
+    zkey,
     rollupId: meta.rollupId,
     layout: instance.layout,
     arities: meta.arities,
@@ -877,6 +866,9 @@ async function loadMeta(store: NodeStore, opts: NodeOptions, keys: NodeKeys, gen
   const existing = await store.get<Meta>(META_KEY);
   const given = opts.genesis ?? {};
   if (existing !== undefined) {
+    if (existing.version !== 2) {
+      throw new NodeError("CONFIG_MISMATCH", `${store.dir} was made by an older zkr (its L1 log is of the TypeScript L1, which is gone): start a new data directory`);
+    }
     if (existing.instance !== opts.instance.name) {
       throw new NodeError("CONFIG_MISMATCH", `${store.dir} holds a rollup of instance ${existing.instance}, not ${opts.instance.name}`);
     }
@@ -899,7 +891,7 @@ async function loadMeta(store: NodeStore, opts: NodeOptions, keys: NodeKeys, gen
     return existing;
   }
   const meta: Meta = {
-    version: 1,
+    version: 2,
     ...DEFAULT_GENESIS,
     ...given,
     instance: opts.instance.name,

@@ -11,7 +11,7 @@ import { newPrivateKey, publicKeyOf, type PublicKey } from "../crypto/eddsa.ts";
 import { isFieldElement } from "../crypto/field.ts";
 import { CodedError } from "../errors.ts";
 import { InputFileError, readInputJson } from "../io/input-file.ts";
-import { labelAddress, type L1Address } from "../l1/chain.ts";
+import { labelAddress, type L1Address } from "../l1/address.ts";
 import { addressHex } from "../node/codec.ts";
 
 export interface WalletKey {

@@ -10,7 +10,7 @@ import type { Account } from "../state/account.ts";
 import type { RecordLayout } from "../tx/layout.ts";
 import { signTransfer, signWithdraw, type Withdraw } from "../tx/operation.ts";
 import { accountOf, ApiError, NodeClient, rollupDataFromJson, type NodeClientOptions, type OperationJsonView, type ReceiptJson, type SubmitResult } from "../node/client.ts";
-import { exitClaimMessage } from "../l1/forced-exit.ts";
+import { exitClaimMessage } from "../l1/forced-exit-types.ts";
 import { accountProof } from "../state/merkle-proof.ts";
 import type { OperationStatus } from "../node/node.ts";
 import type { WalletKey } from "./keyfile.ts";
@@ -174,7 +174,7 @@ export class Wallet {
 }
 
 function requireSuccess<R>(r: ReceiptJson<R>): ReceiptJson<R> {
-  if (r.status !== "success") throw new WalletError("L1_REVERTED", `the L1 transaction reverted: ${r.revertReason ?? "?"} ${r.revertMessage ?? ""}`.trim());
+  if (r.status !== "success") throw new WalletError("L1_REVERTED", `the L1 transaction reverted: ${r.revertReason ?? "?"}`);
   return r;
 }
 

@@ -4,7 +4,7 @@
  */
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { labelAddress } from "../../src/l1/chain.ts";
+import { labelAddress } from "../../src/l1/address.ts";
 import { ApiError, NodeClient } from "../../src/node/client.ts";
 import { operationToJson } from "../../src/node/codec.ts";
 import type { RunningNode } from "../../src/node/run.ts";
@@ -54,7 +54,7 @@ const post = (path: string, value: unknown) => raw("POST", path, JSON.stringify(
 
 function snapshot() {
   const h = node.node.health();
-  return { pending: h.mempool.pending, l1: node.node.l1.chain.transactions().length, syncs: h.store.syncs, batches: h.batches.cut };
+  return { pending: h.mempool.pending, l1: node.node.l1.transactionCount, syncs: h.store.syncs, batches: h.batches.cut };
 }
 
 describe("API: a valid operation", () => {
@@ -139,7 +139,7 @@ describe("API: refusals that depend on the node's settings", () => {
     await expect(c.faucet(1n, 1n)).rejects.toMatchObject({ status: 403, code: "FAUCET_DISABLED" });
     // Fund one account through the L1 directly (no faucet on this node's API).
     const l1 = labelAddress("small");
-    await small.node.l1.mint(l1, 1_000n);
+    await small.node.l1.fund(l1, 1_000n);
     await c.deposit(l1, alice.publicKey, 500n);
     await until(async () => (await c.findAccounts(alice.publicKey)).length === 1, 20_000, "deposit");
     const i = (await c.findAccounts(alice.publicKey))[0] ?? -1;

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { labelAddress } from "../../src/l1/chain.ts";
+import { labelAddress } from "../../src/l1/address.ts";
 import { NodeClient } from "../../src/node/client.ts";
 import { BATCH_FILES } from "../../src/prover/batch-folder.ts";
 import { newUser } from "../helpers/fixtures.ts";

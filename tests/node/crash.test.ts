@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { labelAddress } from "../../src/l1/chain.ts";
+import { labelAddress } from "../../src/l1/address.ts";
 import { reconstructState } from "../../src/l1/reconstruct.ts";
 import { auditDataDir } from "../../src/node/audit.ts";
 import { ApiError, NodeClient, rollupDataFromJson } from "../../src/node/client.ts";
 import { CRASH_POINTS } from "../../src/node/crash-points.ts";
-import { ROLLUP_ID, newUser, testInstance, transfer, type User } from "../helpers/fixtures.ts";
+import { ROLLUP_ID, newUser, testArtifacts, testInstance, transfer, type User } from "../helpers/fixtures.ts";
 import { freePort, retrying, sleep, spawnNode, until, type NodeProcess } from "./helpers.ts";
 
 const DEPOSIT = 1_000_000n;
@@ -165,7 +165,7 @@ describe("the node under kill -9", () => {
     // A clean stop, then an offline replay of the L1 log (proofs verified again) agrees too.
     node.child.kill("SIGTERM");
     expect((await node.exited).code).toBe(0);
-    const audit = await auditDataDir(dir, testInstance);
+    const audit = await auditDataDir(dir, testInstance, testArtifacts().keys.zkey);
     expect(audit.batchesOnL1).toBe(health.batches.cut);
     expect(audit.reconstructedRoot.toString()).toBe(health.batches.finalRoot);
     expect(audit.storedRoot).toBe(audit.reconstructedRoot);

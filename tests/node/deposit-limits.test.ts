@@ -4,7 +4,7 @@
  * proven). The L1 now refuses both at deposit time, so the node never sees them and keeps batching.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { labelAddress } from "../../src/l1/index.ts";
+import { labelAddress } from "../../src/l1/address.ts";
 import { NodeClient } from "../../src/node/client.ts";
 import type { RunningNode } from "../../src/node/run.ts";
 import { newUser, testInstance } from "../helpers/fixtures.ts";

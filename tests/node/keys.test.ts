@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compiledCircuit } from "../../src/artifacts/compile.ts";
 import { existingSetup, keysDir } from "../../src/artifacts/setup.ts";
-import { labelAddress } from "../../src/l1/chain.ts";
+import { labelAddress } from "../../src/l1/address.ts";
 import { NodeClient } from "../../src/node/client.ts";
 import { startNode, type RunningNode } from "../../src/node/run.ts";
 import { REPO_ROOT } from "../../src/paths.ts";
