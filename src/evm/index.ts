@@ -6,7 +6,7 @@ export { EvmSession, TX_GAS_LIMIT, ZERO_FEE_ARGS, fromAddress, toAddress } from 
 export { CONTRACTS_DIR, EVM_BUILD_DIR, EVM_VERSION, compileSources, repoSources, type CompileOutput, type CompiledContract } from "./compile.ts";
 export { EvmError, type EvmErrorCode } from "./errors.ts";
 export { EVM_GAS_ITEMS, measureGas, type EvmGasItem, type MeasuredGas, type MeasuredGasLine } from "./gas-breakdown.ts";
-export { compareCommitments, compareGas, type CommitmentRow, type GasComparison, type TxComparison } from "./gas-compare.ts";
+export { compareCommitments, measureZkGas, type CommitmentRow, type TxGas, type ZkGasReport } from "./zk-gas.ts";
 export { groth16VerifierSource } from "./verifier.ts";
 export { simulatedZkL1, type ZkL1, type ZkL1Receipt, type ZkL1RevertCode } from "./zk-l1.ts";
 export {
