@@ -1,15 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import "./BabyJubjubKey.sol";
+import "./RollupBridge.sol";
 
-/// The fraud-proof side of a signature check (contracts/BabyJubjubEdDSA.sol).
-interface IBabyJubjubEdDSA {
-    function unpackPoint(uint256 packedWord) external view returns (bool ok, uint256 x, uint256 y);
-    function verify(uint256 ax, uint256 ay, uint256 r8x, uint256 r8y, uint256 sWord, uint256 h) external view returns (bool);
-}
-
-/// The optimistic rollup and its bridge on an EVM: the Solidity twin of src/l1/optimistic-rollup.ts (its
+/// The optimistic rollup on an EVM (the bridge, account proofs and forced exit are RollupBridge's): the Solidity twin of src/l1/optimistic-rollup.ts (its
 /// rules, calldata, revert codes and events), so the same proposers, watchers and challengers play on it.
 ///
 /// A proposer posts a batch's full data (operations with nonces and signatures, src/tx/full-operation.ts),
@@ -33,21 +27,11 @@ interface IBabyJubjubEdDSA {
 ///   pays withdrawals only from it (the simulated bridge has its own address): bonds never pay withdrawals.
 ///
 /// Amounts: one L2 balance unit is one wei.
-contract OptimisticRollup {
+contract OptimisticRollup is RollupBridge {
     // ---- errors (names are the simulated L1's revert codes) ----
-    error MALFORMED();
     error BAD_RECORDS_LENGTH(uint256 expected, uint256 got);
     error DEPOSIT_QUEUE_EMPTY(uint256 operation);
     error DEPOSIT_MISMATCH(uint256 operation, uint256 queued, uint256 posted);
-    error BAD_AMOUNT();
-    error BAD_PUBLIC_KEY();
-    error BRIDGE_FULL();
-    error TREE_FULL();
-    error NO_WITHDRAWAL();
-    error NOT_FINAL();
-    error ALREADY_CLAIMED();
-    error BRIDGE_INSOLVENT();
-    error PAYOUT_FAILED();
     error INSUFFICIENT_BOND();
     error NO_SUCH_BATCH();
     error NO_SUCH_DISPUTE();
@@ -55,15 +39,11 @@ contract OptimisticRollup {
     error NOT_CHALLENGEABLE();
     error NOT_YOUR_TURN();
     error DEADLINE_PASSED();
-    error DEADLINE_NOT_PASSED();
     error DISPUTE_OVER();
-    error BAD_MERKLE_PROOF();
-    error BAD_WITNESS();
     error BAD_BATCH_DATA();
     error ALREADY_FINALIZED();
 
     // ---- events (the simulated L1's names, indexed arguments and data words) ----
-    event DepositQueued(uint256 indexed index, uint256 x, uint256 y, uint256 amount, uint256 timestamp);
     event BatchProposed(uint256 indexed batchNumber, uint256 parentRoot, uint256 newRoot, uint256 rootsCommitment, uint256 windowEnd);
     event DisputeOpened(uint256 indexed disputeId, uint256 indexed batchNumber, address challenger, uint256 deadline);
     event RootRevealed(uint256 indexed disputeId, uint256 index, uint256 root, uint256 deadline);
@@ -71,14 +51,8 @@ contract OptimisticRollup {
     event DisputeResolved(uint256 indexed disputeId, uint256 indexed batchNumber, uint256 outcome, uint256 burned, uint256 toWinner);
     event BatchesRolledBack(uint256 indexed fromBatch, uint256 toBatch, uint256 root);
     event BatchFinalized(uint256 indexed batchNumber, uint256 finalizedAt, uint256 root);
-    event WithdrawalClaimed(uint256 indexed batchNumber, uint256 index, address indexed recipient, uint256 amount);
 
     // ---- constants ----
-    uint256 internal constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
-    uint256 internal constant MAX_BALANCE = type(uint64).max;
-    uint256 internal constant MANTISSA_LIMIT = 1 << 34;
-    /// Calldata lengths and indices above this are MALFORMED (the simulated reader's safe-integer bound).
-    uint256 internal constant MAX_SAFE = (1 << 53) - 1;
     uint256 internal constant NONCE_BYTES = 4;
     uint256 internal constant SIGNATURE_BYTES = 64;
     uint256 internal constant RECIPIENT_BYTES = 20;
@@ -104,10 +78,6 @@ contract OptimisticRollup {
 
     /// A withdrawal slot: recipient | amount << 160 | REGISTERED; PAID once paid; 0: none.
     uint256 internal constant REGISTERED = 1 << 255;
-    uint256 internal constant PAID = 1;
-
-    uint256 internal constant M32 = 0xffffffff;
-    uint256 internal constant M64 = 0xffffffffffffffff;
 
     bytes4 internal constant SEL_PROPOSE = bytes4(keccak256("proposeBatch(uint256,bytes32,bytes)"));
     bytes4 internal constant SEL_CHALLENGE = bytes4(keccak256("challenge(uint256)"));
@@ -133,13 +103,15 @@ contract OptimisticRollup {
         /// Share of a loser's bond burned, in millionths.
         uint256 burnPpm;
         address poseidon2;
+        address poseidon3;
         address poseidon4;
         address poseidon6;
         address poseidon8;
         address eddsa;
+        /// L1 seconds the sequencer has to serve a forced withdrawal.
+        uint256 forcedDeadlineSeconds;
     }
 
-    uint256 public immutable rollupId;
     uint256 public immutable capacity;
     uint256 public immutable genesisRoot;
     uint256 public immutable challengeWindowSeconds;
@@ -147,24 +119,12 @@ contract OptimisticRollup {
     uint256 public immutable proposerBond;
     uint256 public immutable challengerBond;
     uint256 public immutable burnPpm;
-    /// Levels, their arities (4 bits each, bottom-up), leaves, words per path, record layout.
-    uint256 public immutable levels;
-    uint256 internal immutable arityCodes;
-    uint256 public immutable accounts;
-    uint256 public immutable pathLength;
-    uint256 public immutable indexBits;
-    uint256 public immutable recordBytes;
     /// A record's word is shifted right by this to read it, and its value by kindShift to read the kind.
     uint256 internal immutable recordShift;
     uint256 internal immutable kindShift;
     /// Leaves of the roots commitment (N + 1) and its depth.
     uint256 internal immutable rootLeaves;
     uint256 internal immutable commitmentDepth;
-    address internal immutable poseidon2;
-    address internal immutable poseidon4;
-    address internal immutable poseidon6;
-    address internal immutable poseidon8;
-    IBabyJubjubEdDSA internal immutable eddsa;
 
     /// Five slots a batch (the simulated contract's OPTIMISTIC_BATCH_SLOTS).
     struct Batch {
@@ -187,13 +147,6 @@ contract OptimisticRollup {
         uint256 rootLo;
         uint256 rootHi;
         uint256 midRoot;
-    }
-
-    struct QueuedDeposit {
-        uint256 x;
-        uint256 y;
-        /// amount | timestamp << 64.
-        uint256 amountAndTime;
     }
 
     /// An account witness of a one-step proof, as decoded from calldata (the path stays in calldata).
@@ -235,36 +188,13 @@ contract OptimisticRollup {
     uint256 internal bridge;
     mapping(uint256 => Batch) internal batches;
     mapping(uint256 => Dispute) internal disputes;
-    mapping(uint256 => QueuedDeposit) internal deposits;
-    /// L2 keys that ever had a deposit queued (keccak of x, y), and how many: each holds one account.
-    mapping(bytes32 => bool) internal keyRegistered;
-    uint256 public accountCount;
-    mapping(uint256 => mapping(uint256 => uint256)) internal withdrawals;
     /// Bond payouts the recipient refused, claimable with claimOwed.
     mapping(address => uint256) public owed;
 
-    constructor(Config memory c) {
+    constructor(Config memory c) RollupBridge(treeConfig(c)) {
         require(c.capacity > 0 && c.capacity < (1 << 31) && c.genesisRoot < FIELD, "bad config");
-        // 32-bit: the signed message packs rollupId + 2^32·nonce, so a wider id would alias another's.
-        require(c.rollupId < 1 << 32, "rollupId wider than 32 bits");
-        require(c.arities.length > 0 && c.arities.length <= 63, "bad arities");
         require(c.proposerBond > 0 && c.challengerBond > 0 && c.burnPpm <= 1_000_000, "bad bonds");
         require(c.challengeWindowSeconds > 0 && c.responseSeconds > 0, "bad times");
-        uint256 codes;
-        uint256 leaves = 1;
-        uint256 words;
-        uint256 bits;
-        for (uint256 l; l < c.arities.length; ++l) {
-            uint256 a = c.arities[l];
-            require(a == 2 || a == 4 || a == 8, "arity must be 2, 4 or 8");
-            codes |= a << (4 * l);
-            leaves *= a;
-            words += a;
-            bits += a == 2 ? 1 : a == 4 ? 2 : 3;
-        }
-        uint256 rb = (40 + 2 * bits + 7) / 8;
-        require(rb <= 31, "record wider than 31 bytes");
-        rollupId = c.rollupId;
         capacity = c.capacity;
         genesisRoot = c.genesisRoot;
         challengeWindowSeconds = c.challengeWindowSeconds;
@@ -272,24 +202,22 @@ contract OptimisticRollup {
         proposerBond = c.proposerBond;
         challengerBond = c.challengerBond;
         burnPpm = c.burnPpm;
-        levels = c.arities.length;
-        arityCodes = codes;
-        accounts = leaves;
-        pathLength = words;
-        indexBits = bits;
-        recordBytes = rb;
+        uint256 rb = (40 + 2 * treeIndexBits(c.arities) + 7) / 8;
         recordShift = 256 - 8 * rb;
-        kindShift = 38 + 2 * bits;
+        kindShift = 38 + 2 * treeIndexBits(c.arities);
         rootLeaves = c.capacity + 1;
         uint256 depth;
         while ((1 << depth) < c.capacity + 1) ++depth;
         commitmentDepth = depth;
-        poseidon2 = c.poseidon2;
-        poseidon4 = c.poseidon4;
-        poseidon6 = c.poseidon6;
-        poseidon8 = c.poseidon8;
-        eddsa = IBabyJubjubEdDSA(c.eddsa);
         currentRoot = c.genesisRoot;
+    }
+
+    function treeConfig(Config memory c) private pure returns (TreeConfig memory) {
+        return TreeConfig(c.rollupId, c.arities, c.forcedDeadlineSeconds, c.poseidon2, c.poseidon3, c.poseidon4, c.poseidon6, c.poseidon8, c.eddsa);
+    }
+
+    function treeIndexBits(uint256[] memory arities) private pure returns (uint256 bits) {
+        for (uint256 l; l < arities.length; ++l) bits += arities[l] == 2 ? 1 : arities[l] == 4 ? 2 : 3;
     }
 
     // ---- dispatch ----
@@ -306,7 +234,7 @@ contract OptimisticRollup {
         else if (sel == SEL_FINALIZE) finalize();
         else if (sel == SEL_DEPOSIT) deposit();
         else if (sel == SEL_CLAIM) claimWithdrawal();
-        else revert MALFORMED();
+        else if (msg.value != 0 || !dispatchForcedExit(sel)) revert MALFORMED();
     }
 
     // ---- bridge ----
@@ -314,45 +242,13 @@ contract OptimisticRollup {
     /// deposit(x, y) with msg.value: locks it and queues it for the L2 key (x, y).
     function deposit() internal {
         if (msg.data.length != 68) revert MALFORMED();
-        uint256 x = word(4);
-        uint256 y = word(36);
-        uint256 amount = msg.value;
-        if (amount == 0 || amount > MAX_BALANCE || !encodable(amount)) revert BAD_AMOUNT();
-        if (!BabyJubjubKey.isValid(x, y)) revert BAD_PUBLIC_KEY();
-        uint256 br = bridge;
-        // Nothing queued may be impossible to credit on L2 (see ZkRollup.deposit): the bridge holds at
-        // most 2^64 - 1, and no more keys than the tree has leaves.
-        if ((br >> 64) + amount > MAX_BALANCE) revert BRIDGE_FULL();
-        bytes32 key = keccak256(abi.encode(x, y));
-        if (!keyRegistered[key]) {
-            uint256 registered = accountCount;
-            if (registered >= accounts) revert TREE_FULL();
-            keyRegistered[key] = true;
-            accountCount = registered + 1;
-        }
-        uint256 index = uint64(br);
-        deposits[index] = QueuedDeposit(x, y, amount | (block.timestamp << 64));
-        bridge = (index + 1) | (((br >> 64) + amount) << 64);
-        emit DepositQueued(index, x, y, amount, block.timestamp);
+        _deposit(word(4), word(36));
     }
 
     /// claimWithdrawal(batchNumber, index): pays a final batch's withdrawal once.
     function claimWithdrawal() internal {
         (uint256 batchNumber, uint256 index) = twoUints();
-        uint256 w = withdrawals[batchNumber][index];
-        if (w == 0) revert NO_WITHDRAWAL();
-        (bool isFinal_, ) = finality(batchNumber);
-        if (!isFinal_) revert NOT_FINAL();
-        if (w == PAID) revert ALREADY_CLAIMED();
-        uint256 amount = (w >> 160) & ((1 << 95) - 1);
-        address recipient = address(uint160(w));
-        uint256 br = bridge;
-        if ((br >> 64) < amount) revert BRIDGE_INSOLVENT();
-        withdrawals[batchNumber][index] = PAID;
-        bridge = br - (amount << 64);
-        (bool sent, ) = recipient.call{value: amount}("");
-        if (!sent) revert PAYOUT_FAILED();
-        emit WithdrawalClaimed(batchNumber, index, recipient, amount);
+        _claimWithdrawal(batchNumber, index);
     }
 
     /// Pays out bond payouts this address refused earlier.
@@ -367,6 +263,7 @@ contract OptimisticRollup {
 
     /// proposeBatch: newRoot | rootsCommitment | data length | data, with the proposer bond.
     function proposeBatch() internal {
+        refuseInExitMode();
         if (msg.data.length < 100) revert MALFORMED();
         uint256 newRoot = word(4);
         uint256 commitment = word(36);
@@ -440,6 +337,7 @@ contract OptimisticRollup {
             } else if (kind == KIND_WITHDRAW) {
                 uint256 recipient = word(at + rb + NONCE_BYTES + SIGNATURE_BYTES) >> 96;
                 withdrawals[number][withdrawn] = recipient | (amount << 160) | REGISTERED;
+                carryWithdrawal(number, withdrawn, (v >> (kindShift - indexBits)) & ((1 << indexBits) - 1), recipient, amount);
                 unchecked {
                     ++withdrawn;
                 }
@@ -734,7 +632,8 @@ contract OptimisticRollup {
                 if (w.x >= FIELD || w.y >= FIELD || w.nonce >= FIELD || w.balance > MAX_BALANCE) revert BAD_WITNESS();
                 leaf = leafHash(w.x, w.y, w.balance, w.nonce);
             }
-            if (verifiedRoot(w.index, leaf, w.pathAt) != rootLo) revert BAD_WITNESS();
+            (bool ok, uint256 root) = pathRoot(w.index, leaf, w.pathAt);
+            if (!ok || root != rootLo) revert BAD_WITNESS();
         }
     }
 
@@ -799,40 +698,12 @@ contract OptimisticRollup {
     /// Nonce and EdDSA-Poseidon signature of a transfer or withdrawal by the witnessed sender.
     function signedBy(Op memory op, Witness memory s) internal view returns (bool) {
         if (op.nonce != s.nonce) return false;
-        uint256 h = hash6(op.r8x, op.r8y, s.x, s.y, signedM0(op), op.kind == KIND_WITHDRAW ? op.recipient : 0);
+        uint256 to = op.kind == KIND_WITHDRAW ? 0 : op.to;
+        uint256 h = hash6(op.r8x, op.r8y, s.x, s.y, signedM0(op.kind, op.from, to, op.amount, op.nonce), op.kind == KIND_WITHDRAW ? op.recipient : 0);
         return eddsa.verify(s.x, s.y, op.r8x, op.r8y, op.sWord, h);
     }
 
-    /// M0 = record + 2^(8·recordBytes) · (rollupId + 2^32 · nonce) (src/tx/operation.ts signedMessage), with the
-    /// record rebuilt from its fields and the amount in its canonical packing, as the signer computed it.
-    function signedM0(Op memory op) internal view returns (uint256) {
-        uint256 m = op.amount;
-        uint256 e;
-        while (m != 0 && m % 10 == 0 && e < 15) {
-            m /= 10;
-            ++e;
-        }
-        uint256 ib = indexBits;
-        uint256 to = op.kind == KIND_WITHDRAW ? 0 : op.to;
-        uint256 record = (op.kind << (38 + 2 * ib)) | (op.from << (38 + ib)) | (to << 38) | (e << 34) | m;
-        return addmod(record, mulmod(1 << (8 * recordBytes), rollupId + (op.nonce << 32), FIELD), FIELD);
-    }
-
     // ---- Merkle paths (Poseidon(arity) per level) ----
-
-    /// The root a witness path leads to from `leaf`; BAD_WITNESS if a level's child at the index's position
-    /// is not the running hash.
-    function verifiedRoot(uint256 index, uint256 leaf, uint256 pathAt) internal view returns (uint256 cur) {
-        cur = leaf;
-        uint256 at = pathAt;
-        for (uint256 l; l < levels; ++l) {
-            uint256 a = arityAt(l);
-            if (word(at + 32 * (index % a)) != cur) revert BAD_WITNESS();
-            cur = hashPathLevel(a, at, 0, 0, 0, 0);
-            index /= a;
-            at += 32 * a;
-        }
-    }
 
     /// The root after setting the witness's leaf to `leaf`; from level `overrideLevel − 1` (when not 0) the
     /// child at `overridePos` is `overrideValue` instead of the path's.
@@ -872,59 +743,6 @@ contract OptimisticRollup {
     function senderPosition(uint256 from, uint256 level) internal view returns (uint256) {
         for (uint256 l; l < level; ++l) from /= arityAt(l);
         return from % arityAt(level);
-    }
-
-    /// Poseidon(a) of the `a` children at calldata `at`, with child (pos1 − 1) set to v1 and (pos2 − 1) to
-    /// v2 when those positions are not 0.
-    function hashPathLevel(uint256 a, uint256 at, uint256 pos1, uint256 v1, uint256 pos2, uint256 v2) internal view returns (uint256 out) {
-        address target = a == 2 ? poseidon2 : a == 4 ? poseidon4 : poseidon8;
-        bytes4 sel = a == 2 ? bytes4(keccak256("poseidon(uint256[2])")) : a == 4
-            ? bytes4(keccak256("poseidon(uint256[4])"))
-            : bytes4(keccak256("poseidon(uint256[8])"));
-        assembly {
-            let m := mload(0x40)
-            mstore(m, sel)
-            calldatacopy(add(m, 4), at, mul(a, 32))
-            // position j (0-based) sits at m + 4 + 32·j
-            if pos1 { mstore(add(m, sub(mul(pos1, 32), 28)), v1) }
-            if pos2 { mstore(add(m, sub(mul(pos2, 32), 28)), v2) }
-            if iszero(staticcall(gas(), target, m, add(4, mul(a, 32)), m, 32)) { revert(0, 0) }
-            out := mload(m)
-        }
-    }
-
-    /// leaf = Poseidon(Ax, Ay, balance, nonce).
-    function leafHash(uint256 x, uint256 y, uint256 bal, uint256 nonce) internal view returns (uint256 out) {
-        address target = poseidon4;
-        bytes4 sel = bytes4(keccak256("poseidon(uint256[4])"));
-        assembly {
-            let m := mload(0x40)
-            mstore(m, sel)
-            mstore(add(m, 4), x)
-            mstore(add(m, 36), y)
-            mstore(add(m, 68), bal)
-            mstore(add(m, 100), nonce)
-            if iszero(staticcall(gas(), target, m, 132, m, 32)) { revert(0, 0) }
-            out := mload(m)
-        }
-    }
-
-    /// h = Poseidon(R8x, R8y, Ax, Ay, M0, M1).
-    function hash6(uint256 a, uint256 b, uint256 c, uint256 d, uint256 e, uint256 f) internal view returns (uint256 out) {
-        address target = poseidon6;
-        bytes4 sel = bytes4(keccak256("poseidon(uint256[6])"));
-        assembly {
-            let m := mload(0x40)
-            mstore(m, sel)
-            mstore(add(m, 4), a)
-            mstore(add(m, 36), b)
-            mstore(add(m, 68), c)
-            mstore(add(m, 100), d)
-            mstore(add(m, 132), e)
-            mstore(add(m, 164), f)
-            if iszero(staticcall(gas(), target, m, 196, m, 32)) { revert(0, 0) }
-            out := mload(m)
-        }
     }
 
     // ---- roots commitment (src/l1/dispute-merkle.ts) ----
@@ -983,11 +801,6 @@ contract OptimisticRollup {
         return (uint64(br), br >> 64);
     }
 
-    function depositAt(uint256 index) external view returns (uint256 x, uint256 y, uint256 amount, uint256 timestamp) {
-        QueuedDeposit storage q = deposits[index];
-        return (q.x, q.y, uint64(q.amountAndTime), q.amountAndTime >> 64);
-    }
-
     function withdrawalAt(uint256 batchNumber, uint256 index) external view returns (address recipient, uint256 amount, bool paid) {
         uint256 w = withdrawals[batchNumber][index];
         if (w == PAID) return (address(0), 0, true);
@@ -1012,6 +825,60 @@ contract OptimisticRollup {
             if (cur == 0) break;
         }
         possible = true;
+    }
+
+    // ---- what RollupBridge asks of the rollup ----
+
+    function _queueLength() internal view override returns (uint256) {
+        return uint64(bridge);
+    }
+
+    function _depositQueued(uint256 length, uint256 amount) internal override {
+        bridge = length | (((bridge >> 64) + amount) << 64);
+    }
+
+    /// Deposits and bonds share the contract's balance: the bridge's part is counted apart.
+    function _bridgeBalance() internal view override returns (uint256) {
+        return bridge >> 64;
+    }
+
+    function _bridgeDebited(uint256 amount) internal override {
+        bridge -= amount << 64;
+    }
+
+    function _queueHead() internal view override returns (uint256) {
+        return uint64(head >> 128);
+    }
+
+    function _latestBatch() internal view override returns (uint256) {
+        return uint64(head >> 64);
+    }
+
+    function _isLive(uint256 n) internal view override returns (bool) {
+        return (batches[n].meta >> 248) & (EXISTS | ROLLED_BACK) == EXISTS;
+    }
+
+    function _isFinal(uint256 n) internal view override returns (bool isFinal_) {
+        (isFinal_, ) = finality(n);
+    }
+
+    function _liveRoot(uint256 n) internal view override returns (uint256) {
+        return n == 0 ? genesisRoot : batches[n].newRoot;
+    }
+
+    function _withdrawal(uint256 batchNumber, uint256 w) internal view override returns (address, uint256, bool) {
+        return (address(uint160(w)), (w >> 160) & ((1 << 95) - 1), _isFinal(batchNumber));
+    }
+
+    /// The newest live batch proposed by `deadline` is final (so are its ancestors, the other live ones).
+    function _settledBy(uint256 deadline) internal view override returns (bool) {
+        uint256 n = uint64(head >> 64);
+        while (n != 0) {
+            Batch storage b = batches[n];
+            if (((b.meta >> 160) & M32) <= deadline) return _isFinal(n);
+            n = uint64(b.links);
+        }
+        return true;
     }
 
     // ---- helpers ----
@@ -1046,10 +913,6 @@ contract OptimisticRollup {
         if (msg.value > bond) revert BAD_AMOUNT();
     }
 
-    function arityAt(uint256 level) internal view returns (uint256) {
-        return (arityCodes >> (4 * level)) & 15;
-    }
-
     function operationSize(uint256 kind) internal view returns (uint256) {
         if (kind == KIND_TRANSFER) return recordBytes + NONCE_BYTES + SIGNATURE_BYTES;
         if (kind == KIND_WITHDRAW) return recordBytes + NONCE_BYTES + SIGNATURE_BYTES + RECIPIENT_BYTES;
@@ -1078,28 +941,11 @@ contract OptimisticRollup {
         if (kind > 3) revert MALFORMED();
     }
 
-    /// Whether a record can carry `amount` exactly: mantissa < 2^34 times 10^e, e ≤ 15 (src/tx/amount.ts).
-    function encodable(uint256 amount) internal pure returns (bool) {
-        uint256 m = amount;
-        uint256 e;
-        while (m != 0 && m % 10 == 0 && e < 15) {
-            m /= 10;
-            ++e;
-        }
-        return m < MANTISSA_LIMIT;
-    }
-
     function hashCalldata(uint256 at, uint256 length) internal pure returns (uint256 h) {
         assembly {
             let m := mload(0x40)
             calldatacopy(m, at, length)
             h := keccak256(m, length)
-        }
-    }
-
-    function word(uint256 at) internal pure returns (uint256 v) {
-        assembly {
-            v := calldataload(at)
         }
     }
 

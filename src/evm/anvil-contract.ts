@@ -1,31 +1,59 @@
 /**
- * What the two rollups on anvil (AnvilL1, the zk rollup; AnvilOptimisticL1, the optimistic one) share:
- * the anvil session they start and stop, sending a transaction at the L1Clock's time and reporting it as
- * a receipt with its calldata cost and decoded revert code, the bridge half both contracts have alike
- * (deposit queue, withdrawal claims) and the L1 ledger. Each subclass adds its own ABI, deployment and
- * rollup logic.
+ * What the two rollups on an EVM (AnvilL1, the zk rollup; AnvilOptimisticL1, the optimistic one) share:
+ * the session they start and stop, sending a transaction at the L1Clock's time and reporting it as a
+ * receipt with its calldata cost and decoded revert code, and what their common Solidity base
+ * (contracts/RollupBridge.sol) does alike: the bridge (deposit queue, withdrawal claims), forced
+ * withdrawals and exit mode (ForcedExitL1), the Poseidon and EdDSA contracts its account proofs call, and
+ * the L1 ledger. Each subclass adds its own ABI, deployment and rollup logic, and says which of its
+ * batches are live and final.
  */
+import { poseidonContract } from "circomlibjs";
 import { parseAbi, parseEventLogs, type Abi, type AbiEvent, type Address, type GetLogsParameters, type Hex } from "viem";
 import type { PublicKey } from "../crypto/eddsa.ts";
 import type { DepositEntry, WithdrawalEntry } from "../l1/bridge.ts";
 import { encodeClaim, encodeDeposit } from "../l1/calldata.ts";
 import type { L1Address } from "../l1/chain.ts";
 import type { L1Clock } from "../l1/clock.ts";
+import {
+  encodeActivateExitMode,
+  encodeClaimExit,
+  encodeDismissForcedWithdrawal,
+  encodeRefundDeposit,
+  encodeRequestForcedWithdrawal,
+} from "../l1/forced-exit-calldata.ts";
+import type { BatchAccountProof, Carrier, ExitClaim, ExitMode, ForcedRequestStatus, ForcedWithdrawalRequest, QueuedRequest } from "../l1/forced-exit-types.ts";
+import type { Withdraw } from "../tx/operation.ts";
 import { TX_BASE_GAS, calldataCost } from "../l1/gas.ts";
 import type { AnvilOptions } from "./anvil.ts";
 import { EvmSession, fromAddress, revertName, type SentTransaction } from "./client.ts";
-import type { CompileOutput } from "./compile.ts";
+import { requireContract, type CompileOutput } from "./compile.ts";
 import { EvmError } from "./errors.ts";
+import type { ForcedExitL1 } from "./forced-exit-l1.ts";
+import { poseidonCreationCode } from "./poseidon-gen.ts";
 import type { ZkL1Receipt, ZkL1RevertCode } from "./zk-l1.ts";
 
 /**
- * The bridge half ZkRollup.sol and OptimisticRollup.sol have alike (deposit queue, withdrawal claims): the
- * same signatures in both, so each contract's ABI starts with these.
+ * What ZkRollup.sol and OptimisticRollup.sol inherit from RollupBridge.sol (bridge, forced exit): the same
+ * signatures in both, so each contract's ABI starts with these.
  */
 export const BRIDGE_SIGNATURES = [
   "function depositAt(uint256 index) view returns (uint256 x, uint256 y, uint256 amount, uint256 timestamp)",
+  "function depositSender(uint256 index) view returns (address sender, bool wasRefunded)",
+  "function forcedDeadlineSeconds() view returns (uint256)",
+  "function requestCount() view returns (uint256)",
+  "function requestAt(uint256 id) view returns (address requester, uint256 deadline, uint256 dismissedAt, uint256 from, uint256 rootBatch, address recipient, uint256 amount, uint256 nonce)",
+  "function requestStatus(uint256 id) view returns (uint256 status, uint256 carrierBatch, uint256 carrierIndex)",
+  "function exitMode() view returns (bool active, uint256 activatedAt, uint256 requestId, uint256 activatedAtBatch, uint256 batchNumber, uint256 root, bool claimsOpen)",
+  "function exitClaimed(uint256 index) view returns (bool)",
   "event DepositQueued(uint256 indexed index, uint256 x, uint256 y, uint256 amount, uint256 timestamp)",
   "event WithdrawalClaimed(uint256 indexed batchNumber, uint256 index, address indexed recipient, uint256 amount)",
+  "event ForcedWithdrawalRequested(uint256 indexed id, uint256 indexed from, address requester, address recipient, uint256 amount, uint256 nonce, uint256[3] signature, uint256[2] publicKey, uint256 rootBatch, uint256 deadline)",
+  "event ForcedWithdrawalIncluded(uint256 indexed id, uint256 indexed batchNumber, uint256 withdrawalIndex)",
+  "event ForcedWithdrawalDismissed(uint256 indexed id, uint256 rootBatch)",
+  "event ExitModeActivated(uint256 indexed requestId, uint256 batchNumber, uint256 root)",
+  "event ExitClaimed(uint256 indexed index, address indexed recipient, uint256 amount)",
+  "event DepositRefunded(uint256 indexed index, address indexed sender, uint256 amount)",
+  "error MALFORMED()",
   "error BAD_AMOUNT()",
   "error BAD_PUBLIC_KEY()",
   "error BRIDGE_FULL()",
@@ -35,7 +63,105 @@ export const BRIDGE_SIGNATURES = [
   "error ALREADY_CLAIMED()",
   "error BRIDGE_INSOLVENT()",
   "error PAYOUT_FAILED()",
+  "error BAD_MERKLE_PROOF()",
+  "error BAD_WITNESS()",
+  "error DEADLINE_NOT_PASSED()",
+  "error INSUFFICIENT_BALANCE()",
+  "error EXIT_MODE()",
+  "error NOT_EXIT_MODE()",
+  "error BAD_NONCE()",
+  "error BAD_SIGNATURE()",
+  "error NOT_PENDING()",
+  "error NOT_STALE()",
+  "error NO_REQUEST()",
+  "error NO_DEPOSIT()",
+  "error DEPOSIT_CONSUMED()",
+  "error REQUEST_OPEN()",
 ] as const;
+
+/** On-chain request status codes (RollupBridge.sol STATUS_*). */
+const REQUEST_STATUSES: readonly ForcedRequestStatus[] = ["pending", "included", "served", "dismissed"];
+
+/** Default forced-withdrawal deadline: one day of L1 time. */
+export const DEFAULT_FORCED_DEADLINE_SECONDS = 86_400;
+
+/** Addresses of the Poseidon(n) and EdDSA contracts the rollup's account proofs call (2 and 8 only if used). */
+export interface TreeContracts {
+  readonly poseidon2: Address;
+  readonly poseidon3: Address;
+  readonly poseidon4: Address;
+  readonly poseidon6: Address;
+  readonly poseidon8: Address;
+  readonly eddsa: Address;
+  /** Gas of each deployment, measured (0: not deployed, its arity is not used). */
+  readonly gas: Readonly<Record<"poseidon2" | "poseidon3" | "poseidon4" | "poseidon6" | "poseidon8" | "eddsa", number>>;
+}
+
+const NO_ADDRESS: Address = "0x0000000000000000000000000000000000000000";
+
+/** Creation code of Poseidon(n): circomlibjs's up to 6 inputs, src/evm/poseidon-gen.ts's above. */
+export function poseidonCreation(n: number): Hex {
+  if (n > 6) return poseidonCreationCode(n);
+  const code = poseidonContract.createCode(n);
+  if (!/^0x[0-9a-fA-F]*$/.test(code)) throw new EvmError("BAD_CONFIG", `circomlibjs returned no bytecode for Poseidon(${n})`);
+  return code as Hex;
+}
+
+/**
+ * Deploys Poseidon(3), (4), (6) (exit-claim message, leaves, signature hash), Poseidon(a) for each arity a
+ * the tree uses (`all`: 2 and 8 too), and the EdDSA contract; `before` runs before each deployment.
+ */
+export async function deployTreeContracts(
+  session: EvmSession,
+  compiled: CompileOutput,
+  deployer: L1Address,
+  arities: readonly number[],
+  opts: { readonly all?: boolean; readonly before?: () => Promise<void> } = {},
+): Promise<TreeContracts> {
+  const addresses: Record<string, Address> = {};
+  const gas: Record<string, number> = { poseidon2: 0, poseidon3: 0, poseidon4: 0, poseidon6: 0, poseidon8: 0, eddsa: 0 };
+  const widths = new Set([3, 4, 6, ...arities, ...(opts.all === true ? [2, 8] : [])]);
+  for (const n of [2, 3, 4, 6, 8]) {
+    if (!widths.has(n)) continue;
+    await opts.before?.();
+    const d = await session.deploy(deployer, poseidonCreation(n), `Poseidon(${n})`);
+    addresses[`poseidon${n}`] = d.address;
+    gas[`poseidon${n}`] = d.gasUsed;
+  }
+  await opts.before?.();
+  const eddsa = await session.deploy(deployer, requireContract(compiled, "BabyJubjubEdDSA").bytecode, "BabyJubjubEdDSA");
+  return {
+    poseidon2: addresses["poseidon2"] ?? NO_ADDRESS,
+    poseidon3: addresses["poseidon3"] ?? NO_ADDRESS,
+    poseidon4: addresses["poseidon4"] ?? NO_ADDRESS,
+    poseidon6: addresses["poseidon6"] ?? NO_ADDRESS,
+    poseidon8: addresses["poseidon8"] ?? NO_ADDRESS,
+    eddsa: eddsa.address,
+    gas: { poseidon2: gas["poseidon2"] ?? 0, poseidon3: gas["poseidon3"] ?? 0, poseidon4: gas["poseidon4"] ?? 0, poseidon6: gas["poseidon6"] ?? 0, poseidon8: gas["poseidon8"] ?? 0, eddsa: eddsa.gasUsed },
+  };
+}
+
+/** RollupBridge's TreeConfig constructor argument. */
+export function treeConfigArg(rollupId: number, arities: readonly number[], forcedDeadlineSeconds: number, tree: TreeContracts) {
+  return {
+    rollupId: BigInt(rollupId),
+    arities: arities.map(BigInt),
+    forcedDeadlineSeconds: BigInt(forcedDeadlineSeconds),
+    poseidon2: tree.poseidon2,
+    poseidon3: tree.poseidon3,
+    poseidon4: tree.poseidon4,
+    poseidon6: tree.poseidon6,
+    poseidon8: tree.poseidon8,
+    eddsa: tree.eddsa,
+  };
+}
+
+/** A forced-withdrawal deadline in seconds: a positive safe integer (default one day). */
+export function checkForcedDeadline(seconds: number | undefined): number {
+  const s = seconds ?? DEFAULT_FORCED_DEADLINE_SECONDS;
+  if (!Number.isSafeInteger(s) || s < 1 || s >= 2 ** 40) throw new EvmError("BAD_CONFIG", "forcedDeadlineSeconds must be a positive whole number of seconds");
+  return s;
+}
 
 const BRIDGE_ABI = parseAbi(BRIDGE_SIGNATURES);
 
@@ -55,6 +181,8 @@ export interface AnvilContractConfig {
    */
   readonly clock?: L1Clock;
   readonly log?: (message: string) => void;
+  /** L1 seconds the sequencer has to serve a forced withdrawal (default 86,400: one day). */
+  readonly forcedDeadlineSeconds?: number;
 }
 
 /** An anvil receipt: the ZkL1 fields plus the transaction hash and the split of its measured gas. */
@@ -85,12 +213,15 @@ export async function onAnvil<T>(config: AnvilContractConfig, deploy: (session: 
 }
 
 /** A rollup contract deployed on anvil (`deployment.rollup`), driven through one session. */
-export abstract class AnvilContract<D extends { readonly rollup: Address }> {
+export abstract class AnvilContract<D extends { readonly rollup: Address }> implements ForcedExitL1 {
   readonly kind = "anvil";
   protected readonly clock: L1Clock | undefined;
   private readonly ownsSession: boolean;
   /** Queue entries never change once queued (a rollback moves the queue head, not the entries). */
   private readonly depositCache = new Map<number, DepositEntry>();
+  /** A request's fixed parts (from its ForcedWithdrawalRequested event). */
+  private readonly requestCache = new Map<number, QueuedRequest>();
+  abstract readonly forcedDeadlineSeconds: number;
 
   protected constructor(
     readonly session: EvmSession,
@@ -143,6 +274,177 @@ export abstract class AnvilContract<D extends { readonly rollup: Address }> {
         ? undefined
         : { batchNumber: Number(log.args.batchNumber), index: Number(log.args.index), recipient: fromAddress(log.args.recipient), amount: log.args.amount };
     return this.receipt(sent, input, result);
+  }
+
+  // ---- forced withdrawals and exit mode (RollupBridge.sol, the same on both rollups) ----
+
+  async requestForcedWithdrawal(
+    sender: L1Address,
+    request: { readonly withdraw: Withdraw; readonly witness: BatchAccountProof },
+  ): Promise<AnvilReceipt<ForcedWithdrawalRequest>> {
+    const input = encodeRequestForcedWithdrawal(request.withdraw, request.witness);
+    const sent = await this.send(sender, input, 0n);
+    const log = parseEventLogs({ abi: BRIDGE_ABI, logs: sent.receipt.logs, eventName: "ForcedWithdrawalRequested" })[0];
+    let result: ForcedWithdrawalRequest | undefined;
+    if (log !== undefined) {
+      const queued = this.queuedFrom(log.args, sent.timestamp);
+      this.requestCache.set(queued.id, queued);
+      result = await this.requestView(queued.id);
+    }
+    return this.receipt(sent, input, result);
+  }
+
+  async dismissForcedWithdrawal(sender: L1Address, requestId: number, witness: BatchAccountProof): Promise<AnvilReceipt<ForcedWithdrawalRequest>> {
+    const input = encodeDismissForcedWithdrawal(requestId, witness);
+    const sent = await this.send(sender, input, 0n);
+    return this.receipt(sent, input, sent.receipt.status === "success" ? await this.requestView(requestId) : undefined);
+  }
+
+  async activateExitMode(sender: L1Address, requestId: number): Promise<AnvilReceipt<ExitMode>> {
+    const input = encodeActivateExitMode(requestId);
+    const sent = await this.send(sender, input, 0n);
+    return this.receipt(sent, input, sent.receipt.status === "success" ? await this.exitMode() : undefined);
+  }
+
+  async claimExit(sender: L1Address, claim: ExitClaim): Promise<AnvilReceipt<bigint>> {
+    const input = encodeClaimExit(claim);
+    const sent = await this.send(sender, input, 0n);
+    const log = parseEventLogs({ abi: BRIDGE_ABI, logs: sent.receipt.logs, eventName: "ExitClaimed" })[0];
+    return this.receipt(sent, input, log?.args.amount);
+  }
+
+  async refundDeposit(sender: L1Address, queueIndex: number): Promise<AnvilReceipt<bigint>> {
+    const input = encodeRefundDeposit(queueIndex);
+    const sent = await this.send(sender, input, 0n);
+    const log = parseEventLogs({ abi: BRIDGE_ABI, logs: sent.receipt.logs, eventName: "DepositRefunded" })[0];
+    return this.receipt(sent, input, log?.args.amount);
+  }
+
+  async forcedRequests(): Promise<readonly ForcedWithdrawalRequest[]> {
+    const count = Number(await this.bridgeRead("requestCount", []));
+    const out: ForcedWithdrawalRequest[] = [];
+    for (let id = 0; id < count; id++) out.push(await this.requestView(id));
+    return out;
+  }
+
+  /**
+   * Exit mode as it stands. claimsOpen is judged by the client's own finality (the clock's time for the
+   * optimistic rollup), as every other view here.
+   */
+  async exitMode(): Promise<ExitMode | undefined> {
+    const [active, activatedAt, requestId, activatedAtBatch, batchNumber, root] = await this.bridgeRead("exitMode", []);
+    if (!active) return undefined;
+    const n = Number(batchNumber);
+    return {
+      activatedAt: Number(activatedAt),
+      requestId: Number(requestId),
+      activatedAtBatch: Number(activatedAtBatch),
+      batchNumber: n,
+      root,
+      claimsOpen: n === 0 || (await this.forcedFinal(n)),
+    };
+  }
+
+  async lastFinalBatch(): Promise<number> {
+    for (let n = await this.latestLiveBatch(); n > 0; n--) if (await this.forcedFinal(n)) return n;
+    return 0;
+  }
+
+  async isExitClaimed(index: number): Promise<boolean> {
+    return this.bridgeRead("exitClaimed", [BigInt(index)]);
+  }
+
+  async isRefunded(queueIndex: number): Promise<boolean> {
+    const [, refunded] = await this.bridgeRead("depositSender", [BigInt(queueIndex)]);
+    return refunded;
+  }
+
+  /** The rollup's batches as the forced exit sees them: the latest live one, and whether n is live and final. */
+  protected abstract latestLiveBatch(): Promise<number>;
+  /** Live and unable to be rolled back (zk: accepted; optimistic: final by the clock). */
+  protected abstract forcedFinal(batchNumber: number): Promise<boolean>;
+  protected abstract forcedLive(batchNumber: number): Promise<boolean>;
+
+  private async requestView(id: number): Promise<ForcedWithdrawalRequest> {
+    const base = await this.queuedRequest(id);
+    const [, , dismissedAt] = await this.bridgeRead("requestAt", [BigInt(id)]);
+    const [code, carrierBatch, carrierIndex] = await this.bridgeRead("requestStatus", [BigInt(id)]);
+    if (REQUEST_STATUSES[Number(code)] === "dismissed") return { ...base, status: "dismissed", dismissedAt: Number(dismissedAt) };
+    // The contract's status is judged at the last block's time; the client judges finality by its own.
+    const n = Number(carrierBatch);
+    if (n === 0 || !(await this.forcedLive(n))) return { ...base, status: "pending" };
+    const carrier: Carrier = { batchNumber: n, withdrawalIndex: Number(carrierIndex) };
+    return (await this.forcedFinal(n)) ? { ...base, status: "served", servedIn: carrier } : { ...base, status: "included", includedIn: carrier };
+  }
+
+  private async queuedRequest(id: number): Promise<QueuedRequest> {
+    const cached = this.requestCache.get(id);
+    if (cached !== undefined) return cached;
+    const found = await this.emitted(eventAbi(BRIDGE_ABI, "ForcedWithdrawalRequested"), { id: BigInt(id) });
+    if (found === undefined) throw new EvmError("RPC_FAILED", `forced withdrawal ${id} has no ForcedWithdrawalRequested event`);
+    const block = await this.session.public.getBlock({ blockNumber: found.log.blockNumber });
+    const args = found.log.args;
+    if (args.id === undefined || args.from === undefined || args.requester === undefined || args.recipient === undefined || args.amount === undefined) {
+      throw new EvmError("RPC_FAILED", `forced withdrawal ${id}: its event is incomplete`);
+    }
+    const queued = this.queuedFrom(
+      {
+        id: args.id,
+        from: args.from,
+        requester: args.requester,
+        recipient: args.recipient,
+        amount: args.amount,
+        nonce: args.nonce ?? 0n,
+        signature: args.signature ?? [0n, 0n, 0n],
+        publicKey: args.publicKey ?? [0n, 0n],
+        rootBatch: args.rootBatch ?? 0n,
+        deadline: args.deadline ?? 0n,
+      },
+      Number(block.timestamp),
+    );
+    this.requestCache.set(id, queued);
+    return queued;
+  }
+
+  private queuedFrom(
+    a: {
+      id: bigint;
+      from: bigint;
+      requester: Address;
+      recipient: Address;
+      amount: bigint;
+      nonce: bigint;
+      signature: readonly [bigint, bigint, bigint];
+      publicKey: readonly [bigint, bigint];
+      rootBatch: bigint;
+      deadline: bigint;
+    },
+    requestedAt: number,
+  ): QueuedRequest {
+    const withdraw: Withdraw = {
+      kind: "withdraw",
+      from: Number(a.from),
+      recipient: fromAddress(a.recipient),
+      amount: a.amount,
+      nonce: a.nonce,
+      signature: { r8x: a.signature[0], r8y: a.signature[1], s: a.signature[2] },
+    };
+    return {
+      id: Number(a.id),
+      requester: fromAddress(a.requester),
+      withdraw,
+      publicKey: { x: a.publicKey[0], y: a.publicKey[1] },
+      rootBatch: Number(a.rootBatch),
+      requestedAt,
+      deadline: Number(a.deadline),
+    };
+  }
+
+  private async bridgeRead<F extends BridgeReadName>(functionName: F, args: BridgeReadArgs<F>): Promise<BridgeReadResult<F>> {
+    const result: unknown = await this.session.public.readContract({ address: this.address, abi: BRIDGE_ABI, functionName, args } as Parameters<
+      EvmSession["public"]["readContract"]
+    >[0]);
+    return result as BridgeReadResult<F>;
   }
 
   // ---- the ledger ----
@@ -220,6 +522,20 @@ export abstract class AnvilContract<D extends { readonly rollup: Address }> {
     return error?.type === "error" ? error.name : "UNKNOWN_REVERT";
   }
 }
+
+type BridgeReadName = "requestCount" | "requestAt" | "requestStatus" | "exitMode" | "exitClaimed" | "depositSender";
+type BridgeReadArgs<F extends BridgeReadName> = F extends "requestCount" | "exitMode" ? [] : [bigint];
+type BridgeReadResult<F extends BridgeReadName> = F extends "requestCount"
+  ? bigint
+  : F extends "requestAt"
+    ? readonly [Address, bigint, bigint, bigint, bigint, Address, bigint, bigint]
+    : F extends "requestStatus"
+      ? readonly [bigint, bigint, bigint]
+      : F extends "exitMode"
+        ? readonly [boolean, bigint, bigint, bigint, bigint, bigint, boolean]
+        : F extends "exitClaimed"
+          ? boolean
+          : readonly [Address, boolean];
 
 /** The event `name` of `abi`, as getLogs wants it. */
 export function eventAbi<const A extends Abi, N extends string>(abi: A, name: N): Extract<A[number], { type: "event"; name: N }> {

@@ -1,10 +1,10 @@
 /**
  * The zk rollup on a real EVM: contracts/ZkRollup.sol with snarkjs's Groth16 verifier for the instance's
- * keys and circomlibjs's Poseidon(3) and Poseidon(6) contracts, deployed on anvil and driven with viem.
+ * keys, the Poseidon contracts (3 and 6 for the public input; 4, 6 and the tree's arities for account
+ * proofs) and the EdDSA contract of its forced exit, deployed on an EVM and driven with viem.
  * It offers what the simulated ZkRollupContract offers (the ZkL1 interface); every gas figure is a
  * receipt's gasUsed, measured. Calldata is byte for byte what the simulated L1 is sent (src/l1/calldata.ts).
  */
-import { poseidonContract } from "circomlibjs";
 import { encodeDeployData, parseAbi, parseEventLogs, type Address, type Hex } from "viem";
 import type { DepositEntry } from "../l1/bridge.ts";
 import { decodeSubmitBatch, encodeSubmitBatch, type SubmitBatchArgs } from "../l1/calldata.ts";
@@ -15,7 +15,20 @@ import { batchInputHash } from "../state/batch.ts";
 import { extendL1Chain, type L1Message } from "../state/transition.ts";
 import type { RecordLayout } from "../tx/layout.ts";
 import { KIND_CODE, decodeRecord, isRollupId } from "../tx/operation.ts";
-import { AnvilContract, BRIDGE_SIGNATURES, eventAbi, hexToBytes, onAnvil, type AnvilContractConfig, type AnvilReceipt } from "./anvil-contract.ts";
+import {
+  AnvilContract,
+  BRIDGE_SIGNATURES,
+  checkForcedDeadline,
+  deployTreeContracts,
+  eventAbi,
+  hexToBytes,
+  onAnvil,
+  poseidonCreation,
+  treeConfigArg,
+  type AnvilContractConfig,
+  type AnvilReceipt,
+  type TreeContracts,
+} from "./anvil-contract.ts";
 import { fromAddress, type EvmSession, type SentTransaction } from "./client.ts";
 import { compileSources, repoSources, requireContract, type CompileOutput } from "./compile.ts";
 import { EvmError } from "./errors.ts";
@@ -40,7 +53,6 @@ export const ZK_ROLLUP_ABI = parseAbi([
   "function finalityBlocks() view returns (uint256)",
   "function withdrawalAt(uint256 batchNumber, uint256 index) view returns (address recipient, uint256 amount, uint256 acceptedBlock, bool paid)",
   "event BatchAccepted(uint256 indexed batchNumber, uint256 oldRoot, uint256 newRoot)",
-  "error MALFORMED()",
   "error BAD_RECORDS_LENGTH(uint256 expected, uint256 got)",
   "error DEPOSIT_QUEUE_EMPTY(uint256 record)",
   "error DEPOSIT_MISMATCH(uint256 record, uint256 queued, uint256 posted)",
@@ -66,6 +78,11 @@ export interface AnvilL1Config extends AnvilContractConfig {
    * anvil's blocks (one per transaction), not clock slots, even with a `clock`.
    */
   readonly finalityBlocks?: number;
+  /**
+   * The account tree's arities, bottom-up (the contract checks account proofs against batch roots).
+   * Default: binary, one level per index bit — give the instance's arities for forced exits to work.
+   */
+  readonly arities?: readonly number[];
 }
 
 /** Gas of each deployment transaction, measured. */
@@ -81,6 +98,8 @@ export interface AnvilDeployment {
   readonly verifier: Address;
   readonly poseidon3: Address;
   readonly poseidon6: Address;
+  /** Every Poseidon and the EdDSA contract (account proofs of the forced exit). */
+  readonly tree: TreeContracts;
   readonly gas: DeploymentGas;
   readonly solcVersion: string;
   readonly hardfork: string;
@@ -103,6 +122,8 @@ export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
   readonly capacity: number;
   readonly genesisRoot: bigint;
   readonly finalityBlocks: number;
+  readonly arities: readonly number[];
+  readonly forcedDeadlineSeconds: number;
   private readonly batchCache = new Map<number, AcceptedBatch>();
 
   private constructor(session: EvmSession, deployment: AnvilDeployment, compiled: CompileOutput, config: AnvilL1Config) {
@@ -112,21 +133,25 @@ export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
     this.capacity = config.capacity;
     this.genesisRoot = config.genesisRoot;
     this.finalityBlocks = config.finalityBlocks ?? 0;
+    this.arities = zkArities(config);
+    this.forcedDeadlineSeconds = checkForcedDeadline(config.forcedDeadlineSeconds);
   }
 
   /** Compiles (cached), starts anvil unless a session is given, and deploys the four contracts. */
   static async start(config: AnvilL1Config): Promise<AnvilL1> {
-    const { rollupId, capacity, genesisRoot, layout } = config;
+    const { rollupId, capacity, genesisRoot } = config;
     const finalityBlocks = config.finalityBlocks ?? 0;
     if (!isRollupId(rollupId)) throw new EvmError("BAD_CONFIG", "rollupId must be an integer in 0..2^32-1");
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new EvmError("BAD_CONFIG", "capacity must be a positive integer");
     if (!Number.isSafeInteger(finalityBlocks) || finalityBlocks < 0) throw new EvmError("BAD_CONFIG", "finalityBlocks must be ≥ 0");
+    const arities = zkArities(config);
+    const forcedDeadlineSeconds = checkForcedDeadline(config.forcedDeadlineSeconds);
     const accepting = config.verifier === "accepting";
     if (!accepting && config.keys === undefined) throw new EvmError("BAD_CONFIG", "the Groth16 verifier needs the instance's keys");
     const compiled = config.keys === undefined || accepting ? compileSources(repoSources(), config.log === undefined ? {} : { log: config.log }) : await compileRollupContracts(config.keys, config.log);
     const verifierName = accepting ? ACCEPTING_VERIFIER_CONTRACT : VERIFIER_CONTRACT;
     return onAnvil(config, async (session) => {
-      const deployment = await deployRollup(session, compiled, { rollupId, capacity, genesisRoot, layout, finalityBlocks, verifierName });
+      const deployment = await deployRollup(session, compiled, { rollupId, capacity, genesisRoot, finalityBlocks, verifierName, arities, forcedDeadlineSeconds });
       config.log?.(
         `${session.backend.description} (${deployment.hardfork}): ZkRollup at ${deployment.rollup}, verifier ${fmtGas(deployment.gas.verifier)} gas to deploy`,
       );
@@ -224,6 +249,20 @@ export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
     return { recipient: fromAddress(recipient), amount, acceptedBlock: Number(acceptedBlock), paid };
   }
 
+  // ---- the forced exit's view of the batches (an accepted batch is final: AnvilContract) ----
+
+  protected async latestLiveBatch(): Promise<number> {
+    return this.batchCount();
+  }
+
+  protected async forcedLive(n: number): Promise<boolean> {
+    return n >= 1 && n <= (await this.batchCount());
+  }
+
+  protected async forcedFinal(n: number): Promise<boolean> {
+    return this.forcedLive(n);
+  }
+
   // ---- time (the ledger: AnvilContract) ----
 
   /** Mines `n` empty blocks (finality tests). */
@@ -286,14 +325,21 @@ export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
   }
 }
 
-/** Deploys Poseidon(3), Poseidon(6) (circomlibjs bytecode), the verifier and the rollup; gas measured. */
+/** Deploys the Poseidon and EdDSA contracts, the verifier and the rollup; gas measured. */
 async function deployRollup(
   session: EvmSession,
   compiled: CompileOutput,
-  config: { rollupId: number; capacity: number; genesisRoot: bigint; layout: RecordLayout; finalityBlocks: number; verifierName: string },
+  config: {
+    rollupId: number;
+    capacity: number;
+    genesisRoot: bigint;
+    finalityBlocks: number;
+    verifierName: string;
+    arities: readonly number[];
+    forcedDeadlineSeconds: number;
+  },
 ): Promise<AnvilDeployment> {
-  const p3 = await session.deploy(DEPLOYER, poseidonCode(3), "Poseidon(3)");
-  const p6 = await session.deploy(DEPLOYER, poseidonCode(6), "Poseidon(6)");
+  const tree = await deployTreeContracts(session, compiled, DEPLOYER, config.arities);
   const verifierArtifact = requireContract(compiled, config.verifierName);
   const verifier = await session.deploy(DEPLOYER, verifierArtifact.bytecode, config.verifierName);
   const rollupArtifact = requireContract(compiled, "ZkRollup");
@@ -304,13 +350,10 @@ async function deployRollup(
       bytecode: rollupArtifact.bytecode,
       args: [
         verifier.address,
-        p3.address,
-        p6.address,
-        BigInt(config.rollupId),
         BigInt(config.capacity),
-        BigInt(config.layout.indexBits),
         config.genesisRoot,
         BigInt(config.finalityBlocks),
+        treeConfigArg(config.rollupId, config.arities, config.forcedDeadlineSeconds, tree),
       ],
     }),
     "ZkRollup",
@@ -318,9 +361,10 @@ async function deployRollup(
   return {
     rollup: rollup.address,
     verifier: verifier.address,
-    poseidon3: p3.address,
-    poseidon6: p6.address,
-    gas: { verifier: verifier.gasUsed, poseidon3: p3.gasUsed, poseidon6: p6.gasUsed, rollup: rollup.gasUsed },
+    poseidon3: tree.poseidon3,
+    poseidon6: tree.poseidon6,
+    tree,
+    gas: { verifier: verifier.gasUsed, poseidon3: tree.gas.poseidon3, poseidon6: tree.gas.poseidon6, rollup: rollup.gasUsed },
     solcVersion: compiled.solcVersion,
     hardfork: session.backend.hardfork,
     evm: session.backend.description,
@@ -328,9 +372,17 @@ async function deployRollup(
 }
 
 export function poseidonCode(n: number): Hex {
-  const code = poseidonContract.createCode(n);
-  if (!/^0x[0-9a-fA-F]*$/.test(code)) throw new EvmError("BAD_CONFIG", `circomlibjs returned no bytecode for Poseidon(${n})`);
-  return code as Hex;
+  return poseidonCreation(n);
+}
+
+/** The configured arities, checked against the record layout; default binary. */
+function zkArities(config: AnvilL1Config): readonly number[] {
+  const arities = config.arities ?? Array.from({ length: config.layout.indexBits }, () => 2);
+  const bits = arities.reduce((sum, a) => sum + (a === 2 ? 1 : a === 4 ? 2 : a === 8 ? 3 : Number.NaN), 0);
+  if (arities.length === 0 || bits !== config.layout.indexBits) {
+    throw new EvmError("BAD_CONFIG", `arities [${arities.join(",")}] (2, 4 or 8 each) do not make the layout's ${config.layout.indexBits} index bits`);
+  }
+  return arities;
 }
 
 function fmtGas(n: number): string {

@@ -15,7 +15,6 @@ import type { L1Address } from "../l1/chain.ts";
 import type { L1Clock } from "../l1/clock.ts";
 import { OPTIMISTIC_SIGNATURES, decodeProposeBatch, encodeProposeBatch, encodeProveStep, encodeRespond, encodeRevealRoot, encodeUintCall, type ProposeBatchArgs } from "../l1/dispute-calldata.ts";
 import { splitPostedData, type AccountWitness } from "../l1/dispute-data.ts";
-import { EDDSA_CONTRACT } from "../l1/eddsa-contract.ts";
 import { L1Error } from "../l1/errors.ts";
 import {
   burnPpm,
@@ -25,8 +24,18 @@ import {
   type OptimisticRollupConfig,
   type OptimisticRollupSettings,
 } from "../l1/optimistic-rollup.ts";
-import { poseidonContractCode } from "../l1/poseidon-contract.ts";
-import { AnvilContract, BRIDGE_SIGNATURES, eventAbi, hexToBytes, onAnvil, type AnvilContractConfig, type AnvilReceipt } from "./anvil-contract.ts";
+import {
+  AnvilContract,
+  BRIDGE_SIGNATURES,
+  checkForcedDeadline,
+  deployTreeContracts,
+  eventAbi,
+  hexToBytes,
+  onAnvil,
+  treeConfigArg,
+  type AnvilContractConfig,
+  type AnvilReceipt,
+} from "./anvil-contract.ts";
 import { fromAddress, type EvmSession, type SentTransaction } from "./client.ts";
 import { compileSources, repoSources, requireContract, type CompileOutput } from "./compile.ts";
 import { EvmError } from "./errors.ts";
@@ -50,7 +59,6 @@ export const OPTIMISTIC_ROLLUP_ABI = parseAbi([
   "event DisputeResolved(uint256 indexed disputeId, uint256 indexed batchNumber, uint256 outcome, uint256 burned, uint256 toWinner)",
   "event BatchesRolledBack(uint256 indexed fromBatch, uint256 toBatch, uint256 root)",
   "event BatchFinalized(uint256 indexed batchNumber, uint256 finalizedAt, uint256 root)",
-  "error MALFORMED()",
   "error BAD_RECORDS_LENGTH(uint256 expected, uint256 got)",
   "error DEPOSIT_QUEUE_EMPTY(uint256 operation)",
   "error DEPOSIT_MISMATCH(uint256 operation, uint256 queued, uint256 posted)",
@@ -61,10 +69,7 @@ export const OPTIMISTIC_ROLLUP_ABI = parseAbi([
   "error NOT_CHALLENGEABLE()",
   "error NOT_YOUR_TURN()",
   "error DEADLINE_PASSED()",
-  "error DEADLINE_NOT_PASSED()",
   "error DISPUTE_OVER()",
-  "error BAD_MERKLE_PROOF()",
-  "error BAD_WITNESS()",
   "error BAD_BATCH_DATA()",
   "error ALREADY_FINALIZED()",
 ]);
@@ -77,10 +82,10 @@ export interface AnvilOptimisticL1Config extends OptimisticRollupConfig, AnvilCo
 
 export interface OptimisticDeployment {
   readonly rollup: Address;
-  readonly poseidon: { readonly 2: Address; readonly 4: Address; readonly 6: Address; readonly 8: Address };
+  readonly poseidon: { readonly 2: Address; readonly 3: Address; readonly 4: Address; readonly 6: Address; readonly 8: Address };
   readonly eddsa: Address;
   /** Gas of each deployment transaction, measured. */
-  readonly gas: Readonly<Record<"poseidon2" | "poseidon4" | "poseidon6" | "poseidon8" | "eddsa" | "rollup", number>>;
+  readonly gas: Readonly<Record<"poseidon2" | "poseidon3" | "poseidon4" | "poseidon6" | "poseidon8" | "eddsa" | "rollup", number>>;
   readonly solcVersion: string;
   readonly hardfork: string;
   /** Which EVM runs it ("EDR 0.13.0 (in-process)", "anvil 1.7.1 at ..."). */
@@ -127,6 +132,7 @@ export class AnvilOptimisticL1 extends AnvilContract<OptimisticDeployment> imple
   private readonly batchCache = new Map<number, BatchRecord>();
   /** Resolved disputes never change again. */
   private readonly closedDisputes = new Map<number, DisputeView>();
+  readonly forcedDeadlineSeconds: number;
 
   private constructor(
     session: EvmSession,
@@ -137,14 +143,16 @@ export class AnvilOptimisticL1 extends AnvilContract<OptimisticDeployment> imple
   ) {
     super(session, deployment, compiled, config, OPTIMISTIC_ROLLUP_ABI);
     Object.assign(this, settings);
+    this.forcedDeadlineSeconds = checkForcedDeadline(config.forcedDeadlineSeconds);
   }
 
   /** Compiles (cached), starts anvil at timestamp 0 unless a session is given, and deploys the six contracts. */
   static async start(config: AnvilOptimisticL1Config): Promise<AnvilOptimisticL1> {
     const settings = evmConfigError(() => optimisticRollupSettings(config));
+    const forcedDeadlineSeconds = checkForcedDeadline(config.forcedDeadlineSeconds);
     const compiled = compileOptimisticContracts(config.log);
     return onAnvil(config, async (session) => {
-      const deployment = await deploy(session, compiled, config.clock, settings);
+      const deployment = await deploy(session, compiled, config.clock, settings, forcedDeadlineSeconds);
       config.log?.(`${session.backend.description} (${deployment.hardfork}): OptimisticRollup at ${deployment.rollup}, ${deployment.gas.rollup.toLocaleString("en-US")} gas to deploy`);
       return new AnvilOptimisticL1(session, deployment, compiled, config, settings);
     });
@@ -334,6 +342,21 @@ export class AnvilOptimisticL1 extends AnvilContract<OptimisticDeployment> imple
     return { recipient: fromAddress(recipient), amount, paid };
   }
 
+  // ---- the forced exit's view of the batches (AnvilContract), judged by the clock ----
+
+  protected async latestLiveBatch(): Promise<number> {
+    return (await this.headState()).latestLive;
+  }
+
+  protected async forcedLive(n: number): Promise<boolean> {
+    const b = await this.batch(n);
+    return b !== undefined && b.rolledBackAt === undefined;
+  }
+
+  protected async forcedFinal(n: number): Promise<boolean> {
+    return this.isFinal(n);
+  }
+
   // ---- internals ----
 
   private async read<F extends ReadName>(functionName: F, args: ReadArgs<F>): Promise<ReadResult<F>> {
@@ -418,28 +441,19 @@ function evmConfigError<T>(check: () => T): T {
   }
 }
 
-/** Deploys Poseidon(2, 4, 6) (circomlibjs), Poseidon(8) (generated), the EdDSA contract and the rollup; gas measured. */
+/** Deploys Poseidon(2, 3, 4, 6, 8), the EdDSA contract and the rollup; gas measured. */
 async function deploy(
   session: EvmSession,
   compiled: CompileOutput,
   clock: L1Clock,
   settings: OptimisticRollupSettings,
+  forcedDeadlineSeconds: number,
 ): Promise<OptimisticDeployment> {
   // Deployment blocks take the clock's time too, so no later transaction has to go back in time.
   const at = async (): Promise<void> => session.setNextTimestamp(clock.slotTimestamp(clock.slot));
-  const deployed: Record<string, { address: Address; gasUsed: number }> = {};
-  for (const n of [2, 4, 6, 8] as const) {
-    await at();
-    deployed[`poseidon${n}`] = await session.deploy(DEPLOYER, poseidonContractCode(n), `Poseidon(${n})`);
-  }
-  await at();
-  deployed["eddsa"] = await session.deploy(DEPLOYER, requireContract(compiled, EDDSA_CONTRACT).bytecode, EDDSA_CONTRACT);
-  const need = (k: string): { address: Address; gasUsed: number } => {
-    const d = deployed[k];
-    if (d === undefined) throw new EvmError("RPC_FAILED", `${k} was not deployed`);
-    return d;
-  };
+  const tree = await deployTreeContracts(session, compiled, DEPLOYER, settings.arities, { all: true, before: at });
   const artifact = requireContract(compiled, "OptimisticRollup");
+  const treeArg = treeConfigArg(settings.rollupId, settings.arities, forcedDeadlineSeconds, tree);
   await at();
   const rollup = await session.deploy(
     DEPLOYER,
@@ -448,8 +462,8 @@ async function deploy(
       bytecode: artifact.bytecode,
       args: [
         {
-          rollupId: BigInt(settings.rollupId),
-          arities: settings.arities.map(BigInt),
+          rollupId: treeArg.rollupId,
+          arities: treeArg.arities,
           capacity: BigInt(settings.capacity),
           genesisRoot: settings.genesisRoot,
           challengeWindowSeconds: BigInt(settings.challengeWindowSeconds),
@@ -457,11 +471,13 @@ async function deploy(
           proposerBond: settings.proposerBond,
           challengerBond: settings.challengerBond,
           burnPpm: burnPpm(settings.slashBurnFraction),
-          poseidon2: need("poseidon2").address,
-          poseidon4: need("poseidon4").address,
-          poseidon6: need("poseidon6").address,
-          poseidon8: need("poseidon8").address,
-          eddsa: need("eddsa").address,
+          poseidon2: tree.poseidon2,
+          poseidon3: tree.poseidon3,
+          poseidon4: tree.poseidon4,
+          poseidon6: tree.poseidon6,
+          poseidon8: tree.poseidon8,
+          eddsa: tree.eddsa,
+          forcedDeadlineSeconds: treeArg.forcedDeadlineSeconds,
         },
       ],
     }),
@@ -469,16 +485,9 @@ async function deploy(
   );
   return {
     rollup: rollup.address,
-    poseidon: { 2: need("poseidon2").address, 4: need("poseidon4").address, 6: need("poseidon6").address, 8: need("poseidon8").address },
-    eddsa: need("eddsa").address,
-    gas: {
-      poseidon2: need("poseidon2").gasUsed,
-      poseidon4: need("poseidon4").gasUsed,
-      poseidon6: need("poseidon6").gasUsed,
-      poseidon8: need("poseidon8").gasUsed,
-      eddsa: need("eddsa").gasUsed,
-      rollup: rollup.gasUsed,
-    },
+    poseidon: { 2: tree.poseidon2, 3: tree.poseidon3, 4: tree.poseidon4, 6: tree.poseidon6, 8: tree.poseidon8 },
+    eddsa: tree.eddsa,
+    gas: { ...tree.gas, rollup: rollup.gasUsed },
     solcVersion: compiled.solcVersion,
     hardfork: session.backend.hardfork,
     evm: session.backend.description,

@@ -10,7 +10,8 @@ import type { L1Address } from "../l1/chain.ts";
 import type { ProposeBatchArgs } from "../l1/dispute-calldata.ts";
 import type { AccountWitness } from "../l1/dispute-data.ts";
 import type { Dispute, OptimisticBatch, OptimisticRollupContract, OptimisticRollupSettings } from "../l1/optimistic-rollup.ts";
-import type { ZkL1Receipt } from "./zk-l1.ts";
+import type { ForcedExitL1 } from "./forced-exit-l1.ts";
+import { noForcedExit, type ZkL1Receipt } from "./zk-l1.ts";
 
 /** What every optimistic L1 transaction reports (the simulated L1Receipt has all of it and more). */
 export interface OptimisticL1Receipt<T> extends ZkL1Receipt<T> {
@@ -63,7 +64,7 @@ export type DisputeView = Pick<
 >;
 
 /** An optimistic rollup on some L1, with the settings it runs with (defaults applied). */
-export interface OptimisticL1 extends OptimisticRollupSettings {
+export interface OptimisticL1 extends OptimisticRollupSettings, ForcedExitL1 {
   readonly kind: "simulated" | "anvil";
 
   // ---- transactions (a revert is a mined receipt, never a throw) ----
@@ -138,5 +139,6 @@ export function simulatedOptimisticL1(contract: OptimisticRollupContract): Optim
     queueHead: async () => contract.queueHead,
     balanceOf: async (address) => chain.balanceOf(address),
     fund: async (address, amount) => chain.mint(address, amount),
+    ...noForcedExit(),
   };
 }

@@ -11,12 +11,14 @@ import type { L1RevertCode } from "../l1/errors.ts";
 import type { CalldataCost } from "../l1/gas.ts";
 import type { L1RollupData } from "../l1/reconstruct.ts";
 import type { AcceptedBatch, ZkRollupContract } from "../l1/zk-rollup.ts";
+import { EvmError } from "./errors.ts";
+import type { ForcedExitL1 } from "./forced-exit-l1.ts";
 
 /**
  * The simulated L1's revert codes, plus two only a real chain has: a recipient contract refusing ETH, and a
  * revert that carries none of the rollup's errors (out of gas, a failed call without data).
  */
-export type ZkL1RevertCode = L1RevertCode | "PAYOUT_FAILED" | "UNKNOWN_REVERT";
+export type ZkL1RevertCode = L1RevertCode | "PAYOUT_FAILED" | "REQUEST_OPEN" | "UNKNOWN_REVERT";
 
 /** What every L1 transaction reports, on either L1 (the simulated L1Receipt has all of it and more). */
 export interface ZkL1Receipt<T> {
@@ -32,7 +34,7 @@ export interface ZkL1Receipt<T> {
   readonly result: T | undefined;
 }
 
-export interface ZkL1 {
+export interface ZkL1 extends ForcedExitL1 {
   /** "simulated" or "anvil". */
   readonly kind: "simulated" | "anvil";
   readonly rollupId: number;
@@ -92,5 +94,26 @@ export function simulatedZkL1(contract: ZkRollupContract, chain: L1Chain): ZkL1 
     }),
     balanceOf: async (address) => chain.balanceOf(address),
     fund: async (address, amount) => chain.mint(address, amount),
+    ...noForcedExit(),
+  };
+}
+
+/** The TypeScript contract classes have no forced exit behind this interface: it lives in the Solidity base. */
+export function noForcedExit(): ForcedExitL1 {
+  const no = (): never => {
+    throw new EvmError("BAD_CONFIG", "forced withdrawals and exit mode run on the EVM clients (AnvilL1, AnvilOptimisticL1) only");
+  };
+  return {
+    forcedDeadlineSeconds: 0,
+    requestForcedWithdrawal: async () => no(),
+    dismissForcedWithdrawal: async () => no(),
+    activateExitMode: async () => no(),
+    claimExit: async () => no(),
+    refundDeposit: async () => no(),
+    forcedRequests: async () => no(),
+    exitMode: async () => no(),
+    lastFinalBatch: async () => no(),
+    isExitClaimed: async () => no(),
+    isRefunded: async () => no(),
   };
 }
