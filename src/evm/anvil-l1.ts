@@ -148,7 +148,8 @@ export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
     const forcedDeadlineSeconds = checkForcedDeadline(config.forcedDeadlineSeconds);
     const accepting = config.verifier === "accepting";
     if (!accepting && config.keys === undefined) throw new EvmError("BAD_CONFIG", "the Groth16 verifier needs the instance's keys");
-    const compiled = config.keys === undefined || accepting ? compileSources(repoSources(), config.log === undefined ? {} : { log: config.log }) : await compileRollupContracts(config.keys, config.log);
+    // With keys, one compile (cached) holds both verifiers.
+    const compiled = config.keys === undefined ? compileSources(repoSources(), config.log === undefined ? {} : { log: config.log }) : await compileRollupContracts(config.keys, config.log);
     const verifierName = accepting ? ACCEPTING_VERIFIER_CONTRACT : VERIFIER_CONTRACT;
     return onAnvil(config, async (session) => {
       const deployment = await deployRollup(session, compiled, { rollupId, capacity, genesisRoot, finalityBlocks, verifierName, arities, forcedDeadlineSeconds });
