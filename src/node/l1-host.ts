@@ -431,14 +431,13 @@ export class L1Host {
       batches.push(b);
     }
     const fx: AnvilL1 & Partial<ForcedExitL1> = evm;
+    // Final as claimWithdrawal judges it (finalityBlocks after acceptance); the forced exit's own notion
+    // (an accepted zk batch cannot be rolled back) is in the request statuses.
     let lastFinal = prev.lastFinalBatch;
+    while (lastFinal < count && (await evm.isFinal(lastFinal + 1))) lastFinal++;
     let forcedRequests = prev.forcedRequests;
     let exitMode = prev.exitMode;
-    if (isForcedExitL1(fx)) {
-      [lastFinal, forcedRequests, exitMode] = await Promise.all([fx.lastFinalBatch(), fx.forcedRequests(), fx.exitMode()]);
-    } else {
-      while (lastFinal < count && (await evm.isFinal(lastFinal + 1))) lastFinal++;
-    }
+    if (isForcedExitL1(fx)) [forcedRequests, exitMode] = await Promise.all([fx.forcedRequests(), fx.exitMode()]);
     const finalAt = [...prev.finalAt];
     while (finalAt.length < lastFinal) finalAt.push(this.clock.now);
     this.state = { block, currentRoot, batches, depositQueue, queueHead, lastFinalBatch: lastFinal, finalAt, forcedRequests, exitMode };

@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { newPrivateKey, sign } from "../../src/crypto/eddsa.ts";
-import { exitClaimMessage } from "../../src/l1/forced-exit.ts";
+import { exitClaimMessage } from "../../src/l1/forced-exit-types.ts";
 import type { RunningNode } from "../../src/node/run.ts";
 import { walletFromPrivateKey } from "../../src/wallet/keyfile.ts";
 import { Wallet, WalletError } from "../../src/wallet/wallet.ts";
@@ -63,10 +63,10 @@ describe("forced withdrawal → exit mode → claims, once (zk mode)", () => {
     const early = await alice.client.activateExitMode(alice.key.l1Address, requestId);
     expect(early).toMatchObject({ status: "reverted", revertReason: "DEADLINE_NOT_PASSED" });
     for (let i = 0; i < DEADLINE / 12 + 1; i++) await n.node.tick();
-    expect(n.node.l1.forced.requests[requestId]?.status).toBe("pending");
+    expect(n.node.l1.view.forcedRequests[requestId]?.status).toBe("pending");
 
     // Carol's deposit is still queued when exit mode starts: it will be refunded, not credited.
-    const lastBatch = n.node.l1.zk.batchCount;
+    const lastBatch = n.node.l1.view.batches.length;
     await fund(carol, 300n);
     const activated = await carol.activateExitMode(requestId);
     expect(activated.result).toMatchObject({ batchNumber: lastBatch });
@@ -102,7 +102,7 @@ describe("forced withdrawal → exit mode → claims, once (zk mode)", () => {
     const carolDeposit = queue.deposits.find((d) => !d.consumed)!;
     expect((await carol.client.refundDeposit(carol.key.l1Address, carolDeposit.queueIndex)).result).toEqual({ amount: "300" });
     expect((await carol.client.refundDeposit(carol.key.l1Address, carolDeposit.queueIndex)).revertReason).toBe("ALREADY_CLAIMED");
-    expect(n.node.l1.chain.balanceOf(n.node.l1.zk.address)).toBe(0n);
+    expect(await n.node.l1.evm.balanceOf(BigInt(n.node.l1.evm.address))).toBe(0n);
     console.log(
       `L1 gas (${testInstance.name}): forced withdrawal request ${req.gasUsed}, exit-mode activation ${activated.gasUsed}, ` +
         `exit claim ${aExit.receipt.gasUsed} (${aExit.receipt.calldataBytes} calldata bytes)`,
@@ -119,7 +119,7 @@ describe("forced withdrawal → exit mode → claims, once (zk mode)", () => {
 
     // Served: the withdraw goes into a batch; exit mode cannot be triggered with it.
     const served = await bob.forceWithdraw(100n);
-    await until(async () => n.node.l1.forced.requests[served.result!.requestId]?.status === "served", 60_000, "the request served");
+    await until(async () => n.node.l1.view.forcedRequests[served.result!.requestId]?.status === "served", 60_000, "the request served");
     await settle(n);
     for (let i = 0; i < DEADLINE / 12 + 1; i++) await n.node.tick();
     expect((await bob.client.activateExitMode(bob.key.l1Address, served.result!.requestId)).revertReason).toBe("NOT_PENDING");
@@ -134,11 +134,11 @@ describe("forced withdrawal → exit mode → claims, once (zk mode)", () => {
     await settle(n);
     await until(async () => {
       await n.node.tick();
-      return n.node.l1.forced.requests[id]?.status === "dismissed";
+      return n.node.l1.view.forcedRequests[id]?.status === "dismissed";
     }, 60_000, "the stale request dismissed");
     for (let i = 0; i < DEADLINE / 12 + 1; i++) await n.node.tick();
     expect((await alice.client.activateExitMode(alice.key.l1Address, id)).revertReason).toBe("NOT_PENDING");
-    expect(n.node.l1.forced.exitMode).toBeUndefined();
+    expect(n.node.l1.view.exitMode).toBeUndefined();
     await expect(alice.exitClaim()).rejects.toBeInstanceOf(WalletError);
   }, 120_000);
 });
