@@ -1,186 +1,200 @@
 /**
- * contracts/OptimisticRollup.sol on anvil, side by side with the simulated OptimisticRollupContract: the
- * same parties (src/optimistic/, behind OptimisticL1) play the same traffic on both, every transaction
- * must succeed or revert with the same code on both, and the simulated L1's gas figures must be within
- * 10 % of the gas anvil measures, for reverted transactions too (a revert's gas depends on where it stops:
- * the simulated one-step proof makes its checks in the contract's order). The one exception is a receipt
- * anvil set to the EIP-7623 calldata floor, which the simulated L1 does not apply (see play). The scenarios and their checks are src/evm/optimistic-scenarios.ts, the
- * code `npm run evm:gas` reports from; a failed check throws EvmError L1_MISMATCH (the L1s disagree) or
- * SCENARIO_FAILED. If anvil cannot start, beforeAll throws and every test here fails with the reason (they
- * are never skipped).
+ * The two L1 modes run the same contracts: the same scripted optimistic traffic (honest batches, a
+ * withdrawal, a minting proposer disputed by the watcher, a dishonest challenger, rejections) on the
+ * in-process EVM and on anvil gives the same transactions, statuses, revert codes, events and gasUsed,
+ * transaction by transaction (deployments included). If anvil cannot start, the test fails with the
+ * reason (it is never skipped).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OPTIMISTIC_ROLLUP_ABI } from "../../src/evm/anvil-optimistic-l1.ts";
+import { parseEventLogs, type Hex } from "viem";
+import { describe, expect, it } from "vitest";
+import { AnvilOptimisticL1, OPTIMISTIC_ROLLUP_ABI } from "../../src/evm/anvil-optimistic-l1.ts";
+import { EvmSession } from "../../src/evm/client.ts";
 import { requireContract } from "../../src/evm/compile.ts";
-import { OPTIMISTIC_GAS_TOLERANCE, gasByMethod } from "../../src/evm/optimistic-gas-compare.ts";
-import {
-  OptimisticL1Pair,
-  honestScenario,
-  mintDisputeScenario,
-  poseidon8Scenario,
-  rejectionsScenario,
-  type OptimisticScenario,
-  type OptimisticTxRow,
-} from "../../src/evm/optimistic-scenarios.ts";
-import { runMode } from "../../src/demo/mode-run.ts";
-import { makeWorkload } from "../../src/demo/workload.ts";
-import { testInstance } from "../helpers/fixtures.ts";
+import { privateKeyFromLabel, publicKeyOf } from "../../src/crypto/index.ts";
+import { labelAddress } from "../../src/l1/address.ts";
+import { L1Clock } from "../../src/l1/clock.ts";
+import { rootsProof } from "../../src/l1/dispute-merkle.ts";
+import { DishonestChallenger, MaliciousProposer, Proposer, Watcher, type SentTransaction } from "../../src/optimistic/index.ts";
+import { RollupState } from "../../src/state/index.ts";
+import { signTransfer, signWithdraw } from "../../src/tx/index.ts";
+import { ctx, testInstance } from "../helpers/fixtures.ts";
 
-const GAS_TOLERANCE = OPTIMISTIC_GAS_TOLERANCE;
+const PROPOSER = labelAddress("proposer");
+const MALLORY_PROPOSER = labelAddress("mallory (proposer)");
+const WATCHER = labelAddress("watcher");
+const CHALLENGER = labelAddress("dishonest challenger");
+const ANYONE = labelAddress("anyone");
+const BOB_L1 = labelAddress("bob (L1)");
+const WINDOW = 3 * 3_600;
 
-const started: OptimisticL1Pair[] = [];
-/** Every transaction the scenarios sent to both L1s. */
-const gasRows: OptimisticTxRow[] = [];
+/** Fixed keys: both EVMs are sent byte-identical calldata (signatures are deterministic). */
+const [alice, bob, mallory] = ["alice", "bob", "mallory"].map((label) => {
+  const key = privateKeyFromLabel(`optimistic equivalence: ${label}`);
+  return { key, publicKey: publicKeyOf(key) };
+}) as [{ key: Uint8Array; publicKey: { x: bigint; y: bigint } }, { key: Uint8Array; publicKey: { x: bigint; y: bigint } }, { key: Uint8Array; publicKey: { x: bigint; y: bigint } }];
 
-async function pairFor(scenario: OptimisticScenario): Promise<OptimisticL1Pair> {
-  // anvil first: if it cannot start, fail at once with its reason.
-  const p = await OptimisticL1Pair.start(scenario.pair);
-  started.push(p);
-  return p;
+/** One mined transaction as the chain shows it, with the revert code the client decoded. */
+interface Row {
+  readonly block: number;
+  readonly timestamp: number;
+  readonly from: Hex;
+  readonly to: Hex | null;
+  readonly selector: string;
+  readonly status: string;
+  readonly revertReason: string | null;
+  readonly gasUsed: bigint;
+  readonly events: readonly { name: string; args: unknown }[];
 }
 
-afterAll(async () => {
-  for (const p of started) await p.stop();
-});
-
-/**
- * Plays `scenario` on `p` (it checks every transaction's status and revert code on both L1s, and its own
- * outcome), then: every transaction's simulated gas within 10 % of anvil's gasUsed, reverted ones included.
- *
- * Except where anvil's gasUsed is the EIP-7623 calldata floor (Prague: at least 21,000 + 10 per calldata
- * token, whatever the execution costs). The simulated L1 charges base + calldata + execution and has no
- * floor, so a transaction that does little work for long calldata (a one-step proof rejected BAD_BATCH_DATA
- * after three SLOADs and a keccak, its witnesses still in the calldata) shows its execution cost, below the
- * floor: both contracts stop at the same check, the difference is the floor alone. Those must show less
- * than the floor, and the rejections test pins which transactions they are.
- */
-async function play(scenario: OptimisticScenario, p: OptimisticL1Pair): Promise<OptimisticTxRow[]> {
-  await p.run(scenario);
-  gasRows.push(...p.transactions);
-  for (const r of p.transactions) {
-    const what = `${r.scenario} ${r.method} (${r.status}${r.revertReason === null ? "" : ` ${r.revertReason}`}): simulated ${r.simulated}, anvil ${r.anvil}`;
-    if (r.anvilAtFloor) expect(r.simulated, `${what}, at the calldata floor`).toBeLessThan(r.calldataFloor);
-    else expect(Math.abs(r.error), what).toBeLessThan(GAS_TOLERANCE);
+/** Every party steps once per slot until `done()`. */
+async function play(clock: L1Clock, parties: readonly { step(): Promise<unknown> }[], done: () => Promise<boolean>): Promise<void> {
+  for (let slot = 0; slot < 500; slot++) {
+    for (const p of parties) await p.step();
+    if (await done()) return;
+    clock.advanceSlots(1);
   }
-  return p.transactions;
+  throw new Error("not done after 500 slots");
 }
 
-const methods = (rows: readonly OptimisticTxRow[], status: OptimisticTxRow["status"] = "success") => rows.filter((r) => r.status === status).map((r) => r.method);
-
-describe("OptimisticRollup.sol on anvil, beside the simulated contract (test tree, development bonds)", () => {
-  let p: OptimisticL1Pair;
-  beforeAll(async () => {
-    p = await pairFor(honestScenario);
-  });
-
-  it("compiles with solc-js; the ABI the client uses is the contract's; Poseidon(8) fits EIP-170", () => {
-    const anvil = p.anvil.evm;
-    const compiled = requireContract(anvil.compiled, "OptimisticRollup");
-    const names = new Set(compiled.abi.map((item) => ("name" in item ? `${item.type}:${item.name}` : item.type)));
-    for (const item of OPTIMISTIC_ROLLUP_ABI) expect(names.has(`${item.type}:${item.name}`)).toBe(true);
-    expect(compiled.deployedBytes).toBeLessThan(24_576);
-    expect(anvil.deployment.hardfork).toBe("prague");
-    expect(anvil.deployment.gas.poseidon8).toBeGreaterThan(anvil.deployment.gas.poseidon6);
-  });
-
-  it("honest batches: proposed, final after the window, withdrawal paid once, bonds back", async () => {
-    const rows = await play(honestScenario, p);
-    expect(methods(rows)).toEqual(["deposit", "deposit", "deposit", "proposeBatch", "proposeBatch", "claimWithdrawal", "finalize", "finalize"]);
-    expect(rows.filter((r) => r.status === "reverted").map((r) => r.revertReason)).toEqual(["NOT_FINAL", "NOT_FINAL", "WINDOW_CLOSED", "ALREADY_CLAIMED", "ALREADY_FINALIZED"]);
-  });
-});
-
-describe("a full dispute on anvil: bad batch challenged, bisected, proven wrong in one step, slashed, rolled back", () => {
-  let p: OptimisticL1Pair;
-  beforeAll(async () => {
-    p = await pairFor(mintDisputeScenario);
-  });
-
-  it("the watcher wins against a minting proposer; both L1s agree move by move", async () => {
-    const rows = await play(mintDisputeScenario, p);
-    expect(methods(rows).filter((m) => m !== "deposit" && m !== "proposeBatch").sort()).toEqual(["challenge", "proveStep", "respond", "respond", "respond", "revealRoot", "revealRoot", "revealRoot"]);
-    expect(rows.filter((r) => r.status === "reverted").map((r) => r.revertReason)).toEqual(["NOT_FINAL", "NOT_FINAL", "NOT_CHALLENGEABLE"]);
-  });
-});
-
-describe("rejections on anvil carry the simulated L1's codes", () => {
-  let p: OptimisticL1Pair;
-  beforeAll(async () => {
-    p = await pairFor(rejectionsScenario);
-  });
-
-  it("wrong mover, bad Merkle proofs, bad or aliased witnesses, deadlines", async () => {
-    const rows = await play(rejectionsScenario, p);
-    expect(rows.filter((r) => r.status === "reverted").map((r) => r.revertReason)).toEqual([
-      "NO_SUCH_BATCH",
-      "INSUFFICIENT_BOND",
-      "NOT_YOUR_TURN",
-      "NOT_YOUR_TURN",
-      "NOT_YOUR_TURN",
-      "DEADLINE_NOT_PASSED",
-      "NO_SUCH_DISPUTE",
-      "BAD_MERKLE_PROOF",
-      "BAD_MERKLE_PROOF",
-      "BAD_MERKLE_PROOF",
-      "BAD_WITNESS",
-      "BAD_WITNESS",
-      "BAD_WITNESS",
-      "BAD_WITNESS",
-      "BAD_BATCH_DATA",
-      "DISPUTE_OVER",
-      "NOT_CHALLENGEABLE",
-    ]);
-    // the honest one-step of the forged transfer is the only proveStep that goes through
-    expect(rows.filter((r) => r.method === "proveStep").map((r) => r.revertReason)).toEqual(["NOT_YOUR_TURN", "BAD_WITNESS", "BAD_WITNESS", "BAD_WITNESS", "BAD_WITNESS", "BAD_BATCH_DATA", null]);
-    // the one transaction anvil charged the calldata floor (see play): the proof with the wrong data
-    expect(rows.filter((r) => r.anvilAtFloor).map((r) => [r.method, r.revertReason])).toEqual([["proveStep", "BAD_BATCH_DATA"]]);
-  });
-});
-
-describe("a one-step proof through Poseidon(8) levels (tree [4, 8]) on anvil", () => {
-  it("a dishonest challenger loses to the proposer's one-step of a deposit; gas within 10 %", async () => {
-    const rows = await play(poseidon8Scenario, await pairFor(poseidon8Scenario));
-    expect(methods(rows)).toEqual(["deposit", "proposeBatch", "challenge", "proveStep"]);
-  });
-});
-
-describe("gas: simulated schedule vs anvil, per method", () => {
-  it("every transaction, successful or reverted, was within 10 % but the one at anvil's calldata floor (table printed)", () => {
-    expect(gasRows.filter((r) => r.status === "success").length).toBeGreaterThan(10);
-    expect(gasRows.filter((r) => r.status === "reverted").length).toBeGreaterThan(10);
-    const byMethod = gasByMethod(gasRows);
-    for (const r of gasRows) {
-      const status = r.status === "success" ? "success" : `${r.revertReason ?? "?"}`;
-      console.log(`[gas] ${r.scenario.padEnd(24)} ${r.method.padEnd(16)} ${status.padEnd(20)} simulated ${String(r.simulated).padStart(9)}  anvil ${String(r.anvil).padStart(9)}  ${(r.error * 100).toFixed(1)} %${r.anvilAtFloor ? " (anvil at the calldata floor)" : ""}`);
-    }
-    console.log(
-      "[gas by method]",
-      JSON.stringify(byMethod.map((m) => ({ method: m.method, status: m.status, n: m.count, simulatedMean: m.simulatedMean, anvilMean: m.anvilMean, atFloor: m.atFloor, worstError: Number(m.worstError.toFixed(3)) }))),
-    );
-    const methodsOf = (status: OptimisticTxRow["status"]) => new Set(byMethod.filter((m) => m.status === status).map((m) => m.method));
-    expect(methodsOf("success")).toEqual(new Set(["deposit", "proposeBatch", "claimWithdrawal", "finalize", "challenge", "respond", "revealRoot", "proveStep"]));
-    expect(methodsOf("reverted")).toEqual(new Set(["claimWithdrawal", "finalize", "challenge", "revealRoot", "respond", "proveStep", "timeout"]));
-    for (const m of byMethod) expect(m.worstError, `${m.method} (${m.status})`).toBeLessThan(GAS_TOLERANCE);
-    expect(gasRows.filter((r) => r.anvilAtFloor).map((r) => [r.scenario, r.method, r.revertReason])).toEqual([["rejections", "proveStep", "BAD_BATCH_DATA"]]);
-  });
-});
-
-describe("zkr demo --l1 anvil: the honest optimistic run on anvil", () => {
-  it("runs the same traffic as on the simulated L1: same batches, finality times and withdrawal; gas within 10 %", async () => {
-    const workload = makeWorkload(3, 3, 6, 2);
-    const run = (l1: "simulated" | "anvil") =>
-      runMode({ mode: "optimistic", instance: testInstance, workload, windowSeconds: 3_600, watcher: true, log: () => {}, l1 });
-    const sim = await run("simulated");
-    const evm = await run("anvil");
-    expect([sim.l1, evm.l1]).toEqual(["simulated", "anvil"]);
-    expect(evm.batches.map((b) => [b.number, b.counts, b.submittedAt, b.finalAt, b.calldataBytes])).toEqual(
-      sim.batches.map((b) => [b.number, b.counts, b.submittedAt, b.finalAt, b.calldataBytes]),
-    );
-    expect(evm.withdrawal).toMatchObject({ batch: sim.withdrawal?.batch, finalAt: sim.withdrawal?.finalAt, paidAt: sim.withdrawal?.paidAt, amount: sim.withdrawal?.amount });
-    expect(evm.batches.length).toBeGreaterThan(1);
-    sim.batches.forEach((b, i) => {
-      const measured = evm.batches[i]?.gas ?? 0;
-      expect(Math.abs(b.gas - measured) / measured).toBeLessThan(GAS_TOLERANCE);
+/** The scripted traffic on one L1; returns every transaction mined, in order. */
+async function traffic(mode: "in-process" | "anvil"): Promise<Row[]> {
+  const clock = new L1Clock();
+  // EDR takes a next-block timestamp of 0 for "none": both start one slot in.
+  clock.advanceSlots(1);
+  const session = mode === "in-process" ? await EvmSession.inProcess() : await EvmSession.start({ genesisTimestamp: 0 });
+  try {
+    const l1 = await AnvilOptimisticL1.start({
+      rollupId: ctx.rollupId,
+      arities: testInstance.arities,
+      capacity: 4,
+      genesisRoot: new RollupState(testInstance.arities).root,
+      challengeWindowSeconds: WINDOW,
+      responseSeconds: 600,
+      proposerBond: 1_000_000n,
+      challengerBond: 400_000n,
+      session,
+      clock,
     });
+    expect(l1.deployment.evm).toMatch(mode === "in-process" ? /in-process/ : /anvil/);
+    const receipts = new Map<string, string | null>();
+    const sent = (r: { txHash: Hex; revertReason: string | null }) => {
+      receipts.set(r.txHash, r.revertReason);
+      return r;
+    };
+    for (const a of [PROPOSER, MALLORY_PROPOSER, WATCHER, CHALLENGER, ANYONE]) await l1.fund(a, 10_000_000n);
+    for (const [who, user, amount] of [[labelAddress("alice (L1)"), alice, 1000n], [BOB_L1, bob, 50n], [labelAddress("mallory (L1)"), mallory, 10n]] as const) {
+      await l1.fund(who, 10_000n);
+      sent(await l1.deposit(who, user.publicKey, amount));
+    }
+    sent(await l1.deposit(ANYONE, alice.publicKey, 0n)); // BAD_AMOUNT
+
+    // Honest batches: deposits, then a transfer and bob's withdrawal.
+    const proposer = new Proposer(l1, PROPOSER);
+    const watcher = new Watcher(l1, WATCHER);
+    const challenger = new DishonestChallenger(l1, CHALLENGER, 1);
+    clock.advanceSlots(1);
+    await proposer.propose([
+      { kind: "deposit", to: 0, publicKey: alice.publicKey, amount: 1000n },
+      { kind: "deposit", to: 5, publicKey: bob.publicKey, amount: 50n },
+      { kind: "deposit", to: 3, publicKey: mallory.publicKey, amount: 10n },
+    ]);
+    clock.advanceSlots(1);
+    await proposer.propose([
+      signTransfer(alice.key, { kind: "transfer", from: 0, to: 5, amount: 300n, nonce: 0n }, ctx.layout, ctx.rollupId),
+      signWithdraw(bob.key, { kind: "withdraw", from: 5, recipient: BOB_L1, amount: 20n, nonce: 0n }, ctx.layout, ctx.rollupId),
+    ]);
+    sent(await l1.claimWithdrawal(ANYONE, 2, 0)); // NOT_FINAL
+    sent(await l1.challenge(WATCHER, 9)); // NO_SUCH_BATCH
+
+    // A dishonest challenger against batch 2; mallory mints on top of it and the watcher disputes that.
+    clock.advanceSlots(1);
+    await challenger.challenge(2);
+    const malloryP = new MaliciousProposer(l1, MALLORY_PROPOSER, proposer.state);
+    await malloryP.proposeTampered(
+      [
+        signTransfer(alice.key, { kind: "transfer", from: 0, to: 3, amount: 5n, nonce: 1n }, ctx.layout, ctx.rollupId),
+        signTransfer(bob.key, { kind: "transfer", from: 5, to: 0, amount: 7n, nonce: 1n }, ctx.layout, ctx.rollupId),
+      ],
+      { kind: "mint", at: 1, account: 3, amount: 5_000n },
+    );
+    const roots = malloryP.rootsOf(3) ?? [];
+    clock.advanceSlots(1);
+    await watcher.step();
+    sent(await l1.revealRoot(WATCHER, 2, roots[2] ?? 0n, rootsProof(roots, 2))); // NOT_YOUR_TURN
+    sent(await l1.revealRoot(MALLORY_PROPOSER, 2, (roots[2] ?? 0n) + 1n, rootsProof(roots, 2))); // BAD_MERKLE_PROOF
+    sent(await l1.proveStep(WATCHER, 2, [])); // NOT_YOUR_TURN
+    sent(await l1.timeout(ANYONE, 2)); // DEADLINE_NOT_PASSED
+    await play(clock, [watcher, malloryP, proposer, challenger], async () => (await l1.openDisputes()).length === 0);
+    expect([(await l1.dispute(1))?.outcome, (await l1.dispute(2))?.outcome]).toEqual(["proposerWon", "challengerWon"]);
+    expect(await l1.liveBatches()).toEqual([1, 2]);
+
+    // After the window: the withdrawal is paid once, the bonds come back once.
+    const b2 = await l1.batch(2);
+    clock.advanceSlots(Math.floor((b2?.windowEnd ?? 0) / clock.slotSeconds) + 1 - clock.slot);
+    sent(await l1.claimWithdrawal(ANYONE, 2, 0));
+    sent(await l1.claimWithdrawal(ANYONE, 2, 0)); // ALREADY_CLAIMED
+    sent(await l1.finalize(ANYONE, 3)); // NOT_FINAL (rolled back)
+    await proposer.step();
+    sent(await l1.finalize(ANYONE, 1)); // ALREADY_FINALIZED
+    for (const p of [proposer, watcher, challenger, malloryP]) for (const r of p.sent as (SentTransaction & { txHash: Hex })[]) sent(r);
+
+    // Every transaction the chain holds, block by block.
+    const rows: Row[] = [];
+    const latest = await session.blockNumber();
+    for (let n = 1; n <= latest; n++) {
+      const block = await session.public.getBlock({ blockNumber: BigInt(n), includeTransactions: true });
+      for (const tx of block.transactions) {
+        const receipt = await session.public.getTransactionReceipt({ hash: tx.hash });
+        const isDeployment = tx.to === null;
+        expect(isDeployment || receipts.has(tx.hash), `transaction ${tx.hash} in block ${n} was recorded`).toBe(true);
+        rows.push({
+          block: n,
+          timestamp: Number(block.timestamp),
+          from: tx.from,
+          to: tx.to,
+          selector: tx.input.slice(0, 10),
+          status: receipt.status,
+          revertReason: receipts.get(tx.hash) ?? null,
+          gasUsed: receipt.gasUsed,
+          events: isDeployment ? [] : parseEventLogs({ abi: OPTIMISTIC_ROLLUP_ABI, logs: receipt.logs }).map((l) => ({ name: l.eventName, args: l.args })),
+        });
+      }
+    }
+    expect(rows.filter((r) => r.to !== null).length).toBe(receipts.size);
+    return rows;
+  } finally {
+    await session.close();
+  }
+}
+
+describe("OptimisticRollup.sol: the in-process EVM and anvil are the same L1", () => {
+  it("compiles with solc-js; the ABI the client uses is the contract's; Poseidon(8) fits EIP-170", async () => {
+    const session = await EvmSession.inProcess();
+    try {
+      const clock = new L1Clock();
+      clock.advanceSlots(1);
+      const l1 = await AnvilOptimisticL1.start({ rollupId: ctx.rollupId, arities: [4, 8], capacity: 1, genesisRoot: new RollupState([4, 8]).root, proposerBond: 1n, challengerBond: 1n, session, clock });
+      const compiled = requireContract(l1.compiled, "OptimisticRollup");
+      const names = new Set(compiled.abi.map((item) => ("name" in item ? `${item.type}:${item.name}` : item.type)));
+      for (const item of OPTIMISTIC_ROLLUP_ABI) expect(names.has(`${item.type}:${item.name}`), `${item.type} ${item.name}`).toBe(true);
+      expect(compiled.deployedBytes).toBeLessThan(24_576);
+      expect(l1.deployment.hardfork).toBe("prague");
+      expect(l1.deployment.gas.poseidon8).toBeGreaterThan(l1.deployment.gas.poseidon6);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("the same traffic gives the same transactions, statuses, revert codes, events and gas, transaction by transaction", async () => {
+    const inProcess = await traffic("in-process");
+    const anvil = await traffic("anvil");
+    expect(anvil.length).toBe(inProcess.length);
+    anvil.forEach((row, i) => expect(row, `transaction ${i} (block ${row.block})`).toEqual(inProcess[i]));
+    // the traffic covers what it says: successes and the scripted rejections, every dispute move
+    const codes = inProcess.flatMap((r) => (r.revertReason === null ? [] : [r.revertReason])).sort();
+    expect(codes).toEqual(["ALREADY_CLAIMED", "ALREADY_FINALIZED", "BAD_AMOUNT", "BAD_MERKLE_PROOF", "DEADLINE_NOT_PASSED", "NOT_FINAL", "NOT_FINAL", "NOT_YOUR_TURN", "NOT_YOUR_TURN", "NO_SUCH_BATCH"]);
+    const events = new Set(inProcess.flatMap((r) => r.events.map((e) => e.name)));
+    for (const e of ["DepositQueued", "BatchProposed", "DisputeOpened", "RootRevealed", "RootAnswered", "DisputeResolved", "BatchesRolledBack", "BatchFinalized", "WithdrawalClaimed"]) expect(events.has(e), e).toBe(true);
+    console.log(`[equivalence] ${inProcess.length} transactions, ${inProcess.reduce((s, r) => s + r.gasUsed, 0n)} gas on both`);
   });
 });
