@@ -1,24 +1,29 @@
 /**
- * Censorship resistance in both modes, on the same steps and the same simulated L1 clock: a censoring
- * sequencer keeps posting batches but ignores Bob's forced withdrawal; once its deadline has passed
- * anyone puts the rollup in exit mode; every user takes their balance out of the exit root with a
- * Merkle proof, once, and a deposit no batch consumed goes back to its sender. Reports the L1 time from
- * Bob's request to his funds in hand, and the gas of each step.
+ * Censorship resistance in both modes, on the same steps and the same L1 clock, on the Solidity contracts
+ * (contracts/RollupBridge.sol's forced exit) in the in-process EVM (or anvil): a censoring sequencer keeps
+ * posting batches but ignores Bob's forced withdrawal; once its deadline has passed anyone puts the rollup
+ * in exit mode; every user takes their balance out of the exit root with a Merkle proof, once, and a
+ * deposit no batch consumed goes back to its sender. Reports the L1 time from Bob's request to his funds
+ * in hand, and the gas of each step (receipts' gasUsed).
  *
- * zk: the exit root is final at activation, so the funds come one block after the deadline. Optimistic:
- * the batches still in their challenge window at activation must finalize first, so the funds come a
- * challenge window after the sequencer's last batch (which a censor posts right up to the deadline).
- * The exit itself needs no proof, so proving time is not added to the L1 clock here.
+ * zk: an accepted batch is final, so exit mode starts one block after the deadline and claims open at
+ * once. Optimistic: exit mode waits until every batch proposed by the deadline is final or rolled back
+ * (the sequencer could still prove a request stale before that), so the funds come a challenge window
+ * after the sequencer's last batch before the deadline (a censor posts one right at it). The exit itself
+ * needs no proof, so proving time is not added to the L1 clock here.
  */
 import type { JsonObject } from "snarkjs";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import { privateKeyFromLabel, publicKeyOf, sign, type PublicKey } from "../crypto/eddsa.ts";
-import { L1Chain, labelAddress, type L1Address, type L1Receipt } from "../l1/chain.ts";
-import { exitClaimMessage, type ForcedExit } from "../l1/forced-exit.ts";
-import { OptimisticForcedExit } from "../l1/optimistic-forced-exit.ts";
-import { OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
-import { ZkForcedExit } from "../l1/zk-forced-exit.ts";
-import { ZkRollupContract } from "../l1/zk-rollup.ts";
+import { AnvilL1 } from "../evm/anvil-l1.ts";
+import { AnvilOptimisticL1 } from "../evm/anvil-optimistic-l1.ts";
+import { EvmSession } from "../evm/client.ts";
+import type { ForcedExitL1 } from "../evm/forced-exit-l1.ts";
+import type { DepositEntry } from "../l1/bridge.ts";
+import type { ZkL1Receipt } from "../evm/zk-l1.ts";
+import { labelAddress, type L1Address } from "../l1/address.ts";
+import { L1Clock } from "../l1/clock.ts";
+import { exitClaimMessage } from "../l1/forced-exit-types.ts";
 import { Proposer } from "../optimistic/proposer.ts";
 import type { ProvedBatch } from "../prover/prove.ts";
 import { assignDeposits } from "../sequencer/sequencer.ts";
@@ -73,8 +78,14 @@ export interface ForcedExitRunOptions {
   readonly deadlineSeconds: number;
   /** The optimistic challenge window. */
   readonly windowSeconds: number;
-  /** zk only: the verification key and a prover for the two batches. */
-  readonly zk?: { readonly vkey: JsonObject; readonly prover: BatchProver };
+  /**
+   * zk only: a prover for the batches and the instance's key files (the verifier contract is exported from
+   * the zkey). `vkey` alone (the parsed verification key) is what callers passed before the contracts ran
+   * on the EVM: not enough any more.
+   */
+  readonly zk?: { readonly prover: BatchProver; readonly keys?: { readonly zkey: string; readonly vkey: string }; readonly vkey?: JsonObject };
+  /** The in-process EVM (default) or a fresh anvil node. */
+  readonly l1?: "simulated" | "anvil";
 }
 
 interface User {
@@ -87,36 +98,56 @@ interface User {
 
 /** The rollup of one mode, as the run drives it. */
 interface ModeRollup {
-  readonly forced: ForcedExit;
-  deposit(u: User): Promise<L1Receipt<unknown>>;
+  readonly l1: ForcedExitL1 & {
+    deposit(sender: L1Address, publicKey: PublicKey, amount: bigint): Promise<ZkL1Receipt<unknown>>;
+    fund(address: L1Address, amount: bigint): Promise<void>;
+    isFinal(batchNumber: number): Promise<boolean>;
+    depositQueue(): Promise<readonly DepositEntry[]>;
+  };
   /** Posts a built batch: zk proves and submits it, optimistic proposes it with a bond. */
-  post(built: BuiltBatch, ops: readonly Operation[]): Promise<L1Receipt<unknown>>;
+  post(built: BuiltBatch, ops: readonly Operation[]): Promise<ZkL1Receipt<{ readonly number: number }>>;
+  /** What the bridge holds for users (the optimistic contract also holds bonds). */
+  bridgeBalance(): Promise<bigint>;
 }
 
 const FORCED_AMOUNT = 1_000n;
 const TRANSFER_AMOUNT = 100n;
 
 export async function runForcedExit(opts: ForcedExitRunOptions): Promise<ForcedExitOutcome> {
+  const clock = new L1Clock();
+  // EDR takes a next-block timestamp of 0 for "none": start one slot in.
+  clock.advanceSlots(1);
+  const session = opts.l1 === "anvil" ? await EvmSession.start({ genesisTimestamp: 0 }) : await EvmSession.inProcess();
+  try {
+    return await run(opts, clock, session);
+  } finally {
+    await session.close();
+  }
+}
+
+async function run(opts: ForcedExitRunOptions, clock: L1Clock, session: EvmSession): Promise<ForcedExitOutcome> {
   const { mode, instance } = opts;
   const ctx = { layout: instance.layout, rollupId: ROLLUP_ID };
-  const chain = new L1Chain();
   let state = new RollupState(instance.arities);
-  const rollup = mode === "zk" ? zkRollup(chain, opts, state) : optimisticRollup(chain, opts, state);
-  const { forced } = rollup;
+  const rollup = mode === "zk" ? await zkRollup(opts, clock, session, state) : await optimisticRollup(opts, clock, session, state);
+  const forced = rollup.l1;
   const [alice, bob, carol] = (["alice", "bob", "carol"] as const).map((name, i) => user(name, BigInt(5_000 - 1_000 * i)));
   if (alice === undefined || bob === undefined || carol === undefined) throw new Error("three users");
   const anyone = labelAddress("forced exit: anyone");
   const steps: ForcedExitStep[] = [];
-  const record = <T>(what: string, r: L1Receipt<T>): L1Receipt<T> => {
+  const record = <T>(what: string, r: ZkL1Receipt<T>): ZkL1Receipt<T> => {
     steps.push({ what, at: r.timestamp, status: r.status, revertReason: r.revertReason, gasUsed: r.gasUsed });
     return r;
   };
   const post = async (what: string, ops: Operation[]) => {
     const built = buildBatch(state, ops, instance.ops, ctx);
     const r = record(what, await rollup.post(built, ops));
-    if (r.status !== "success") throw new Error(`${what}: ${r.revertReason ?? "?"} ${r.revertMessage ?? ""}`);
+    if (r.status !== "success" || r.result === undefined) throw new Error(`${what}: ${r.revertReason ?? "?"}`);
     state = built.state;
-    return { r, built };
+    return { r, built, number: r.result.number };
+  };
+  const untilFinal = async (n: number): Promise<void> => {
+    while (!(await forced.isFinal(n))) clock.advanceSlots(1);
   };
   const index = (u: User): number => {
     for (const [i, a] of state.entries()) if (a.publicKey.x === u.publicKey.x && a.publicKey.y === u.publicKey.y) return i;
@@ -133,21 +164,22 @@ export async function runForcedExit(opts: ForcedExitRunOptions): Promise<ForcedE
 
   // Alice and Bob deposit; the first batch credits them and becomes final.
   for (const u of [alice, bob]) {
-    chain.mint(u.l1, 2n * u.deposit);
-    record(`${u.name} deposits ${u.deposit}`, await rollup.deposit(u));
+    await forced.fund(u.l1, 2n * u.deposit);
+    record(`${u.name} deposits ${u.deposit}`, await forced.deposit(u.l1, u.publicKey, u.deposit));
   }
-  chain.advanceBlocks(1);
-  await post("batch 1: the deposits", assignDeposits(state, [alice, bob].map((u) => ({ publicKey: u.publicKey, amount: u.deposit }))));
-  untilFinal(chain, forced, 1);
+  clock.advanceSlots(1);
+  const first = await post("batch 1: the deposits", assignDeposits(state, [alice, bob].map((u) => ({ publicKey: u.publicKey, amount: u.deposit }))));
+  await untilFinal(first.number);
 
   // Bob forces a withdrawal against the final root; the sequencer will ignore it.
   const bobIndex = index(bob);
   const bobAccount = state.account(bobIndex);
   if (bobAccount === undefined) throw new Error("bob has no account");
   const withdraw = signWithdraw(bob.key, { kind: "withdraw", from: bobIndex, recipient: bob.l1, amount: FORCED_AMOUNT, nonce: bobAccount.nonce }, ctx.layout, ROLLUP_ID);
+  const rootBatch = await forced.lastFinalBatch();
   const request = record(
-    `bob requests a forced withdrawal of ${FORCED_AMOUNT} (proof under final batch ${forced.lastFinalBatch()})`,
-    await forced.requestForcedWithdrawal(bob.l1, { withdraw, witness: { rootBatch: forced.lastFinalBatch(), account: bobAccount, path: state.tree.path(bobIndex) } }),
+    `bob requests a forced withdrawal of ${FORCED_AMOUNT} (proof under final batch ${rootBatch})`,
+    await forced.requestForcedWithdrawal(bob.l1, { withdraw, witness: { rootBatch, account: bobAccount, path: state.tree.path(bobIndex) } }),
   );
   const requestId = request.result?.id;
   const deadline = request.result?.deadline;
@@ -155,32 +187,37 @@ export async function runForcedExit(opts: ForcedExitRunOptions): Promise<ForcedE
   record("bob claims an exit before exit mode", await claim(bob));
 
   // The censor keeps posting, without the request, right up to the deadline.
-  chain.advance(deadline - chain.now);
+  clock.advanceSlots(Math.max(0, clock.slotOf(deadline) - clock.slot));
   const censored = await post("the censoring sequencer's batch (Alice pays Bob, no forced withdrawal)", [
     signTransfer(alice.key, { kind: "transfer", from: index(alice), to: bobIndex, amount: TRANSFER_AMOUNT, nonce: 0n }, ctx.layout, ROLLUP_ID),
   ]);
   record("exit mode activated at the deadline", await forced.activateExitMode(anyone, requestId));
-  chain.mint(carol.l1, 2n * carol.deposit);
-  record(`carol deposits ${carol.deposit} (no batch will take it)`, await rollup.deposit(carol));
-  chain.advanceBlocks(1);
-  const activation = record("exit mode activated after the deadline", await forced.activateExitMode(anyone, requestId));
+  await forced.fund(carol.l1, 2n * carol.deposit);
+  record(`carol deposits ${carol.deposit} (no batch will take it)`, await forced.deposit(carol.l1, carol.publicKey, carol.deposit));
+  clock.advanceSlots(1);
+  let activation = record("exit mode activated after the deadline", await forced.activateExitMode(anyone, requestId));
+  if (activation.status !== "success") {
+    // Optimistic: the censor's batch of the deadline must be final (or rolled back) first.
+    await untilFinal(censored.number);
+    activation = record("exit mode activated once the batches of the deadline are final", await forced.activateExitMode(anyone, requestId));
+  }
   if (activation.status !== "success") throw new Error(`activation reverted: ${activation.revertReason ?? "?"}`);
   record("the sequencer posts another batch", await rollup.post(censored.built, []));
 
   // Claims open once the exit batch is final; each account exits once.
   let bobClaim = record("bob claims his exit", await claim(bob));
   if (bobClaim.status !== "success") {
-    untilFinal(chain, forced, forced.latestBatch());
+    const exit = await forced.exitMode();
+    if (exit !== undefined) await untilFinal(exit.batchNumber);
     bobClaim = record("bob claims his exit once the exit root is final", await claim(bob));
   }
   record("bob claims again", await claim(bob));
   record("alice claims 1 more than her balance", await claim(alice, 1n));
   const aliceClaim = record("alice claims her exit", await claim(alice));
-  const carolDeposit = forced.depositQueue.findIndex((d) => d.sender === carol.l1);
+  const carolDeposit = (await forced.depositQueue()).find((d) => d.sender === carol.l1)?.index ?? 0;
   const refund = record("carol's unconsumed deposit is refunded", await forced.refundDeposit(carol.l1, carolDeposit));
 
-  const exit = forced.exitMode;
-  if (exit === undefined || bobClaim.status !== "success" || aliceClaim.status !== "success" || refund.status !== "success") {
+  if (bobClaim.status !== "success" || aliceClaim.status !== "success" || refund.status !== "success") {
     throw new Error(`the forced exit did not complete: ${steps.map((s) => `${s.what}: ${s.revertReason ?? s.status}`).join("; ")}`);
   }
   const firstOpen = steps.find((s) => s.status === "success" && s.what.startsWith("bob claims his exit"));
@@ -202,12 +239,14 @@ export async function runForcedExit(opts: ForcedExitRunOptions): Promise<ForcedE
       { user: "alice", amount: String(aliceClaim.result ?? 0n), how: "exit claim" },
       { user: "carol", amount: String(refund.result ?? 0n), how: "deposit refund" },
     ],
-    bridgeLeft: chain.balanceOf(forced.fundsAddress).toString(),
+    bridgeLeft: (await rollup.bridgeBalance()).toString(),
     gas: { request: request.gasUsed, censoredBatch: censored.r.gasUsed, activation: activation.gasUsed, exitClaim: bobClaim.gasUsed, refund: refund.gasUsed },
     steps,
     summary:
       `bob's funds in hand ${fundsAt - request.timestamp} L1 seconds after his request: deadline ${opts.deadlineSeconds} s` +
-      (mode === "zk" ? ", then one block (the exit root is final at activation)" : `, then the challenge window of the censor's last batch (${opts.windowSeconds} s)`),
+      (mode === "zk"
+        ? ", then one block (an accepted batch is final: exit mode and claims at once)"
+        : `, then the challenge window of the censor's batch at the deadline (${opts.windowSeconds} s) before exit mode and claims`),
   };
 }
 
@@ -216,30 +255,35 @@ function user(name: string, deposit: bigint): User {
   return { name, key, publicKey: publicKeyOf(key), l1: labelAddress(`forced exit: ${name}`), deposit };
 }
 
-/** Moves the clock block by block until batch `n` is final. */
-function untilFinal(chain: L1Chain, forced: ForcedExit, n: number): void {
-  while (forced.finalRoot(n) === undefined) chain.advanceBlocks(1);
-}
-
-function zkRollup(chain: L1Chain, opts: ForcedExitRunOptions, genesis: RollupState): ModeRollup {
-  if (opts.zk === undefined) throw new Error("zk mode needs a verification key and a prover");
-  const { prover, vkey } = opts.zk;
-  const zk = new ZkRollupContract(chain, { rollupId: ROLLUP_ID, layout: opts.instance.layout, capacity: opts.instance.ops, vkey, genesisRoot: genesis.root });
-  const forced = new ZkForcedExit(chain, zk, { deadlineSeconds: opts.deadlineSeconds, arities: opts.instance.arities });
+async function zkRollup(opts: ForcedExitRunOptions, clock: L1Clock, session: EvmSession, genesis: RollupState): Promise<ModeRollup> {
+  if (opts.zk === undefined) throw new Error("zk mode needs a prover and the instance's keys");
+  const { prover, keys } = opts.zk;
+  if (keys === undefined) throw new Error("zk mode on the EVM needs the instance's key files (zk.keys: the verifier is exported from the zkey)");
+  const zk = await AnvilL1.start({
+    rollupId: ROLLUP_ID,
+    layout: opts.instance.layout,
+    capacity: opts.instance.ops,
+    genesisRoot: genesis.root,
+    keys,
+    arities: opts.instance.arities,
+    forcedDeadlineSeconds: opts.deadlineSeconds,
+    session,
+    clock,
+  });
   const proofs = new Map<BuiltBatch, ProvedBatch>();
   return {
-    forced,
-    deposit: (u) => zk.deposit(u.l1, u.publicKey, u.deposit),
+    l1: zk,
     post: async (built) => {
       const proved = proofs.get(built) ?? (await prover.prove(built.inputs));
       proofs.set(built, proved);
       return zk.submitBatch(SEQUENCER, { records: built.records, withdrawalRecipients: built.withdrawalRecipients, newRoot: built.newRoot, proof: proved.proof });
     },
+    bridgeBalance: () => zk.balanceOf(BigInt(zk.address)),
   };
 }
 
-function optimisticRollup(chain: L1Chain, opts: ForcedExitRunOptions, genesis: RollupState): ModeRollup {
-  const rollup = new OptimisticRollupContract(chain, {
+async function optimisticRollup(opts: ForcedExitRunOptions, clock: L1Clock, session: EvmSession, genesis: RollupState): Promise<ModeRollup> {
+  const rollup = await AnvilOptimisticL1.start({
     rollupId: ROLLUP_ID,
     arities: opts.instance.arities,
     capacity: opts.instance.ops,
@@ -247,13 +291,15 @@ function optimisticRollup(chain: L1Chain, opts: ForcedExitRunOptions, genesis: R
     challengeWindowSeconds: opts.windowSeconds,
     proposerBond: PROPOSER_BOND,
     challengerBond: CHALLENGER_BOND,
+    forcedDeadlineSeconds: opts.deadlineSeconds,
+    session,
+    clock,
   });
-  const forced = new OptimisticForcedExit(rollup, { deadlineSeconds: opts.deadlineSeconds });
   const proposer = new Proposer(rollup, SEQUENCER, genesis);
-  chain.mint(SEQUENCER, 100n * PROPOSER_BOND);
+  await rollup.fund(SEQUENCER, 100n * PROPOSER_BOND);
   return {
-    forced,
-    deposit: (u) => rollup.deposit(u.l1, u.publicKey, u.deposit),
+    l1: rollup,
     post: (_built, ops) => proposer.propose(ops),
+    bridgeBalance: async () => (await rollup.bridgeState()).balance,
   };
 }
