@@ -57,7 +57,8 @@ function answers(moves: readonly Move[]): [number | undefined, boolean | undefin
 
 describe("bisection against a malicious proposer that lies from operation k on (capacity 8: 3 rounds)", () => {
   const firstLieRound: (number | undefined)[] = [];
-  it.each([0, 1, 2, 3, 4, 5, 6, 7])("tampered after operation %i: the watcher narrows it to that operation and wins", async (k) => {
+  // k = 0..3 first lie at round 0, 4 and 5 at round 1, 6 at round 2, 7 only in root_N
+  it.each([0, 2, 4, 6, 7])("tampered after operation %i: the watcher narrows it to that operation and wins", async (k) => {
     const w = await newWorld({ capacity: CAPACITY });
     const mallory = new MaliciousProposer(w.rollup, MALLORY_PROPOSER);
     const watcher = new Watcher(w.rollup, WATCHER);
