@@ -4,14 +4,14 @@ import type { JsonObject } from "snarkjs";
 import type { SetupArtifacts } from "../artifacts/setup.ts";
 import { writeFileAtomic } from "../artifacts/files.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
-import { L1Chain, labelAddress } from "../l1/chain.ts";
-import { OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
+import { labelAddress } from "../l1/address.ts";
+import { L1Clock } from "../l1/clock.ts";
 import { reconstructState } from "../l1/reconstruct.ts";
-import { ZkRollupContract } from "../l1/zk-rollup.ts";
-import { AnvilL1 } from "../evm/anvil-l1.ts";
-import { AnvilOptimisticL1 } from "../evm/anvil-optimistic-l1.ts";
-import { simulatedOptimisticL1, type OptimisticL1 } from "../evm/optimistic-l1.ts";
-import { simulatedZkL1, type ZkL1, type ZkL1Receipt } from "../evm/zk-l1.ts";
+import { AnvilL1, compileRollupContracts } from "../evm/anvil-l1.ts";
+import { AnvilOptimisticL1, compileOptimisticContracts } from "../evm/anvil-optimistic-l1.ts";
+import { EvmSession } from "../evm/client.ts";
+import type { OptimisticL1 } from "../evm/optimistic-l1.ts";
+import type { ZkL1, ZkL1Receipt } from "../evm/zk-l1.ts";
 import { Proposer } from "../optimistic/proposer.ts";
 import { Watcher } from "../optimistic/watcher.ts";
 import { batchMetadata, countKinds, writeBatchFolder, type BatchCounts } from "../prover/batch-folder.ts";
@@ -25,6 +25,12 @@ import { signTransfer, signWithdraw } from "../tx/operation.ts";
 import type { Workload } from "./workload.ts";
 
 export type Mode = "zk" | "optimistic";
+
+/**
+ * Where the Solidity contracts run: "simulated" is the in-process EVM (EDR: deterministic, no server),
+ * "anvil" a local anvil node started and stopped by the run. Both report every gas figure from a receipt.
+ */
+export type DemoL1 = "simulated" | "anvil";
 
 export const ROLLUP_ID = 1;
 export const SEQUENCER = labelAddress("sequencer");
@@ -50,8 +56,8 @@ export interface ModeBatch {
 
 export interface ModeRun {
   readonly mode: Mode;
-  /** Where the zk contract ran: gas is computed from the schedule (simulated) or measured (anvil). */
-  readonly l1: "simulated" | "anvil";
+  /** Where the contracts ran (in-process EVM or anvil); gas is the receipts' gasUsed either way. */
+  readonly l1: DemoL1;
   readonly slotSeconds: number;
   readonly windowSeconds: number | undefined;
   readonly deposits: { user: number; amount: string; gas: number; at: number }[];
@@ -74,8 +80,8 @@ export interface ModeRunOptions {
   readonly prover?: Prover;
   /** zk only: where batch folders go. */
   readonly outDir?: string;
-  /** The simulated contract (default) or the Solidity contract on anvil (same clock), gas measured. */
-  readonly l1?: "simulated" | "anvil";
+  /** The in-process EVM (default) or anvil; the same contracts on the same clock. */
+  readonly l1?: DemoL1;
 }
 
 /** A cut batch waiting for its L1 submission (zk: until its proof is ready). */
@@ -87,25 +93,30 @@ interface Pending {
 }
 
 /**
- * Runs the workload in one mode on a fresh simulated L1: the same sequencer logic cuts the same batches
- * at the same L1 times in both modes; zk submits each with its proof once the (measured) proving time
- * has passed, optimistic proposes it with a bond in the next block and waits out the challenge window.
+ * Runs the workload in one mode on fresh contracts (the in-process EVM or anvil, mined on the run's 12 s
+ * slot clock): the same sequencer logic cuts the same batches at the same L1 times in both modes; zk
+ * submits each with its proof once the (measured) proving time has passed, optimistic proposes it with a
+ * bond in the next block and waits out the challenge window.
  */
 export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
   const { instance, workload, log, mode } = opts;
   const ctx = { layout: instance.layout, rollupId: ROLLUP_ID };
-  const chain = new L1Chain();
+  const clock = demoClock();
   const genesis = new RollupState(instance.arities);
-  const zk = mode === "zk" ? await zkL1(chain, opts, genesis.root) : undefined;
-  const opt = mode === "optimistic" ? await optimisticL1(chain, opts, genesis.root) : undefined;
+  // Compiled (or read from the cache) before the EVM starts, so deployment blocks follow its genesis closely.
+  if (mode === "zk" && opts.keys !== undefined) await compileRollupContracts(opts.keys, log);
+  else compileOptimisticContracts(log);
+  const session = await demoSession(opts.l1 ?? "simulated");
   try {
-    return await drive();
+    const zk = mode === "zk" ? await zkL1(session, clock, opts, genesis.root) : undefined;
+    const opt = mode === "optimistic" ? await optimisticL1(session, clock, opts, genesis.root) : undefined;
+    await alignClock(session, clock);
+    return await drive(zk, opt);
   } finally {
-    if (zk instanceof AnvilL1) await zk.stop();
-    if (opt instanceof AnvilOptimisticL1) await opt.stop();
+    await session.close();
   }
 
-  async function drive(): Promise<ModeRun> {
+  async function drive(zk: ZkL1 | undefined, opt: OptimisticL1 | undefined): Promise<ModeRun> {
   const proposer = opt === undefined ? undefined : new Proposer(opt, SEQUENCER, genesis);
   const watcher = opt === undefined || !opts.watcher ? undefined : new Watcher(opt, WATCHER, genesis);
   if (opt !== undefined) {
@@ -113,7 +124,7 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
     await opt.fund(WATCHER, 100n * CHALLENGER_BOND);
   }
 
-  const sequencer = new Sequencer({ capacity: instance.ops, arities: instance.arities, ctx, maxWaitSeconds: 2 * chain.clock.slotSeconds }, genesis);
+  const sequencer = new Sequencer({ capacity: instance.ops, arities: instance.arities, ctx, maxWaitSeconds: 2 * clock.slotSeconds }, genesis);
   const pendingDeposits = async () => (zk !== undefined ? zk.pendingDeposits() : opt === undefined ? [] : (await opt.depositQueue()).slice(await opt.queueHead()));
   const queue = async (): Promise<QueuedDeposit[]> =>
     (await pendingDeposits()).map((d) => ({ queueIndex: d.index, publicKey: d.publicKey, amount: d.amount }));
@@ -125,7 +136,7 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
     const r = await l1.deposit(u.l1, u.publicKey, u.deposit);
     deposits.push({ user: i, amount: u.deposit.toString(), gas: r.gasUsed, at: r.timestamp });
   }
-  chain.clock.advanceSlots(1);
+  clock.advanceSlots(1);
 
   const batches: ModeBatch[] = [];
   const pending: Pending[] = [];
@@ -139,7 +150,7 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
   };
 
   for (let guard = 0; guard < 1_000_000; guard++) {
-    const slot = chain.clock.slot;
+    const slot = clock.slot;
     // 1. Traffic of this slot (an operation that no longer fits the sender's balance is dropped by admission).
     for (; nextTransfer < workload.transfers.length && (workload.transfers[nextTransfer]?.slot ?? Infinity) <= slot; nextTransfer++) {
       const t = workload.transfers[nextTransfer]!;
@@ -148,7 +159,7 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
       const user = workload.users[t.from]!;
       if (from === undefined || to === undefined) continue;
       const nonce = sequencer.mempool.state.account(from)?.nonce ?? 0n;
-      tryAdmit(() => sequencer.submit(signTransfer(user.key, { kind: "transfer", from, to, amount: t.amount, nonce }, ctx.layout, ROLLUP_ID), chain.now));
+      tryAdmit(() => sequencer.submit(signTransfer(user.key, { kind: "transfer", from, to, amount: t.amount, nonce }, ctx.layout, ROLLUP_ID), clock.now));
     }
     if (withdrawal === undefined && slot >= workload.withdrawalSlot) {
       const u = workload.users[0]!;
@@ -156,27 +167,27 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
       const account = from === undefined ? undefined : sequencer.mempool.state.account(from);
       if (from !== undefined && account !== undefined) {
         const amount = account.balance / 2n;
-        tryAdmit(() => sequencer.submit(signWithdraw(u.key, { kind: "withdraw", from, recipient: u.l1, amount, nonce: account.nonce }, ctx.layout, ROLLUP_ID), chain.now));
-        withdrawal = { requestedAt: chain.now, amount };
+        tryAdmit(() => sequencer.submit(signWithdraw(u.key, { kind: "withdraw", from, recipient: u.l1, amount, nonce: account.nonce }, ctx.layout, ROLLUP_ID), clock.now));
+        withdrawal = { requestedAt: clock.now, amount };
       }
     }
     // 2. The sequencer cuts on its size or time trigger; a zk batch is then proven (the clock does not wait).
     const queued = await queue();
-    if (sequencer.shouldCut(chain.now, sequencer.freshDeposits(queued).length)) {
+    if (sequencer.shouldCut(clock.now, sequencer.freshDeposits(queued).length)) {
       const seq = sequencer.cut(queued);
       let proved: ProvedBatch | undefined;
-      let readyAt = chain.now;
+      let readyAt = clock.now;
       if (mode === "zk") {
         proved = await opts.prover!.prove(seq.batch.inputs);
         const seconds = proved.witnessSeconds + proved.proveSeconds;
-        proverFreeAt = Math.max(proverFreeAt, chain.now) + Math.ceil(seconds);
+        proverFreeAt = Math.max(proverFreeAt, clock.now) + Math.ceil(seconds);
         readyAt = proverFreeAt;
       }
-      pending.push({ seq, cutAt: chain.now, readyAt, proved });
+      pending.push({ seq, cutAt: clock.now, readyAt, proved });
     }
     // 3. A batch is submitted in the first block after its cut that starts once its proof is ready.
-    const blockTime = chain.clock.slotTimestamp(slot);
-    for (let p = pending[0]; p !== undefined && p.readyAt <= blockTime && slot > chain.clock.slotOf(p.cutAt); p = pending[0]) {
+    const blockTime = clock.slotTimestamp(slot);
+    for (let p = pending[0]; p !== undefined && p.readyAt <= blockTime && slot > clock.slotOf(p.cutAt); p = pending[0]) {
       pending.shift();
       batches.push(await submit(p));
     }
@@ -190,8 +201,8 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
     if (idle && withdrawal?.claimed !== undefined && (await allFinal())) break;
     // Nothing to do but wait for challenge windows: jump to the next one's end.
     const nextWindowEnd = idle && opt !== undefined && (await opt.openDisputes()).length === 0 ? await nextOpenWindowEnd() : undefined;
-    if (nextWindowEnd !== undefined && nextWindowEnd > chain.now) chain.advance(nextWindowEnd - chain.now);
-    else chain.clock.advanceSlots(1);
+    if (nextWindowEnd !== undefined && nextWindowEnd > clock.now) clock.advance(nextWindowEnd - clock.now);
+    else clock.advanceSlots(1);
   }
 
   const finalBatches: ModeBatch[] = [];
@@ -200,8 +211,8 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
   const gas = finalBatches.reduce((n, b) => n + b.gas, 0);
   return {
     mode,
-    l1: l1.kind,
-    slotSeconds: chain.clock.slotSeconds,
+    l1: opts.l1 ?? "simulated",
+    slotSeconds: clock.slotSeconds,
     windowSeconds: opt === undefined ? undefined : opts.windowSeconds,
     deposits,
     batches: finalBatches,
@@ -214,7 +225,7 @@ export async function runMode(opts: ModeRunOptions): Promise<ModeRun> {
       bytesPosted: finalBatches.reduce((n, b) => n + b.calldataBytes, 0),
     },
     reconstructedRootMatches: zk === undefined ? undefined : reconstructState(await zk.rollupData(), instance.arities).root === (await zk.currentRoot()),
-    endedAt: chain.now,
+    endedAt: clock.now,
   };
 
   function tryAdmit(submitOp: () => unknown): void {
@@ -316,9 +327,39 @@ function noL1(mode: Mode): never {
   throw new Error(`no L1 for mode ${mode}`);
 }
 
-/** The optimistic contract on the simulated chain, or the Solidity one on anvil (block times follow the same clock). */
-async function optimisticL1(chain: L1Chain, opts: ModeRunOptions, genesisRoot: bigint): Promise<OptimisticL1> {
-  const config = {
+/**
+ * A fresh EVM for one run, in-process or a new anvil node, its genesis at 1 s (see demoClock); the caller
+ * closes it (the contracts are given the session, so it outlives them).
+ */
+export async function demoSession(l1: DemoL1): Promise<EvmSession> {
+  const genesisTimestamp = 1;
+  return l1 === "anvil" ? EvmSession.start({ genesisTimestamp }) : EvmSession.inProcess({ genesisTimestamp });
+}
+
+/**
+ * A run's L1 clock, from slot 1 (12 s): slot 0 holds the genesis and the deployments. Every transaction is
+ * mined at the clock's time, but a deployment block may not be (ZkRollup's takes none), and the in-process
+ * EVM ignores a block timestamp of 0 and mines a block without one at genesis + the wall time since: so
+ * the genesis is at 1 s and the first transaction at 12 s, after any deployment.
+ */
+export function demoClock(): L1Clock {
+  const clock = new L1Clock();
+  clock.advanceSlots(1);
+  return clock;
+}
+
+/**
+ * After deployments: if the EVM's latest block is past the clock (a deployment slower than the clock's
+ * first slot), moves the clock to the first slot start at or after it, so later blocks can take its time.
+ */
+export async function alignClock(session: EvmSession, clock: L1Clock): Promise<void> {
+  const latest = Number((await session.public.getBlock({ blockTag: "latest" })).timestamp);
+  if (latest > clock.now) clock.advance(clock.slotTimestamp(Math.ceil(latest / clock.slotSeconds)) - clock.now);
+}
+
+/** OptimisticRollup.sol, its blocks mined at the clock's times. */
+async function optimisticL1(session: EvmSession, clock: L1Clock, opts: ModeRunOptions, genesisRoot: bigint): Promise<OptimisticL1> {
+  return AnvilOptimisticL1.start({
     rollupId: ROLLUP_ID,
     arities: opts.instance.arities,
     capacity: opts.instance.ops,
@@ -326,16 +367,14 @@ async function optimisticL1(chain: L1Chain, opts: ModeRunOptions, genesisRoot: b
     challengeWindowSeconds: opts.windowSeconds,
     proposerBond: PROPOSER_BOND,
     challengerBond: CHALLENGER_BOND,
-  };
-  if (opts.l1 === "anvil") return AnvilOptimisticL1.start({ ...config, clock: chain.clock, log: opts.log });
-  return simulatedOptimisticL1(new OptimisticRollupContract(chain, config));
+    session,
+    clock,
+    log: opts.log,
+  });
 }
 
-/** The zk contract on the simulated chain, or the Solidity one on anvil (block times follow the same clock). */
-async function zkL1(chain: L1Chain, opts: ModeRunOptions, genesisRoot: bigint): Promise<ZkL1> {
+/** ZkRollup.sol with the instance's Groth16 verifier, its blocks mined at the clock's times. */
+async function zkL1(session: EvmSession, clock: L1Clock, opts: ModeRunOptions, genesisRoot: bigint): Promise<ZkL1> {
   if (opts.keys === undefined || opts.prover === undefined) throw new Error("zk mode needs keys and a prover");
-  const config = { rollupId: ROLLUP_ID, layout: opts.instance.layout, capacity: opts.instance.ops, genesisRoot };
-  if (opts.l1 === "anvil") return AnvilL1.start({ ...config, keys: opts.keys, clock: chain.clock, log: opts.log });
-  const vkey = JSON.parse(readFileSync(opts.keys.vkey, "utf8")) as JsonObject;
-  return simulatedZkL1(new ZkRollupContract(chain, { ...config, vkey }), chain);
+  return AnvilL1.start({ rollupId: ROLLUP_ID, layout: opts.instance.layout, arities: opts.instance.arities, capacity: opts.instance.ops, genesisRoot, keys: opts.keys, session, clock, log: opts.log });
 }
