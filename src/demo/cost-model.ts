@@ -1,72 +1,160 @@
 import { privateKeyFromLabel, publicKeyOf } from "../crypto/eddsa.ts";
-import { L1Chain, labelAddress } from "../l1/chain.ts";
-import { ETH_TRANSFER_GAS } from "../l1/gas.ts";
-import { OptimisticRollupContract } from "../l1/optimistic-rollup.ts";
-import { ZkRollupContract } from "../l1/zk-rollup.ts";
+import { AnvilL1, compileRollupContracts } from "../evm/anvil-l1.ts";
+import { AnvilOptimisticL1 } from "../evm/anvil-optimistic-l1.ts";
+import { toAddress } from "../evm/client.ts";
+import { labelAddress } from "../l1/address.ts";
 import { Proposer } from "../optimistic/proposer.ts";
-import { buildBatch } from "../state/batch.ts";
+import type { Prover } from "../prover/prover.ts";
+import { buildBatch, type BuiltBatch } from "../state/batch.ts";
+import type { SubmitBatchArgs } from "../l1/calldata.ts";
 import { RollupState } from "../state/rollup-state.ts";
 import { recordLayout } from "../tx/layout.ts";
 import { signTransfer, type Operation } from "../tx/operation.ts";
-import { PROPOSER_BOND, ROLLUP_ID, SEQUENCER } from "./mode-run.ts";
+import { CHALLENGER_BOND, PROPOSER_BOND, ROLLUP_ID, SEQUENCER, alignClock, demoClock, demoSession } from "./mode-run.ts";
+
+/** How a cost figure was obtained. Every gas figure is a receipt's gasUsed from the in-process EVM. */
+/** How a cost figure was obtained. Every gas figure is a receipt's gasUsed from the in-process EVM. */
+export type CostSource =
+  /** One transaction's receipt. */
+  | "measured"
+  /** ZkRollup.sol's receipt with contracts/AcceptingVerifier.sol (test only), plus the real verifier's gas measured in the same run. */
+  | "contract measured with an accepting verifier + real verifier gas measured";
 
 export interface CostPoint {
   readonly mode: "zk" | "optimistic" | "plain L1 transfer";
+  /** Operations per batch (all transfers). */
   readonly batchSize: number;
+  /** Gas of the batch's L1 transaction (plain: of `batchSize` ETH transfers). */
   readonly batchGas: number;
   readonly gasPerTransfer: number;
+  /** Calldata bytes of the batch's L1 transaction. */
   readonly calldataBytes: number;
+  readonly source: CostSource;
+}
+
+export interface CostModelOptions {
+  /** Tree arities of the state the synthetic batches run on (the demo instance's). */
+  readonly arities: readonly number[];
+  readonly sizes: readonly number[];
+  /**
+   * The demo instance's keys and a prover: the zk rows (none without them). One full batch of the
+   * instance's size is proven to measure what the real verifier adds to a batch transaction.
+   */
+  readonly zk?: { readonly keys: { readonly zkey: string; readonly vkey: string }; readonly prover: Prover; readonly capacity: number };
+  readonly log?: (message: string) => void;
+}
+
+export interface CostByBatchSize {
+  readonly points: CostPoint[];
+  /**
+   * What the real Groth16 verifier adds to a zk batch transaction: the gasUsed of the same proven batch
+   * (same state, calldata and proof) on ZkRollup.sol with the real verifier minus with the accepting one.
+   */
+  readonly verifierGas: { readonly gas: number; readonly batchSize: number } | undefined;
 }
 
 /**
- * L1 gas per transfer for full batches of transfers, by batch size, from each contract's own gas
- * accounting (the schedule plus the measured Poseidon contract). The zk contract runs in its gas-model
- * mode (the Groth16 check is charged at its schedule price, not executed: no proof is made per size);
- * the optimistic contract needs no proof. Each figure is the second batch of a run (steady-state storage).
+ * L1 gas per transfer for full batches of distinct transfers, by batch size, measured on the Solidity
+ * contracts in the in-process EVM. For each size, fresh contracts take two batches and the second is
+ * counted (steady-state storage: batch counter and roots already non-zero). zk: no circuit is proven per
+ * size; ZkRollup.sol runs with an accepting verifier and the real verifier's gas is added, measured in the
+ * same run as the difference the real verifier makes to one proven batch of the instance's size. The
+ * optimistic figure is proposeBatch's; the plain transfer is an ETH transfer's receipt.
  */
-export async function costByBatchSize(arities: readonly number[], sizes: readonly number[]): Promise<CostPoint[]> {
-  const layout = recordLayout(arities);
+export async function costByBatchSize(opts: CostModelOptions): Promise<CostByBatchSize> {
+  const layout = recordLayout(opts.arities);
   const ctx = { layout, rollupId: ROLLUP_ID };
-  const alice = privateKeyFromLabel("cost model alice");
-  const genesis = new RollupState(arities);
-  genesis.setAccount(0, { publicKey: publicKeyOf(alice), balance: 10n ** 15n, nonce: 0n });
-  genesis.setAccount(1, { publicKey: publicKeyOf(privateKeyFromLabel("cost model bob")), balance: 0n, nonce: 0n });
-  const points: CostPoint[] = [];
-  for (const n of sizes) {
-    // Alice pays Bob n times a batch; her nonce counts the transfers.
-    const batches = [0, 1].map((b): Operation[] =>
-      Array.from({ length: n }, (_, i) =>
-        signTransfer(alice, { kind: "transfer", from: 0, to: 1, amount: 1000n, nonce: BigInt(b * n + i) }, layout, ROLLUP_ID),
-      ),
-    );
+  const sizes = [...new Set(opts.sizes)].sort((a, b) => a - b);
+  const maxSize = Math.max(1, ...sizes);
+  // Distinct senders where the tree has room: account i pays account i+1 (mod m), each with its own key.
+  const accountCount = Math.min(maxSize + 1, opts.arities.reduce((a, b) => a * b, 1));
+  const keys = Array.from({ length: accountCount }, (_, i) => privateKeyFromLabel(`cost model account ${i}`));
+  const genesis = new RollupState(opts.arities);
+  keys.forEach((k, i) => genesis.setAccount(i, { publicKey: publicKeyOf(k), balance: 10n ** 15n, nonce: 0n }));
+  /** Two batches of n transfers: transfer j is sent by account j mod m to the next account. */
+  const twoBatches = (n: number): (BuiltBatch & { operations: Operation[] })[] => {
+    const nonces = new Array<bigint>(accountCount).fill(0n);
+    let state = genesis;
+    return [0, 1].map((b) => {
+      const ops: Operation[] = Array.from({ length: n }, (_, i) => {
+        const from = (b * n + i) % accountCount;
+        const nonce = nonces[from] ?? 0n;
+        nonces[from] = nonce + 1n;
+        return signTransfer(keys[from]!, { kind: "transfer", from, to: (from + 1) % accountCount, amount: 1000n + BigInt(i), nonce }, layout, ROLLUP_ID);
+      });
+      const built = buildBatch(state, ops, n, ctx);
+      state = built.state;
+      return { ...built, operations: ops };
+    });
+  };
 
-    const zkChain = new L1Chain();
-    const zk = new ZkRollupContract(zkChain, { rollupId: ROLLUP_ID, layout, capacity: n, vkey: { protocol: "groth16", nPublic: 1 }, genesisRoot: genesis.root, unverifiedGasModel: true });
-    const optChain = new L1Chain();
-    const opt = new OptimisticRollupContract(optChain, { rollupId: ROLLUP_ID, arities, capacity: n, genesisRoot: genesis.root, proposerBond: PROPOSER_BOND, challengerBond: PROPOSER_BOND });
-    optChain.mint(SEQUENCER, 10n * PROPOSER_BOND);
-    const proposer = new Proposer(opt, SEQUENCER, genesis);
-    let zkState = genesis;
-    let zkGas = 0;
-    let zkBytes = 0;
-    let optGas = 0;
-    let optBytes = 0;
-    for (const ops of batches) {
-      const b = buildBatch(zkState, ops, n, ctx);
-      zkState = b.state;
-      const fakeProof = { pi_a: ["1", "2", "1"], pi_b: [["1", "2"], ["3", "4"], ["1", "0"]], pi_c: ["1", "2", "1"], protocol: "groth16", curve: "bn128" };
-      const r = await zk.submitBatch(labelAddress("sequencer"), { records: b.records, withdrawalRecipients: [], newRoot: b.newRoot, proof: fakeProof });
-      zkGas = r.gasUsed;
-      zkBytes = r.calldata.bytes;
-      zkChain.clock.advanceSlots(1);
-      const o = await proposer.propose(ops);
-      optGas = o.gasUsed;
-      optBytes = o.calldata.bytes;
-      optChain.clock.advanceSlots(1);
+  const zk = opts.zk;
+  // The accepting verifier is compiled with the real one (one compile, cached), before the EVM starts.
+  if (zk !== undefined) await compileRollupContracts(zk.keys, opts.log);
+  const session = await demoSession("simulated");
+  const clock = demoClock();
+  const points: CostPoint[] = [];
+  try {
+    /** Deploys ZkRollup.sol (capacity n) with `verifier` and submits `batches` with `proof`; the receipts. */
+    const zkRun = async (n: number, batches: readonly BuiltBatch[], proof: SubmitBatchArgs["proof"], verifier: "groth16" | "accepting") => {
+      const rollup = await AnvilL1.start({ rollupId: ROLLUP_ID, layout, arities: opts.arities, capacity: n, genesisRoot: genesis.root, verifier, ...(zk === undefined ? {} : { keys: zk.keys }), session, clock });
+      await alignClock(session, clock);
+      const receipts = [];
+      for (const [i, b] of batches.entries()) {
+        clock.advanceSlots(1);
+        const r = await rollup.submitBatch(SEQUENCER, { records: b.records, withdrawalRecipients: b.withdrawalRecipients, newRoot: b.newRoot, proof });
+        if (r.status !== "success") throw new Error(`cost model: zk batch ${i + 1} of ${n} transfers reverted (${r.revertReason ?? "?"})`);
+        receipts.push(r);
+      }
+      return receipts;
+    };
+
+    // The real verifier's gas: one proven batch through the real and the accepting verifier.
+    let verifierGas: CostByBatchSize["verifierGas"];
+    let proof: SubmitBatchArgs["proof"] | undefined;
+    if (zk !== undefined) {
+      const n = zk.capacity;
+      const [first] = twoBatches(n);
+      proof = (await zk.prover.prove(first!.inputs)).proof;
+      const [real] = await zkRun(n, [first!], proof, "groth16");
+      const [accepting] = await zkRun(n, [first!], proof, "accepting");
+      verifierGas = { gas: real!.gasUsed - accepting!.gasUsed, batchSize: n };
+      opts.log?.(`cost model: the Groth16 verifier adds ${fmt(verifierGas.gas)} gas to a batch transaction (measured on a proven batch of ${n})`);
     }
-    points.push({ mode: "zk", batchSize: n, batchGas: zkGas, gasPerTransfer: Math.round(zkGas / n), calldataBytes: zkBytes });
-    points.push({ mode: "optimistic", batchSize: n, batchGas: optGas, gasPerTransfer: Math.round(optGas / n), calldataBytes: optBytes });
-    points.push({ mode: "plain L1 transfer", batchSize: n, batchGas: ETH_TRANSFER_GAS * n, gasPerTransfer: ETH_TRANSFER_GAS, calldataBytes: 0 });
+
+    for (const n of sizes) {
+      const batches = twoBatches(n);
+      if (verifierGas !== undefined && proof !== undefined) {
+        // The proof's bytes as calldata (what a real proof costs to post); the accepting verifier takes them.
+        const r = (await zkRun(n, batches, proof, "accepting"))[1]!;
+        const gas = r.gasUsed + verifierGas.gas;
+        points.push({ mode: "zk", batchSize: n, batchGas: gas, gasPerTransfer: Math.round(gas / n), calldataBytes: r.calldata.bytes, source: "contract measured with an accepting verifier + real verifier gas measured" });
+      }
+      const opt = await AnvilOptimisticL1.start({ rollupId: ROLLUP_ID, arities: opts.arities, capacity: n, genesisRoot: genesis.root, proposerBond: PROPOSER_BOND, challengerBond: CHALLENGER_BOND, session, clock });
+      await alignClock(session, clock);
+      await opt.fund(SEQUENCER, 10n * PROPOSER_BOND);
+      const proposer = new Proposer(opt, SEQUENCER, genesis);
+      let last;
+      for (const b of batches) {
+        clock.advanceSlots(1);
+        last = await proposer.propose(b.operations);
+        if (last.status !== "success") throw new Error(`cost model: optimistic batch of ${n} transfers reverted (${last.revertReason ?? "?"})`);
+      }
+      points.push({ mode: "optimistic", batchSize: n, batchGas: last!.gasUsed, gasPerTransfer: Math.round(last!.gasUsed / n), calldataBytes: last!.calldata.bytes, source: "measured" });
+    }
+
+    // A plain ETH transfer between two accounts, for scale.
+    const payer = labelAddress("cost model payer");
+    await session.setBalance(payer, 10n ** 18n);
+    const plain = await session.send({ from: payer, to: toAddress(labelAddress("cost model payee")), data: "0x", value: 1n });
+    const plainGas = Number(plain.receipt.gasUsed);
+    for (const n of sizes) points.push({ mode: "plain L1 transfer", batchSize: n, batchGas: plainGas * n, gasPerTransfer: plainGas, calldataBytes: 0, source: "measured" });
+    return { points: points.sort((a, b) => a.batchSize - b.batchSize), verifierGas };
+  } finally {
+    await session.close();
   }
-  return points;
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString("en-US");
 }

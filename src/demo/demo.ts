@@ -1,12 +1,10 @@
-import { readFileSync } from "node:fs";
-import type { JsonObject } from "snarkjs";
 import { setupInstance } from "../artifacts/setup.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import { Prover } from "../prover/prover.ts";
 import { machineInfo } from "../report/machine.ts";
-import { costByBatchSize, type CostPoint } from "./cost-model.ts";
+import { costByBatchSize, type CostByBatchSize, type CostPoint } from "./cost-model.ts";
 import { DEFAULT_FORCED_DEADLINE_SECONDS, runForcedExit, type ForcedExitOutcome } from "./forced-exit-run.ts";
-import { runMode, type Mode, type ModeRun } from "./mode-run.ts";
+import { runMode, type DemoL1, type Mode, type ModeRun } from "./mode-run.ts";
 import { dishonestChallenger, maliciousOptimistic, maliciousZk, type ScenarioOutcome } from "./scenarios.ts";
 import { makeWorkload } from "./workload.ts";
 
@@ -24,13 +22,13 @@ export interface DemoOptions {
   readonly maliciousOnly: boolean;
   readonly outDir: string;
   readonly costSizes: readonly number[];
-  /** Where the honest runs' contracts run (zk and optimistic): the simulated L1 (default) or anvil (real EVM, gas measured). */
-  readonly l1?: "simulated" | "anvil";
+  /** Where the Solidity contracts run: the in-process EVM ("simulated", the default) or an anvil node. */
+  readonly l1?: DemoL1;
   readonly log: (message: string) => void;
 }
 
 export interface DemoReport {
-  readonly config: { instance: string; accounts: number; batchSize: number; users: number; transfers: number; seed: number; windowSeconds: number; forcedDeadlineSeconds: number; watcher: boolean; modes: readonly Mode[]; l1: "simulated" | "anvil" };
+  readonly config: { instance: string; accounts: number; batchSize: number; users: number; transfers: number; seed: number; windowSeconds: number; forcedDeadlineSeconds: number; watcher: boolean; modes: readonly Mode[]; l1: DemoL1 };
   readonly machine: ReturnType<typeof machineInfo>;
   readonly keys: { ceremony: string; insecure: boolean } | undefined;
   readonly runs: ModeRun[];
@@ -38,15 +36,17 @@ export interface DemoReport {
   /** A censoring sequencer: the forced exit in each mode, its L1 time and gas. */
   readonly forcedExits: ForcedExitOutcome[];
   readonly costByBatchSize: CostPoint[];
+  /** The real Groth16 verifier's gas added to the zk rows measured with an accepting verifier. */
+  readonly verifierGas: CostByBatchSize["verifierGas"];
   /** Where each kind of figure comes from. */
   readonly provenance: { measured: string; computed: string };
 }
 
 /**
- * zk vs optimistic on the same workload and the same simulated L1: an honest run per mode (timeline,
- * finality, withdrawal latency, gas, bytes), the malicious-sequencer scenarios in each mode, a dishonest
- * challenger, the forced exit under a censoring sequencer in each mode, and L1 cost per transfer by
- * batch size.
+ * zk vs optimistic on the same workload and the same L1 clock, on the Solidity contracts (in-process EVM
+ * or anvil): an honest run per mode (timeline, finality, withdrawal latency, gas, bytes), the
+ * malicious-sequencer scenarios in each mode, a dishonest challenger, the forced exit under a censoring
+ * sequencer in each mode, and L1 cost per transfer by batch size.
  */
 export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const { instance, log } = opts;
@@ -58,6 +58,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const scenarios: ScenarioOutcome[] = [];
   const forcedExits: ForcedExitOutcome[] = [];
   const forcedDeadlineSeconds = opts.forcedDeadlineSeconds ?? DEFAULT_FORCED_DEADLINE_SECONDS;
+  const l1 = opts.l1 ?? "simulated";
+  let costs: CostByBatchSize;
   try {
     if (!opts.maliciousOnly) {
       for (const mode of opts.modes) {
@@ -73,36 +75,41 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
             ...(keys === undefined ? {} : { keys }),
             ...(prover === undefined ? {} : { prover }),
             outDir: opts.outDir,
-            l1: opts.l1 ?? "simulated",
+            l1,
           }),
         );
       }
     }
     log("\n== malicious sequencer: it moves a victim's deposit to itself and withdraws it ==");
-    if (withZk && keys !== undefined && prover !== undefined) scenarios.push(await maliciousZk(instance, workload, keys, prover));
+    if (withZk && keys !== undefined && prover !== undefined) scenarios.push(await maliciousZk(instance, workload, keys, prover, l1));
     if (opts.modes.includes("optimistic")) {
-      scenarios.push(await maliciousOptimistic(instance, workload, opts.windowSeconds, opts.watcher));
+      scenarios.push(await maliciousOptimistic(instance, workload, opts.windowSeconds, opts.watcher, l1));
       if (!opts.maliciousOnly) {
         // The assumption shown both ways: the other watcher setting too.
-        scenarios.push(await maliciousOptimistic(instance, workload, opts.windowSeconds, !opts.watcher));
-        scenarios.push(await dishonestChallenger(instance, workload, opts.windowSeconds));
+        scenarios.push(await maliciousOptimistic(instance, workload, opts.windowSeconds, !opts.watcher, l1));
+        scenarios.push(await dishonestChallenger(instance, workload, opts.windowSeconds, l1));
       }
     }
     for (const s of scenarios) log(`${s.mode}: ${s.name}: ${s.summary}`);
     if (!opts.maliciousOnly) {
       log("\n== censoring sequencer: it ignores a forced withdrawal ==");
-      const zk = keys === undefined || prover === undefined ? undefined : { vkey: JSON.parse(readFileSync(keys.vkey, "utf8")) as JsonObject, prover };
+      const zk = keys === undefined || prover === undefined ? undefined : { keys, prover };
       for (const mode of opts.modes) {
-        const r = await runForcedExit({ mode, instance, deadlineSeconds: forcedDeadlineSeconds, windowSeconds: opts.windowSeconds, ...(zk === undefined ? {} : { zk }) });
+        const r = await runForcedExit({ mode, instance, deadlineSeconds: forcedDeadlineSeconds, windowSeconds: opts.windowSeconds, l1, ...(zk === undefined ? {} : { zk }) });
         forcedExits.push(r);
         log(`${mode}: ${r.summary}`);
       }
     }
+    log("\n== L1 cost per transfer by batch size (the contracts in the in-process EVM, receipts' gasUsed) ==");
+    costs = await costByBatchSize({
+      arities: instance.arities,
+      sizes: opts.costSizes,
+      ...(keys === undefined || prover === undefined ? {} : { zk: { keys, prover, capacity: instance.ops } }),
+      log,
+    });
   } finally {
     await prover?.close();
   }
-  log("\n== L1 cost per transfer by batch size (contracts' own gas accounting) ==");
-  const costs = await costByBatchSize(instance.arities, opts.costSizes);
   return {
     config: {
       instance: instance.name,
@@ -115,18 +122,19 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       forcedDeadlineSeconds,
       watcher: opts.watcher,
       modes: opts.modes,
-      l1: opts.l1 ?? "simulated",
+      l1,
     },
     machine: machineInfo(),
     keys: keys === undefined ? undefined : { ceremony: keys.manifest.ceremony, insecure: keys.manifest.insecure },
     runs,
     scenarios,
     forcedExits,
-    costByBatchSize: costs,
+    costByBatchSize: costs.points,
+    verifierGas: costs.verifierGas,
     provenance: {
-      measured: `proving times (wall clock on this machine), and every L1 event time, gas and byte count produced by running the contracts in this run${opts.l1 === "anvil" ? "; the honest runs' gas (zk and optimistic) is from real transaction receipts on anvil (Solidity contracts)" : ""}`,
+      measured: `proving times (wall clock on this machine); every L1 gas figure is a transaction receipt's gasUsed from the Solidity contracts (contracts/) ${l1 === "anvil" ? "on a local anvil node" : "in the in-process EVM (EDR)"}${l1 === "anvil" ? ", the cost by batch size in the in-process EVM (the same gas)" : ""}; bytes are the calldata sent`,
       computed:
-        "L1 gas comes from the EIP schedules (21,000 base; calldata 16/4 per byte, EIP-2028; pairing 45,000 + 34,000·k, ECMUL 6,000, ECADD 150, EIP-1108; SSTORE, EIP-2929) plus Poseidon contract gas measured in @ethereumjs/evm (Poseidon(7), (8) from src/evm/poseidon-gen.ts) and the one-step proof's EdDSA check measured there too (contracts/BabyJubjubEdDSA.sol, run with each operation's inputs); L1 time comes from the simulated 12 s slot clock, advanced by the measured proving time; cost by batch size runs the contracts on synthetic batches (the zk proof check charged, not executed)",
+        "L1 time: the 12 s slot clock every block is mined at, advanced by the measured proving time; cost by batch size: synthetic full batches of distinct transfers, the second of two counted; zk rows at sizes with no circuit here add the real verifier's measured gas to ZkRollup.sol measured with an accepting verifier (contracts/AcceptingVerifier.sol, test only)",
     },
   };
 }

@@ -13,18 +13,20 @@ import { printTable } from "./circuits.ts";
 
 export const DEMO_HELP = `zkr demo [--mode zk|optimistic|both] [--malicious] [--no-watcher] [--window 7d] [--deadline 1d] [--l1 simulated|anvil]
          [--instance NAME] [--users N] [--transfers N] [--seed S] [--out DIR] [--json] [--report FILE.html]
-  zk vs optimistic finality on the same traffic and the same simulated L1. An honest run per mode
+  zk vs optimistic finality on the same traffic and the same L1 clock (12 s slots). An honest run per mode
   (deposits, random signed transfers, batches, a withdrawal paid from a final root), then a malicious
-  sequencer that steals a deposit (zk: no proof can be made and forged ones are rejected; optimistic:
-  challenged, bisected and rolled back by the watcher, or final and paid with no watcher), a
-  dishonest challenger, and a censoring sequencer that ignores a forced withdrawal (exit mode: the L1
-  time from the request to the funds in hand, and the gas of each step). Prints per batch and in total: L1 inclusion and finality times, withdrawal
-  latency, L1 gas and bytes posted, gas per operation beside a plain L1 transfer (21,000).
+  sequencer that steals a deposit (zk: no proof can be made and the contract reverts forged or reused
+  ones; optimistic: challenged, bisected and rolled back by the watcher, or final and paid with no
+  watcher), a dishonest challenger, and a censoring sequencer that ignores a forced withdrawal (exit
+  mode: the L1 time from the request to the funds in hand, and the gas of each step). Prints per batch
+  and in total: L1 inclusion and finality times, withdrawal latency, L1 gas and bytes posted, gas per
+  operation beside a plain L1 transfer, and L1 gas per transfer by batch size.
+  The L1 is the Solidity contracts in contracts/; every gas figure is a transaction receipt's gasUsed.
+  --l1 simulated (default) runs them in an in-process EVM (EDR: deterministic, no server); --l1 anvil on
+  a local anvil node (started and stopped by the tool). The cost by batch size always runs in-process.
   --malicious runs only the malicious-sequencer scenarios; --no-watcher turns the optimistic watcher
   off; --window sets the challenge window (e.g. 1h, 2d, 3600; default 7d as on OP Mainnet and Arbitrum);
   --deadline the forced-withdrawal deadline (default 1d); both from 60 s to 10 years.
-  --l1 anvil runs the honest runs' contracts (zk and optimistic) in Solidity on a local anvil node
-  (started and stopped by the tool; gas measured from real receipts); the rest stays on the simulated L1.
   --report FILE.html writes a self-contained HTML report with charts; FILE.md the tables as Markdown.
   Defaults: both modes, the demo instance, 4 users (2-64), 12 transfers (0-10000), seed 1 (0-2^31),
   batch folders in build/demo/ (--out DIR: created if missing). Numbers are decimal digits only.`;
@@ -90,7 +92,8 @@ function printReport(r: DemoReport, outDir: string): void {
     printTable(PER_BATCH_HEADER, perBatchRows(r));
     console.log("");
     printTable(SUMMARY_HEADER, summaryRows(r));
-    console.log("A plain L1 transfer costs 21,000 gas.");
+    const plain = r.costByBatchSize.find((c) => c.mode === "plain L1 transfer");
+    if (plain !== undefined) console.log(`A plain L1 transfer costs ${plain.gasPerTransfer.toLocaleString("en-US")} gas (measured).`);
   }
   if (r.scenarios.length > 0) {
     console.log("\nScenarios");
@@ -113,12 +116,33 @@ function printReport(r: DemoReport, outDir: string): void {
     printTable(forcedExitGasHeader(r), forcedExitGasRows(r));
     for (const f of r.forcedExits) console.log(`  ${f.mode}: ${f.summary}`);
   }
-  console.log("\nL1 gas per transfer by batch size (full batches of transfers)");
-  const sizes = [...new Set(r.costByBatchSize.map((c) => c.batchSize))];
-  printTable(
-    ["ops/batch", ...sizes.map(String)],
-    ["zk", "optimistic", "plain L1 transfer"].map((mode) => [mode, ...sizes.map((n) => String(r.costByBatchSize.find((c) => c.mode === mode && c.batchSize === n)?.gasPerTransfer ?? "-"))]),
-  );
+  printCostTable(r);
   if (r.runs.some((run) => run.mode === "zk")) console.log(`\nzk batch folders (zkr verify DIR): ${outDir}`);
   console.log(`\nMeasured: ${r.provenance.measured}.\nComputed: ${r.provenance.computed}.`);
 }
+
+/** Gas per transfer by batch size, one row per mode; a zk figure built on the accepting verifier is marked. */
+function printCostTable(r: DemoReport): void {
+  if (r.costByBatchSize.length === 0) return;
+  const gas = (n: number) => n.toLocaleString("en-US");
+  const sizes = [...new Set(r.costByBatchSize.map((c) => c.batchSize))];
+  const marked = r.costByBatchSize.some((c) => c.source !== "measured");
+  console.log("\nL1 gas per transfer by batch size (full batches of distinct transfers; gas of the batch transaction / transfers in it)");
+  printTable(
+    ["batch size (transfers)", ...sizes.map(String)],
+    COST_MODES.filter((mode) => r.costByBatchSize.some((c) => c.mode === mode)).map((mode) => [
+      `${mode} (gas/transfer)`,
+      ...sizes.map((n) => {
+        const c = r.costByBatchSize.find((x) => x.mode === mode && x.batchSize === n);
+        return c === undefined ? "-" : `${gas(c.gasPerTransfer)}${c.source === "measured" ? "" : " *"}`;
+      }),
+    ]),
+  );
+  if (marked && r.verifierGas !== undefined) {
+    console.log(
+      `  * contract measured with an accepting verifier + real verifier gas measured: ZkRollup.sol's gasUsed with contracts/AcceptingVerifier.sol (test only, accepts every proof) plus ${gas(r.verifierGas.gas)} gas, what the real Groth16 verifier added to the same batch of ${r.verifierGas.batchSize} with real proofs in this run. Unmarked: one receipt's gasUsed (zk at ${r.verifierGas.batchSize} with the real verifier and real proofs).`,
+    );
+  }
+}
+
+const COST_MODES = ["zk", "optimistic", "plain L1 transfer"] as const;
