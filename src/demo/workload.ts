@@ -1,5 +1,5 @@
 import { privateKeyFromLabel, publicKeyOf, type PublicKey } from "../crypto/eddsa.ts";
-import { labelAddress, type L1Address } from "../l1/chain.ts";
+import { labelAddress, type L1Address } from "../l1/address.ts";
 import { randomInt, seededRandom } from "./random.ts";
 
 export interface DemoUser {
