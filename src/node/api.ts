@@ -137,7 +137,7 @@ const routes: Route[] = [
     },
   },
 
-  // ---- the simulated L1 ----
+  // ---- the L1 (ZkRollup.sol in the in-process EVM) ----
   {
     method: "GET",
     pattern: /^\/l1\/accounts\/(0x[0-9a-fA-F]{1,40})$/,

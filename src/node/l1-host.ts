@@ -394,7 +394,8 @@ export class L1Host {
       if (call.type !== "fund") this.transactions++;
       await this.refresh();
     }
-    if (clock !== undefined) await this.ticksUntil(clock.block, clock.at);
+    // The ticks after the last logged input (a clock record older than it was passed by the replay).
+    if (clock !== undefined && clock.block > this.state.block) await this.ticksUntil(clock.block, clock.at);
   }
 
   /** Mines the slot ticks up to `block`; the clock must then read `at` (else the log is not this chain's). */

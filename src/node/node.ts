@@ -1,6 +1,6 @@
 /**
  * The sequencer as a service: admission into a durable mempool, batches cut, proven by the warm prover
- * and submitted to the (durable, simulated) L1, and everything a client asks about: operation status
+ * and submitted to the (durable, in-process EVM) L1, and everything a client asks about: operation status
  * with L1 times, accounts with Merkle proofs against the latest final root, batches with their proofs.
  *
  * Crash safety, in one rule per step (the store's writes are atomic, fsynced and applied in order):
@@ -95,7 +95,7 @@ export interface NodeOptions {
   readonly maxInFlight?: number;
   /** A censoring sequencer: ignores forced withdrawals (to show exit mode). */
   readonly censorForced?: boolean;
-  /** POST /l1/faucet mints L1 funds (the simulated L1's faucet). */
+  /** POST /l1/faucet adds L1 funds (the development faucet). */
   readonly faucet?: boolean;
   readonly log?: (message: string) => void;
 }

@@ -16,7 +16,7 @@ export const NODE_HELP = `zkr node [--data DIR] [--port N] [--instance NAME] [--
          [--max-pending N] [--max-body BYTES] [--censor-forced] [--no-faucet]
   Runs the sequencer as a service: an HTTP JSON API on 127.0.0.1 (docs/node-api.md), admission by
   the reference rules into a durable mempool, batches proven by a warm prover and submitted to the
-  simulated L1, all kept in an embedded LevelDB store under --data (default build/node). Restarting
+  simulated L1 (the Solidity contracts in an in-process EVM), all kept in an embedded LevelDB store under --data (default build/node). Restarting
   with the same --data resumes where it stopped; nothing the API accepted is lost or done twice.
   --port (default ${DEFAULT_NODE_PORT}; 0 picks a free one), --instance (default: the demo instance),
   --slot-ms wall milliseconds per L1 slot (default 1000: the L1 runs 12x faster than real time),

@@ -11,7 +11,7 @@ export const WALLET_HELP = `zkr wallet COMMAND [--wallet FILE] [--node URL] [--t
   A key in a local file and the whole flow against a running \`zkr node\`:
     create [--force]                  new key (EdDSA on Baby Jubjub) in --wallet (default ./zkr-wallet.json)
     show                              L1 address and balance, L2 index, final and pending balance and nonce
-    faucet AMOUNT                     mint L1 funds on the simulated L1 (a development faucet)
+    faucet AMOUNT                     add L1 funds on the simulated L1 (a development faucet)
     deposit AMOUNT                    lock AMOUNT on L1 for this key's L2 account (created by the deposit)
     transfer TO_INDEX AMOUNT          sign and send an L2 transfer
     withdraw AMOUNT [--recipient 0x]  sign and send an L2 withdrawal to L1 (default: this wallet's address)
