@@ -16,7 +16,9 @@
  *
  * Error codes: the one-step proof has one outcome for every invalid operation (the proposer loses,
  * whatever root it claimed), so the reference's RollupErrorCode maps to the contract's outcome through
- * OUTCOME_OF_CODE below, and the run asserts every code a posted operation can get was produced.
+ * OUTCOME_OF_CODE below, and the run asserts it produced every code a posted operation can reach here
+ * (BALANCE_OVERFLOW cannot be: the bridge holds at most 2^64 − 1 in all). Longer fuzz runs:
+ * DIFFERENTIAL_RUNS=1000 DIFFERENTIAL_SEED=n npx vitest run tests/evm/differential.test.ts.
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
