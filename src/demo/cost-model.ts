@@ -13,7 +13,6 @@ import { signTransfer, type Operation } from "../tx/operation.ts";
 import { CHALLENGER_BOND, PROPOSER_BOND, ROLLUP_ID, SEQUENCER, alignClock, demoClock, demoSession } from "./mode-run.ts";
 
 /** How a cost figure was obtained. Every gas figure is a receipt's gasUsed from the in-process EVM. */
-/** How a cost figure was obtained. Every gas figure is a receipt's gasUsed from the in-process EVM. */
 export type CostSource =
   /** One transaction's receipt. */
   | "measured"

@@ -140,7 +140,7 @@ function printCostTable(r: DemoReport): void {
   );
   if (marked && r.verifierGas !== undefined) {
     console.log(
-      `  * contract measured with an accepting verifier + real verifier gas measured: ZkRollup.sol's gasUsed with contracts/AcceptingVerifier.sol (test only, accepts every proof) plus ${gas(r.verifierGas.gas)} gas, what the real Groth16 verifier added to the same batch of ${r.verifierGas.batchSize} with real proofs in this run. Unmarked: one receipt's gasUsed (zk at ${r.verifierGas.batchSize} with the real verifier and real proofs).`,
+      `  * contract measured with an accepting verifier + real verifier gas measured: ZkRollup.sol's gasUsed with contracts/AcceptingVerifier.sol (test only, accepts every proof) plus ${gas(r.verifierGas.gas)} gas, what the real Groth16 verifier added to a proven batch of ${r.verifierGas.batchSize} in this run (the same batch and proof on both verifiers). Unmarked: one receipt's gasUsed.`,
     );
   }
 }
