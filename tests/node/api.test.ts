@@ -6,7 +6,7 @@ import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labelAddress } from "../../src/l1/address.ts";
 import { ApiError, NodeClient } from "../../src/node/client.ts";
-import { operationToJson } from "../../src/node/codec.ts";
+import { operationToJson, publicKeyToJson } from "../../src/node/codec.ts";
 import type { RunningNode } from "../../src/node/run.ts";
 import { newUser, testInstance, transfer, withdraw } from "../helpers/fixtures.ts";
 import { TestNodes, until } from "./helpers.ts";
@@ -112,6 +112,8 @@ describe("API: every refusal has a code and changes nothing", () => {
     ["a bad key query", 400, "INVALID_REQUEST", () => raw("GET", "/accounts?x=1")],
     ["a bad deposit", 400, "INVALID_REQUEST", () => post("/l1/deposits", { from: "0x01", publicKey: { x: "1", y: "2" }, amount: "x" })],
     ["a faucet over its cap", 400, "INVALID_REQUEST", () => post("/l1/faucet", { address: "0x01", amount: "1".repeat(40) })],
+    // the EVM mines no transaction whose value its sender does not hold: refused before it is logged
+    ["a deposit above the sender's L1 balance", 422, "L1_INSUFFICIENT_FUNDS", () => post("/l1/deposits", { from: "0x0123", publicKey: publicKeyToJson(alice.publicKey), amount: "5" })],
     // the reference rules (422, the RollupError code)
     ["a bad signature", 422, "BAD_SIGNATURE", () => post("/operations", { ...good(), amount: "6" })],
     ["a used nonce", 422, "BAD_NONCE", () => post("/operations", operationToJson(transfer(alice, ia, ib, 5n, 0n)))],

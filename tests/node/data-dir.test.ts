@@ -3,15 +3,19 @@
  * before keys are made or anything starts (no hang on /proc, no raw EEXIST / EACCES with exit 1).
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { JsonObject } from "snarkjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { prepareDataDir } from "../../src/node/data-dir.ts";
 import { NodeError } from "../../src/node/errors.ts";
+import { META_KEY } from "../../src/node/node.ts";
+import { startNode } from "../../src/node/run.ts";
+import { NodeStore } from "../../src/node/store.ts";
 import { REPO_ROOT } from "../../src/paths.ts";
 import { thrownCode } from "../helpers/errors.ts";
-import { testInstance } from "../helpers/fixtures.ts";
+import { testArtifacts, testInstance } from "../helpers/fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "zkr-data-dir-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,5 +55,16 @@ describe("zkr node --data", () => {
     expect(thrownCode(NodeError, () => prepareDataDir("/proc/self/zkr"))).toBe("BAD_DATA_DIR");
     expect(thrownCode(NodeError, () => prepareDataDir("/sys/zkr"))).toBe("BAD_DATA_DIR");
     expect(thrownCode(NodeError, () => prepareDataDir(join(dir, "new", "nested")))).toBeUndefined();
+  });
+
+  it("a data directory of the TypeScript L1 (metadata version 1: a log this L1 cannot replay) is refused", async () => {
+    const old = join(dir, "old");
+    const store = await NodeStore.open(old);
+    await store.write([{ type: "put", key: META_KEY, value: { version: 1, instance: testInstance.name } }]);
+    await store.close();
+    const { circuit, keys } = testArtifacts();
+    const vkey = JSON.parse(readFileSync(keys.vkey, "utf8")) as JsonObject;
+    const started = startNode({ dataDir: old, port: 0, instance: testInstance, keys: { zkey: keys.zkey, wasm: circuit.wasm, vkey, insecure: true }, slotMs: 0 });
+    await expect(started).rejects.toMatchObject({ code: "CONFIG_MISMATCH" });
   });
 });

@@ -107,7 +107,20 @@ describe("forced withdrawal → exit mode → claims, once (zk mode)", () => {
       `L1 gas (${testInstance.name}): forced withdrawal request ${req.gasUsed}, exit-mode activation ${activated.gasUsed}, ` +
         `exit claim ${aExit.receipt.gasUsed} (${aExit.receipt.calldataBytes} calldata bytes)`,
     );
-  }, 120_000);
+
+    // A restart replays every logged L1 input into a fresh EVM: the same exit mode and request, and
+    // what was claimed or refunded stays so.
+    const exitBefore = n.node.l1.view.exitMode;
+    await n.stop();
+    const again = await nodes.start({ dataDir: n.node.store.dir, genesis: { forcedDeadlineSeconds: DEADLINE }, censorForced: true });
+    expect(again.node.l1.view.exitMode).toEqual(exitBefore);
+    expect(again.node.l1.view.forcedRequests[requestId]?.status).toBe("pending");
+    const aliceAgain = new Wallet(alice.key, again.api.url);
+    expect(await l1Balance(aliceAgain)).toBe(a0 + 900n);
+    await expect(aliceAgain.exitClaim()).rejects.toMatchObject({ code: "L1_REVERTED" });
+    expect((await aliceAgain.client.refundDeposit(carol.key.l1Address, carolDeposit.queueIndex)).revertReason).toBe("ALREADY_CLAIMED");
+    expect(await again.node.l1.evm.balanceOf(BigInt(again.node.l1.evm.address))).toBe(0n);
+  }, 180_000);
 
   it("an honest sequencer serves the request; a request its owner made stale is dismissed", async () => {
     const n = await start(false);
