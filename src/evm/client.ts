@@ -82,6 +82,8 @@ export class EvmSession {
   // "hardhat" mode: hardhat_* methods, which anvil accepts too (EDR refuses anvil_*).
   readonly test: TestClient<"hardhat">;
   private lastTimestamp = -1;
+  /** In-process: the timestamp the next block gets (set by setNextTimestamp), else the last block's. */
+  private nextTimestamp: number | undefined;
 
   private constructor(readonly backend: EvmBackend) {
     const transport: Transport = backend.transport;
@@ -115,16 +117,20 @@ export class EvmSession {
   }
 
   /**
-   * Mines the next block at `timestamp` unless that is before the last block's (time cannot go back; anvil
-   * accepts an equal one, so several transactions of one slot share its timestamp).
+   * Mines the next block at `timestamp` unless that is before the last block's (time cannot go back; an
+   * equal one is accepted, so several transactions of one slot share its timestamp).
    */
   async setNextTimestamp(timestamp: number): Promise<void> {
-    if (this.lastTimestamp < 0) this.lastTimestamp = Number((await this.public.getBlock({ blockTag: "latest" })).timestamp);
-    if (timestamp >= this.lastTimestamp) await this.test.setNextBlockTimestamp({ timestamp: BigInt(timestamp) });
+    const last = await this.lastBlockTime();
+    if (timestamp < last) return;
+    if (this.backend.kind === "in-process") this.nextTimestamp = timestamp;
+    else await this.test.setNextBlockTimestamp({ timestamp: BigInt(timestamp) });
   }
 
   async mine(blocks: number): Promise<void> {
-    if (blocks > 0) await this.test.mine({ blocks });
+    if (this.backend.kind === "in-process") {
+      for (let i = 0; i < blocks; i++) await this.backend.request("evm_mine", [await this.takeNextTimestamp()]);
+    } else if (blocks > 0) await this.test.mine({ blocks });
     this.lastTimestamp = -1;
   }
 
@@ -143,6 +149,7 @@ export class EvmSession {
   /** Sends and mines one transaction from `from` (impersonated); a revert is returned, not thrown. */
   async send(tx: { from: L1Address; to?: Address; data: Hex; value?: bigint }): Promise<SentTransaction> {
     await this.backend.allowSender(toAddress(tx.from));
+    if (this.backend.kind === "in-process") await this.backend.request("evm_setNextBlockTimestamp", [await this.takeNextTimestamp()]);
     const hash = await this.wallet.sendTransaction({
       account: toAddress(tx.from),
       chain: anvilChain,
@@ -168,6 +175,22 @@ export class EvmSession {
       throw new EvmError("RPC_FAILED", `deploying ${what} failed (${sent.receipt.status})`);
     }
     return { address, gasUsed: Number(sent.receipt.gasUsed) };
+  }
+
+  private async lastBlockTime(): Promise<number> {
+    if (this.lastTimestamp < 0) this.lastTimestamp = Number((await this.public.getBlock({ blockTag: "latest" })).timestamp);
+    return this.lastTimestamp;
+  }
+
+  /**
+   * In-process, every block's time is set explicitly, so the chain is a function of its inputs: the time
+   * asked for, else the last block's (time stands still between slots). EDR reads a timestamp of 0 as
+   * "unset" and would use the wall clock, so the earliest block time after genesis is 1.
+   */
+  private async takeNextTimestamp(): Promise<number> {
+    const t = Math.max(this.nextTimestamp ?? (await this.lastBlockTime()), 1);
+    this.nextTimestamp = undefined;
+    return t;
   }
 
   /** The output of a mined transaction's top call (its revert data when it reverted), from the call tracer. */
