@@ -68,7 +68,10 @@ export interface L1Params {
   readonly zkey: string;
   readonly genesisRoot: bigint;
   readonly slotSeconds: number;
-  /** The contract's finality: blocks after its acceptance block (one block a slot while idle). */
+  /**
+   * Slot ticks after its acceptance block before a batch is final. The contract counts blocks (one per
+   * tick and one per transaction), so a batch is final after at most this many slots.
+   */
   readonly finalitySlots: number;
   readonly forcedDeadlineSeconds: number;
 }
@@ -196,7 +199,8 @@ export class L1Host {
       capacity: params.capacity,
       genesisRoot: params.genesisRoot,
       keys,
-      finalityBlocks: params.finalitySlots,
+      // ZkRollup.sol's finalityBlocks counts up to the block a claim lands in: one more than the ticks.
+      finalityBlocks: params.finalitySlots + 1,
       forcedDeadlineSeconds: params.forcedDeadlineSeconds,
       arities: params.arities,
     };

@@ -10,12 +10,17 @@ import type { RunningNode } from "../../src/node/run.ts";
 import { newUser, testInstance } from "../helpers/fixtures.ts";
 import { TestNodes, until } from "./helpers.ts";
 
-/** Waits until every cut batch is accepted, then moves the L1 on so they are final. */
-async function settle(n: RunningNode): Promise<void> {
+/** Waits until every cut batch is accepted. */
+async function accepted(n: RunningNode): Promise<void> {
   await until(async () => {
     const h = n.node.health();
     return h.mempool.pending === 0 && h.batches.cut === h.batches.accepted && !h.prover.busy && n.node.health().batches.cut > 0;
   }, 60_000, "every batch accepted", 100);
+}
+
+/** Waits until every cut batch is accepted, then moves the L1 on so they are final. */
+async function settle(n: RunningNode): Promise<void> {
+  await accepted(n);
   await n.node.tick();
 }
 
@@ -40,7 +45,12 @@ describe("a depositor cannot halt the node", () => {
     for (let i = 0; i < 2; i++) expect((await client.deposit(FUNDER, whale.publicKey, 9n * 10n ** 18n)).status).toBe("success");
     const over = await client.deposit(FUNDER, whale.publicKey, 10n ** 18n);
     expect([over.status, over.revertReason]).toEqual(["reverted", "BRIDGE_FULL"]);
-    await settle(node);
+    // The last batch accepted is final one slot later (finalitySlots 1), not at once.
+    await accepted(node);
+    const h = node.node.health();
+    expect(h.batches.final).toBe(h.batches.accepted - 1);
+    await node.node.tick();
+    expect(node.node.health().batches.final).toBe(h.batches.accepted);
     const [index] = await client.findAccounts(whale.publicKey);
     expect((await client.account(index!)).account?.balance).toBe((18n * 10n ** 18n).toString());
     expect((await client.health()).halted).toBeNull();
