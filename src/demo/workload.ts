@@ -37,8 +37,9 @@ export function makeWorkload(seed: number, users: number, transfers: number, per
     return { name: `user ${i}`, key, publicKey: publicKeyOf(key), l1: labelAddress(`user-${i}`), deposit: BigInt(randomInt(rand, 50, 200)) * 1000n };
   });
   const plan: PlannedTransfer[] = [];
-  // Transfers start two slots in, once the deposits' batch has been cut.
-  let slot = 2;
+  // The deposits are made in the run's first slot (1: slot 0 holds the deployments, see demoClock);
+  // transfers start two slots later, once the deposits' batch has been cut.
+  let slot = 3;
   while (plan.length < transfers) {
     const n = Math.min(transfers - plan.length, randomInt(rand, 1, perSlot));
     for (let k = 0; k < n; k++) {
