@@ -182,7 +182,7 @@ const routes: Route[] = [
           timestamp: d.timestamp,
           consumed: d.index < queueHead,
           // Refunds exist only in exit mode.
-          refunded: exitMode !== undefined && d.index >= queueHead && (await node.l1.forced.isRefunded(d.index)),
+          refunded: exitMode !== undefined && d.index >= queueHead && (await node.l1.evm.isRefunded(d.index)),
         });
       }
       return ok({ queueHead, deposits });

@@ -30,9 +30,8 @@ import type { DepositEntry, WithdrawalEntry } from "../l1/bridge.ts";
 import { L1Clock } from "../l1/clock.ts";
 import type { BatchAccountProof, ExitClaim, ExitMode, ForcedWithdrawalRequest } from "../l1/forced-exit-types.ts";
 import type { AcceptedBatch } from "../l1/zk-rollup.ts";
-import { AnvilL1, compileRollupContracts, type AnvilL1Config } from "../evm/anvil-l1.ts";
+import { AnvilL1, type AnvilL1Config } from "../evm/anvil-l1.ts";
 import { EvmSession } from "../evm/client.ts";
-import type { ForcedExitL1 } from "../evm/forced-exit-l1.ts";
 import type { ZkL1Receipt } from "../evm/zk-l1.ts";
 import type { RecordLayout } from "../tx/layout.ts";
 import { unpackAmount } from "../tx/amount.ts";
@@ -178,8 +177,6 @@ export class L1Host {
     const vkeyText = JSON.stringify(params.vkey, null, 1);
     if (!existsSync(vkeyPath) || readFileSync(vkeyPath, "utf8") !== vkeyText) writeFileAtomic(vkeyPath, vkeyText);
     const keys = { zkey: params.zkey, vkey: vkeyPath };
-    // Compiled before the EVM starts: the EVM stamps blocks without a set time from the wall clock.
-    await compileRollupContracts(keys);
     const clock = new L1Clock({ slotSeconds: params.slotSeconds });
     const session = await EvmSession.inProcess();
     // AnvilL1 deploys without the clock, and the EVM stamps a block with no set time from the wall clock:
@@ -224,13 +221,6 @@ export class L1Host {
   /** L1 transactions executed (the deployment not counted). */
   get transactionCount(): number {
     return this.transactions;
-  }
-
-  /** Forced exit on this L1 (ZkRollup.sol's forced-exit half). */
-  get forced(): ForcedExitL1 {
-    const evm: AnvilL1 & Partial<ForcedExitL1> = this.evm;
-    if (!isForcedExitL1(evm)) throw new NodeError("HALTED", "this L1 client has no forced exit yet");
-    return evm;
   }
 
   /** The receipt of the transaction that accepted batch `n` (each transaction has its own block). */
@@ -342,23 +332,23 @@ export class L1Host {
   private execRequestForced(c: Extract<L1CallJson, { type: "requestForcedWithdrawal" }>): Promise<L1Receipt<ForcedWithdrawalRequest>> {
     const op = operationFromJson(c.withdraw);
     if (op.kind !== "withdraw") throw new NodeError("STORE_CORRUPT", "a logged forced withdrawal is not a withdraw");
-    return this.forced.requestForcedWithdrawal(BigInt(c.from), { withdraw: op, witness: batchAccountProofFromJson(c.witness) });
+    return this.evm.requestForcedWithdrawal(BigInt(c.from), { withdraw: op, witness: batchAccountProofFromJson(c.witness) });
   }
 
   private execDismissForced(c: Extract<L1CallJson, { type: "dismissForcedWithdrawal" }>): Promise<L1Receipt<ForcedWithdrawalRequest>> {
-    return this.forced.dismissForcedWithdrawal(BigInt(c.from), c.requestId, batchAccountProofFromJson(c.witness));
+    return this.evm.dismissForcedWithdrawal(BigInt(c.from), c.requestId, batchAccountProofFromJson(c.witness));
   }
 
   private execActivateExit(c: Extract<L1CallJson, { type: "activateExitMode" }>): Promise<L1Receipt<ExitMode>> {
-    return this.forced.activateExitMode(BigInt(c.from), c.requestId);
+    return this.evm.activateExitMode(BigInt(c.from), c.requestId);
   }
 
   private execClaimExit(c: Extract<L1CallJson, { type: "claimExit" }>): Promise<L1Receipt<bigint>> {
-    return this.forced.claimExit(BigInt(c.from), exitClaimFromJson(c));
+    return this.evm.claimExit(BigInt(c.from), exitClaimFromJson(c));
   }
 
   private execRefund(c: Extract<L1CallJson, { type: "refundDeposit" }>): Promise<L1Receipt<bigint>> {
-    return this.forced.refundDeposit(BigInt(c.from), c.queueIndex);
+    return this.evm.refundDeposit(BigInt(c.from), c.queueIndex);
   }
 
   private dispatch(c: L1CallJson): Promise<unknown> {
@@ -435,14 +425,11 @@ export class L1Host {
       if (b === undefined) throw new NodeError("RECOVERY_MISMATCH", `batch ${n} is counted on L1 but has no BatchAccepted event`);
       batches.push(b);
     }
-    const fx: AnvilL1 & Partial<ForcedExitL1> = evm;
     // Final as claimWithdrawal judges it (finalityBlocks after acceptance); the forced exit's own notion
     // (an accepted zk batch cannot be rolled back) is in the request statuses.
     let lastFinal = prev.lastFinalBatch;
     while (lastFinal < count && (await evm.isFinal(lastFinal + 1))) lastFinal++;
-    let forcedRequests = prev.forcedRequests;
-    let exitMode = prev.exitMode;
-    if (isForcedExitL1(fx)) [forcedRequests, exitMode] = await Promise.all([fx.forcedRequests(), fx.exitMode()]);
+    const [forcedRequests, exitMode] = await Promise.all([evm.forcedRequests(), evm.exitMode()]);
     const finalAt = [...prev.finalAt];
     while (finalAt.length < lastFinal) finalAt.push(this.clock.now);
     this.state = { block, currentRoot, batches, depositQueue, queueHead, lastFinalBatch: lastFinal, finalAt, forcedRequests, exitMode };
@@ -502,6 +489,3 @@ export function withdrawalsOf(batch: AcceptedBatch, layout: RecordLayout): { ind
   return out;
 }
 
-function isForcedExitL1(l1: AnvilL1 & Partial<ForcedExitL1>): l1 is AnvilL1 & ForcedExitL1 {
-  return typeof l1.forcedRequests === "function";
-}
