@@ -19,7 +19,7 @@ import { AnvilL1 } from "../evm/anvil-l1.ts";
 import { AnvilOptimisticL1 } from "../evm/anvil-optimistic-l1.ts";
 import { EvmSession } from "../evm/client.ts";
 import type { ForcedExitL1 } from "../evm/forced-exit-l1.ts";
-import type { DepositEntry } from "../l1/bridge.ts";
+import type { DepositEntry } from "../l1/bridge-types.ts";
 import type { ZkL1Receipt } from "../evm/zk-l1.ts";
 import { labelAddress, type L1Address } from "../l1/address.ts";
 import { L1Clock } from "../l1/clock.ts";

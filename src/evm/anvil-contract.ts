@@ -10,9 +10,9 @@
 import { poseidonContract } from "circomlibjs";
 import { parseAbi, parseEventLogs, type Abi, type AbiEvent, type Address, type GetLogsParameters, type Hex } from "viem";
 import type { PublicKey } from "../crypto/eddsa.ts";
-import type { DepositEntry, WithdrawalEntry } from "../l1/bridge.ts";
+import type { DepositEntry, WithdrawalEntry } from "../l1/bridge-types.ts";
 import { encodeClaim, encodeDeposit } from "../l1/calldata.ts";
-import type { L1Address } from "../l1/chain.ts";
+import type { L1Address } from "../l1/address.ts";
 import type { L1Clock } from "../l1/clock.ts";
 import {
   encodeActivateExitMode,
@@ -23,14 +23,14 @@ import {
 } from "../l1/forced-exit-calldata.ts";
 import type { BatchAccountProof, Carrier, ExitClaim, ExitMode, ForcedRequestStatus, ForcedWithdrawalRequest, QueuedRequest } from "../l1/forced-exit-types.ts";
 import type { Withdraw } from "../tx/operation.ts";
-import { TX_BASE_GAS, calldataCost } from "../l1/gas.ts";
+import { TX_BASE_GAS, calldataCost } from "../l1/calldata-cost.ts";
 import type { AnvilOptions } from "./anvil.ts";
 import { EvmSession, fromAddress, revertName, type SentTransaction } from "./client.ts";
 import { requireContract, type CompileOutput } from "./compile.ts";
 import { EvmError } from "./errors.ts";
 import type { ForcedExitL1 } from "./forced-exit-l1.ts";
 import { poseidonCreationCode } from "./poseidon-gen.ts";
-import type { ZkL1Receipt, ZkL1RevertCode } from "./zk-l1.ts";
+import type { EvmKind, ZkL1Receipt, ZkL1RevertCode } from "./zk-l1.ts";
 
 /**
  * What ZkRollup.sol and OptimisticRollup.sol inherit from RollupBridge.sol (bridge, forced exit): the same
@@ -214,7 +214,9 @@ export async function onAnvil<T>(config: AnvilContractConfig, deploy: (session: 
 
 /** A rollup contract deployed on anvil (`deployment.rollup`), driven through one session. */
 export abstract class AnvilContract<D extends { readonly rollup: Address }> implements ForcedExitL1 {
-  readonly kind = "anvil";
+  get kind(): EvmKind {
+    return this.session.kind;
+  }
   protected readonly clock: L1Clock | undefined;
   private readonly ownsSession: boolean;
   /** Queue entries never change once queued (a rollback moves the queue head, not the entries). */

@@ -6,11 +6,11 @@
  * receipt's gasUsed, measured. Calldata is byte for byte what the simulated L1 is sent (src/l1/calldata.ts).
  */
 import { encodeDeployData, parseAbi, parseEventLogs, type Address, type Hex } from "viem";
-import type { DepositEntry } from "../l1/bridge.ts";
+import type { DepositEntry } from "../l1/bridge-types.ts";
 import { decodeSubmitBatch, encodeSubmitBatch, type SubmitBatchArgs } from "../l1/calldata.ts";
-import type { L1Address } from "../l1/chain.ts";
+import type { L1Address } from "../l1/address.ts";
 import type { L1RollupData } from "../l1/reconstruct.ts";
-import type { AcceptedBatch } from "../l1/zk-rollup.ts";
+import type { AcceptedBatch } from "../l1/bridge-types.ts";
 import { batchInputHash } from "../state/batch.ts";
 import { extendL1Chain, type L1Message } from "../state/transition.ts";
 import type { RecordLayout } from "../tx/layout.ts";

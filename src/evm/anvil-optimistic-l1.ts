@@ -10,8 +10,8 @@
  */
 import { encodeDeployData, parseAbi, parseEventLogs, type Address } from "viem";
 import type { PublicKey } from "../crypto/eddsa.ts";
-import type { DepositEntry, WithdrawalEntry } from "../l1/bridge.ts";
-import type { L1Address } from "../l1/chain.ts";
+import type { DepositEntry, WithdrawalEntry } from "../l1/bridge-types.ts";
+import type { L1Address } from "../l1/address.ts";
 import type { L1Clock } from "../l1/clock.ts";
 import { OPTIMISTIC_SIGNATURES, decodeProposeBatch, encodeProposeBatch, encodeProveStep, encodeRespond, encodeRevealRoot, encodeUintCall, type ProposeBatchArgs } from "../l1/dispute-calldata.ts";
 import { splitPostedData, type AccountWitness } from "../l1/dispute-data.ts";
@@ -23,7 +23,7 @@ import {
   type DisputeTurn,
   type OptimisticRollupConfig,
   type OptimisticRollupSettings,
-} from "../l1/optimistic-rollup.ts";
+} from "../l1/optimistic-types.ts";
 import {
   AnvilContract,
   BRIDGE_SIGNATURES,

@@ -21,8 +21,8 @@ import {
   type TransactionReceipt,
   type WalletClient,
 } from "viem";
-import type { L1Address } from "../l1/chain.ts";
-import { MAX_L1_ADDRESS } from "../l1/chain.ts";
+import type { L1Address } from "../l1/address.ts";
+import { MAX_L1_ADDRESS } from "../l1/address.ts";
 import { rpc, startAnvil, type AnvilNode, type AnvilOptions } from "./anvil.ts";
 import { startInProcessEvm, type EvmBackend, type InProcessOptions } from "./edr.ts";
 import { EvmError } from "./errors.ts";

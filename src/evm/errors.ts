@@ -1,6 +1,6 @@
 /**
- * Errors of the EVM side (anvil, solc, deployment). A mined revert is not an error: it is a receipt with a
- * revert code, as on the simulated L1.
+ * Errors of the EVM side (the in-process EVM, anvil, solc, deployment). A mined revert is not an error: it
+ * is a receipt with a revert code.
  */
 export type EvmErrorCode =
   /** The anvil binary is not installed (the optional npm package @foundry-rs/anvil-linux-amd64 is missing). */
@@ -17,9 +17,7 @@ export type EvmErrorCode =
   | "RPC_FAILED"
   | "BAD_ARGUMENT"
   | "BAD_CONFIG"
-  /** The same transaction gave a different status, revert code, calldata or time on the two L1s of a side-by-side run. */
-  | "L1_MISMATCH"
-  /** A side-by-side scenario (src/evm/optimistic-scenarios.ts) did not end as it must on both L1s. */
+  /** A scripted measurement run (src/evm/zk-gas.ts) met a revert it did not expect. */
   | "SCENARIO_FAILED";
 
 export class EvmError extends Error {

@@ -4,7 +4,7 @@
  * extend this, so the node, the wallet and the demo's censoring scenario use one code path for both
  * rollups and both L1s (in-process EVM or anvil).
  */
-import type { L1Address } from "../l1/chain.ts";
+import type { L1Address } from "../l1/address.ts";
 import type { BatchAccountProof, ExitClaim, ExitMode, ForcedWithdrawalRequest } from "../l1/forced-exit-types.ts";
 import type { Withdraw } from "../tx/operation.ts";
 import type { ZkL1Receipt } from "./zk-l1.ts";

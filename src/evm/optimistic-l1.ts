@@ -1,19 +1,19 @@
 /**
- * One small interface for "the optimistic rollup on some L1", like ZkL1 for the zk rollup: the simulated
- * OptimisticRollupContract (src/l1/optimistic-rollup.ts) and contracts/OptimisticRollup.sol on anvil
- * (AnvilOptimisticL1) both sit behind it, so the proposers, watchers and challengers of src/optimistic/
- * play on either without knowing which. Views are async because a real chain answers over RPC.
+ * One small interface for "the optimistic rollup on an L1", like ZkL1 for the zk rollup:
+ * contracts/OptimisticRollup.sol in the in-process EVM or on anvil (AnvilOptimisticL1), so the proposers,
+ * watchers and challengers of src/optimistic/ play on either without knowing which. Views are async
+ * because a chain answers over JSON-RPC.
  */
 import type { PublicKey } from "../crypto/eddsa.ts";
-import type { DepositEntry, WithdrawalEntry } from "../l1/bridge.ts";
-import type { L1Address } from "../l1/chain.ts";
+import type { DepositEntry, WithdrawalEntry } from "../l1/bridge-types.ts";
+import type { L1Address } from "../l1/address.ts";
 import type { ProposeBatchArgs } from "../l1/dispute-calldata.ts";
 import type { AccountWitness } from "../l1/dispute-data.ts";
-import type { Dispute, OptimisticBatch, OptimisticRollupContract, OptimisticRollupSettings } from "../l1/optimistic-rollup.ts";
+import type { Dispute, OptimisticBatch, OptimisticRollupSettings } from "../l1/optimistic-types.ts";
 import type { ForcedExitL1 } from "./forced-exit-l1.ts";
-import { noForcedExit, type ZkL1Receipt } from "./zk-l1.ts";
+import type { EvmKind, ZkL1Receipt } from "./zk-l1.ts";
 
-/** What every optimistic L1 transaction reports (the simulated L1Receipt has all of it and more). */
+/** What every optimistic L1 transaction reports. */
 export interface OptimisticL1Receipt<T> extends ZkL1Receipt<T> {
   /** The contract method called ("proposeBatch", "proveStep", ...). */
   readonly method: string;
@@ -65,7 +65,7 @@ export type DisputeView = Pick<
 
 /** An optimistic rollup on some L1, with the settings it runs with (defaults applied). */
 export interface OptimisticL1 extends OptimisticRollupSettings, ForcedExitL1 {
-  readonly kind: "simulated" | "anvil";
+  readonly kind: EvmKind;
 
   // ---- transactions (a revert is a mined receipt, never a throw) ----
   deposit(sender: L1Address, publicKey: PublicKey, amount: bigint): Promise<OptimisticL1Receipt<DepositEntry>>;
@@ -101,44 +101,4 @@ export interface OptimisticL1 extends OptimisticRollupSettings, ForcedExitL1 {
   balanceOf(address: L1Address): Promise<bigint>;
   /** Genesis allocation / faucet (not a transaction). */
   fund(address: L1Address, amount: bigint): Promise<void>;
-}
-
-/** The simulated contract behind OptimisticL1: its transactions as they are, its sync views made async. */
-export function simulatedOptimisticL1(contract: OptimisticRollupContract): OptimisticL1 {
-  const chain = contract.chain;
-  return {
-    kind: "simulated",
-    rollupId: contract.rollupId,
-    arities: contract.arities,
-    layout: contract.layout,
-    capacity: contract.capacity,
-    genesisRoot: contract.genesisRoot,
-    challengeWindowSeconds: contract.challengeWindowSeconds,
-    responseSeconds: contract.responseSeconds,
-    proposerBond: contract.proposerBond,
-    challengerBond: contract.challengerBond,
-    slashBurnFraction: contract.slashBurnFraction,
-    deposit: (sender, publicKey, amount) => contract.deposit(sender, publicKey, amount),
-    proposeBatch: (sender, args) => contract.proposeBatch(sender, args),
-    challenge: (sender, batchNumber, bond) => contract.challenge(sender, batchNumber, bond),
-    revealRoot: (sender, id, root, proof) => contract.revealRoot(sender, id, root, proof),
-    respond: (sender, id, agree) => contract.respond(sender, id, agree),
-    proveStep: (sender, id, witnesses, data) => contract.proveStep(sender, id, witnesses, data),
-    timeout: (sender, id) => contract.timeout(sender, id),
-    finalize: (sender, batchNumber) => contract.finalize(sender, batchNumber),
-    claimWithdrawal: (sender, batchNumber, index) => contract.claimWithdrawal(sender, batchNumber, index),
-    blockTime: async () => contract.blockTime,
-    currentRoot: async () => contract.currentRoot,
-    liveBatches: async () => contract.liveBatches,
-    batch: async (n) => contract.batch(n),
-    isFinal: async (n) => contract.isFinal(n),
-    finalizedAt: async (n) => contract.finalizedAt(n),
-    dispute: async (id) => contract.dispute(id),
-    openDisputes: async () => contract.openDisputes(),
-    depositQueue: async () => contract.depositQueue,
-    queueHead: async () => contract.queueHead,
-    balanceOf: async (address) => chain.balanceOf(address),
-    fund: async (address, amount) => chain.mint(address, amount),
-    ...noForcedExit(),
-  };
 }

@@ -12,7 +12,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { PublicKey } from "../crypto/eddsa.ts";
 import type { Proof } from "../prover/prove.ts";
 import { bigintToBytes, bytesToBigint, concatBytes } from "../tx/bytes.ts";
-import { MAX_L1_ADDRESS } from "./chain.ts";
+import { MAX_L1_ADDRESS } from "./address.ts";
 import { L1Error, L1Revert } from "./errors.ts";
 
 export const WORD_BYTES = 32;

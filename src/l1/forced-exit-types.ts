@@ -6,7 +6,7 @@ import type { PublicKey, Signature } from "../crypto/eddsa.ts";
 import { poseidon } from "../crypto/poseidon.ts";
 import type { Account } from "../state/account.ts";
 import { checkRollupId, type Withdraw } from "../tx/operation.ts";
-import type { L1Address } from "./chain.ts";
+import type { L1Address } from "./address.ts";
 
 /** Domain tag of an exit claim's signed message ("exit" in ASCII), so no L2 signature doubles as one. */
 export const EXIT_CLAIM_TAG = 0x65786974n;

@@ -35,4 +35,8 @@ declare module "circomlibjs" {
   export function buildPoseidon(): Promise<Poseidon>;
   export function buildEddsa(): Promise<Eddsa>;
   export function buildBabyjub(): Promise<BabyJub>;
+  /** circomlibjs's Poseidon contract generator: deployment bytecode (0x-hex) of poseidon(uint256[n]). */
+  export const poseidonContract: {
+    createCode(nInputs: number): string;
+  };
 }
