@@ -58,7 +58,7 @@ export async function renderDemoHtml(r: DemoReport): Promise<string> {
   }
   charts.push({
     title: "L1 gas per transfer by batch size",
-    note: "Full batches of transfers, from each contract's own gas accounting (computed from the EIP schedule plus measured Poseidon contract gas; the zk proof check is charged, not executed, for these synthetic batches).",
+    note: "Full batches of distinct transfers on the Solidity contracts in the in-process EVM: receipts' gasUsed (zk: ZkRollup.sol with the test-only accepting verifier plus the real Groth16 verifier's gas, measured on a proven batch in the same run).",
     spec: {
       $schema: SCHEMA,
       width: 640,
@@ -93,13 +93,13 @@ table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px soli
 td:first-child,th:first-child,td.l{text-align:left}h2{margin-top:2em}.note{color:#555;font-size:13px}</style></head><body>
 <h1>zk vs optimistic finality</h1>
 <p>Instance <b>${esc(r.config.instance)}</b> (${r.config.accounts} accounts, ${r.config.batchSize} operations per batch); ${r.config.users} users, ${r.config.transfers} transfers, seed ${r.config.seed};
-challenge window ${fmtSeconds(r.config.windowSeconds)}; watcher ${r.config.watcher ? "on" : "off"}; honest runs' contracts on the ${r.config.l1 === "anvil" ? "anvil EVM (gas measured)" : "simulated L1 (gas from the schedule)"}.
+challenge window ${fmtSeconds(r.config.windowSeconds)}; watcher ${r.config.watcher ? "on" : "off"}; the Solidity contracts ${r.config.l1 === "anvil" ? "on anvil" : "in the in-process EVM"} (gas: receipts' gasUsed).
 ${r.keys === undefined ? "" : `Keys: ${esc(r.keys.ceremony)}${r.keys.insecure ? " (<b>INSECURE development setup</b>)" : ""}.`}</p>
 <p class="note">Machine: ${esc(m.cpu)}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${esc(m.node)}, snarkjs ${esc(m.snarkjs)}, circom2 ${esc(m.circom2)}, load average ${m.loadAverage.join("/")}.<br>
 Measured: ${esc(r.provenance.measured)}.<br>Computed: ${esc(r.provenance.computed)}.</p>
 <h2>Same traffic, both modes</h2>
 ${table(SUMMARY_HEADER, runRows)}
-<p class="note">A plain L1 transfer costs 21,000 gas.</p>
+<p class="note">A plain L1 transfer costs ${(r.costByBatchSize.find((c) => c.mode === "plain L1 transfer")?.gasPerTransfer ?? 21_000).toLocaleString("en-US")} gas (measured).</p>
 ${charts.map((c, i) => `<h2>${esc(c.title)}</h2><p class="note">${esc(c.note)}</p>${svgs[i] ?? ""}`).join("\n")}
 <h2>Per batch</h2>
 ${table(PER_BATCH_HEADER, batchRows)}
@@ -199,7 +199,7 @@ export function renderDemoMarkdown(r: DemoReport, command: string): string {
   return [
     `# zk vs optimistic (measured by \`${command}\`)`,
     "",
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, snarkjs ${m.snarkjs}, load average ${m.loadAverage.join("/")}. Instance ${r.config.instance} (${r.config.batchSize} operations per batch), ${r.config.users} users, ${r.config.transfers} transfers, seed ${r.config.seed}, challenge window ${fmtSeconds(r.config.windowSeconds)}${r.keys?.insecure === true ? ", development (INSECURE) keys" : ""}, honest runs' contracts on the ${r.config.l1 === "anvil" ? "anvil EVM (gas measured)" : "simulated L1 (gas from the schedule)"}.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, snarkjs ${m.snarkjs}, load average ${m.loadAverage.join("/")}. Instance ${r.config.instance} (${r.config.batchSize} operations per batch), ${r.config.users} users, ${r.config.transfers} transfers, seed ${r.config.seed}, challenge window ${fmtSeconds(r.config.windowSeconds)}${r.keys?.insecure === true ? ", development (INSECURE) keys" : ""}, the Solidity contracts ${r.config.l1 === "anvil" ? "on anvil" : "in the in-process EVM"} (gas: receipts' gasUsed).`,
     "",
     md(SUMMARY_HEADER, summaryRows(r)),
     "",
@@ -220,10 +220,11 @@ export function renderDemoMarkdown(r: DemoReport, command: string): string {
           md(forcedExitGasHeader(r), forcedExitGasRows(r)),
           "",
         ]),
-    "L1 gas per transfer, full batches of transfers, by batch size:",
+    "L1 gas per transfer (gas of the batch transaction / transfers in it), full batches of distinct transfers, by batch size (transfers):",
     "",
-    md(["mode", ...sizes.map(String)], ["zk", "optimistic", "plain L1 transfer"].map((mode) => [mode, ...sizes.map((n) => String(r.costByBatchSize.find((c) => c.mode === mode && c.batchSize === n)?.gasPerTransfer ?? "-"))])),
+    md(["mode", ...sizes.map(String)], ["zk", "optimistic", "plain L1 transfer"].map((mode) => [mode, ...sizes.map((n) => { const c = r.costByBatchSize.find((x) => x.mode === mode && x.batchSize === n); return c === undefined ? "-" : `${c.gasPerTransfer}${c.source === "measured" ? "" : " *"}`; })])),
     "",
+    ...(r.verifierGas === undefined ? [] : [`\* contract measured with an accepting verifier + real verifier gas measured: ZkRollup.sol with contracts/AcceptingVerifier.sol (test only) plus ${r.verifierGas.gas} gas, what the real Groth16 verifier added to a proven batch of ${r.verifierGas.batchSize} in this run.`, ""]),
     `Measured: ${r.provenance.measured}. Computed: ${r.provenance.computed}.`,
     "",
   ].join("\n");
