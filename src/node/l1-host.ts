@@ -26,10 +26,9 @@ import type { JsonObject } from "snarkjs";
 import { writeFileAtomic } from "../artifacts/files.ts";
 import type { PublicKey } from "../crypto/eddsa.ts";
 import type { L1Address } from "../l1/address.ts";
-import type { DepositEntry, WithdrawalEntry } from "../l1/bridge.ts";
+import type { AcceptedBatch, DepositEntry, WithdrawalEntry } from "../l1/bridge-types.ts";
 import { L1Clock } from "../l1/clock.ts";
 import type { BatchAccountProof, ExitClaim, ExitMode, ForcedWithdrawalRequest } from "../l1/forced-exit-types.ts";
-import type { AcceptedBatch } from "../l1/zk-rollup.ts";
 import { AnvilL1, type AnvilL1Config } from "../evm/anvil-l1.ts";
 import { EvmSession } from "../evm/client.ts";
 import type { ZkL1Receipt } from "../evm/zk-l1.ts";
@@ -403,9 +402,11 @@ export class L1Host {
   /** One slot on: an empty block at the new slot's timestamp, then the view is read again. */
   private async advanceSlot(): Promise<void> {
     this.clock.advanceSlots(1);
-    await this.evm.session.setNextTimestamp(this.clock.now);
-    await this.evm.session.mine(1);
-    await this.refresh();
+    // One call: EDR's evm_mine takes the block's timestamp (a replay mines every tick again).
+    await this.evm.session.backend.request("evm_mine", [this.clock.now]);
+    // An empty block changes no storage: of the view, only the block and what is final by now move.
+    const block = this.state.block + 1;
+    this.state = { ...this.state, block, ...(await this.finality(this.state.batches.length)) };
   }
 
   /** Reads the contract's state into `view` (new batches and deposits only: both never change once there). */
@@ -425,14 +426,23 @@ export class L1Host {
       if (b === undefined) throw new NodeError("RECOVERY_MISMATCH", `batch ${n} is counted on L1 but has no BatchAccepted event`);
       batches.push(b);
     }
-    // Final as claimWithdrawal judges it (finalityBlocks after acceptance); the forced exit's own notion
-    // (an accepted zk batch cannot be rolled back) is in the request statuses.
-    let lastFinal = prev.lastFinalBatch;
-    while (lastFinal < count && (await evm.isFinal(lastFinal + 1))) lastFinal++;
     const [forcedRequests, exitMode] = await Promise.all([evm.forcedRequests(), evm.exitMode()]);
-    const finalAt = [...prev.finalAt];
+    this.state = { ...prev, block, currentRoot, batches, depositQueue, queueHead, forcedRequests, exitMode };
+    this.state = { ...this.state, ...(await this.finality(count)) };
+  }
+
+  /**
+   * Final as claimWithdrawal judges it (finalityBlocks after acceptance), asked of the client batch by
+   * batch from the last final one; the forced exit's own notion (an accepted zk batch cannot be rolled
+   * back) is in the request statuses.
+   */
+  private async finality(count: number): Promise<Pick<L1View, "lastFinalBatch" | "finalAt">> {
+    let lastFinal = this.state.lastFinalBatch;
+    while (lastFinal < count && (await this.evm.isFinal(lastFinal + 1))) lastFinal++;
+    if (lastFinal === this.state.lastFinalBatch) return { lastFinalBatch: lastFinal, finalAt: this.state.finalAt };
+    const finalAt = [...this.state.finalAt];
     while (finalAt.length < lastFinal) finalAt.push(this.clock.now);
-    this.state = { block, currentRoot, batches, depositQueue, queueHead, lastFinalBatch: lastFinal, finalAt, forcedRequests, exitMode };
+    return { lastFinalBatch: lastFinal, finalAt };
   }
 
   /** Writes the call to the log (fsynced), then runs it, all under the L1's serial order. */
