@@ -114,8 +114,9 @@ describe("forced withdrawals and exit mode on ZkRollup.sol", () => {
     const carolKey = publicKeyOf(newPrivateKey());
     expect((await evm.deposit(CAROL_L1, carolKey, 70n)).status).toBe("success");
 
-    // The censor does not serve Bob's second request: exit mode after its deadline, at batch 3.
-    clock.advanceSlots(DEADLINE / clock.slotSeconds);
+    // The censor does not serve Bob's second request: exit mode after its deadline (not at it), at batch 3.
+    const deadline = again.result?.deadline ?? 0;
+    clock.advance(deadline - clock.now);
     expectReverted(await evm.activateExitMode(ANYONE, 2), "DEADLINE_NOT_PASSED");
     clock.advanceSlots(1);
     const on = await evm.activateExitMode(ANYONE, 2);
