@@ -1,8 +1,9 @@
 import { CodedError } from "../errors.ts";
 
 /**
- * Why a simulated L1 transaction reverted. A reverted transaction is still mined and still pays gas;
- * its receipt carries one of these codes (tests assert on the code, not on the message).
+ * Why an L1 transaction reverted: the contracts' custom errors (contracts/*.sol) carry these names, and
+ * the EVM clients decode a receipt's revert data to one of them. A reverted transaction is still mined and
+ * still pays gas (tests assert on the code).
  */
 export type L1RevertCode =
   // the zk rollup contract
@@ -37,7 +38,7 @@ export type L1RevertCode =
   | "BAD_WITNESS"
   | "BAD_BATCH_DATA"
   | "ALREADY_FINALIZED"
-  // forced withdrawals and exit mode (src/l1/forced-exit.ts)
+  // forced withdrawals and exit mode (contracts/RollupBridge.sol)
   | "EXIT_MODE"
   | "NOT_EXIT_MODE"
   | "BAD_NONCE"
@@ -48,7 +49,7 @@ export type L1RevertCode =
   | "NO_DEPOSIT"
   | "DEPOSIT_CONSUMED";
 
-/** Thrown inside a contract method to revert the transaction (Solidity's `revert ReasonCode()`). */
+/** Calldata a client cannot decode (src/l1/calldata.ts): the code the contract would revert with. */
 export class L1Revert extends CodedError<L1RevertCode> {
   override readonly name = "L1Revert";
 }
@@ -57,8 +58,6 @@ export class L1Revert extends CodedError<L1RevertCode> {
 export type L1ErrorCode =
   | "BAD_ARGUMENT"
   | "BAD_CONFIG"
-  | "POSEIDON_CONTRACT"
-  | "EDDSA_CONTRACT"
   | "RECONSTRUCTION_MISMATCH";
 
 export class L1Error extends CodedError<L1ErrorCode> {
