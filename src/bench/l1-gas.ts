@@ -8,7 +8,7 @@
 import type { JsonObject } from "snarkjs";
 import type { SetupArtifacts } from "../artifacts/setup.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
-import { AnvilL1 } from "../evm/anvil-l1.ts";
+import { ZkRollupL1 } from "../evm/zk-rollup.ts";
 import { EvmSession } from "../evm/client.ts";
 import { EvmError } from "../evm/errors.ts";
 import { labelAddress } from "../l1/address.ts";
@@ -66,7 +66,7 @@ export async function submitToL1(opts: {
 }): Promise<Extract<L1Gas, { status: "measured" }>> {
   const { instance, batches } = opts;
   const config = { rollupId: BENCH_ROLLUP_ID, layout: instance.layout, capacity: instance.ops, genesisRoot: opts.genesisRoot, arities: instance.arities };
-  const evm = await AnvilL1.start({ ...config, keys: opts.keys, session: opts.session, log: opts.log });
+  const evm = await ZkRollupL1.start({ ...config, keys: opts.keys, session: opts.session, log: opts.log });
   const sequencer = labelAddress("zkr bench sequencer");
   const submissions: L1Submission[] = [];
   for (const [i, b] of batches.entries()) {

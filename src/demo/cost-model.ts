@@ -1,6 +1,6 @@
 import { privateKeyFromLabel, publicKeyOf } from "../crypto/eddsa.ts";
-import { AnvilL1, compileRollupContracts } from "../evm/anvil-l1.ts";
-import { AnvilOptimisticL1 } from "../evm/anvil-optimistic-l1.ts";
+import { ZkRollupL1, compileRollupContracts } from "../evm/zk-rollup.ts";
+import { OptimisticRollupL1 } from "../evm/optimistic-rollup.ts";
 import { toAddress } from "../evm/client.ts";
 import { labelAddress } from "../l1/address.ts";
 import { Proposer } from "../optimistic/proposer.ts";
@@ -96,7 +96,7 @@ export async function costByBatchSize(opts: CostModelOptions): Promise<CostByBat
   try {
     /** Deploys ZkRollup.sol (capacity n) with `verifier` and submits `batches` with `proof`; the receipts. */
     const zkRun = async (n: number, batches: readonly BuiltBatch[], proof: SubmitBatchArgs["proof"], verifier: "groth16" | "accepting") => {
-      const rollup = await AnvilL1.start({ rollupId: ROLLUP_ID, layout, arities: opts.arities, capacity: n, genesisRoot: genesis.root, verifier, ...(zk === undefined ? {} : { keys: zk.keys }), session, clock });
+      const rollup = await ZkRollupL1.start({ rollupId: ROLLUP_ID, layout, arities: opts.arities, capacity: n, genesisRoot: genesis.root, verifier, ...(zk === undefined ? {} : { keys: zk.keys }), session, clock });
       await alignClock(session, clock);
       const receipts = [];
       for (const [i, b] of batches.entries()) {
@@ -129,7 +129,7 @@ export async function costByBatchSize(opts: CostModelOptions): Promise<CostByBat
         const gas = r.gasUsed + verifierGas.gas;
         points.push({ mode: "zk", batchSize: n, batchGas: gas, gasPerTransfer: Math.round(gas / n), calldataBytes: r.calldata.bytes, source: "contract measured with an accepting verifier + real verifier gas measured" });
       }
-      const opt = await AnvilOptimisticL1.start({ rollupId: ROLLUP_ID, arities: opts.arities, capacity: n, genesisRoot: genesis.root, proposerBond: PROPOSER_BOND, challengerBond: CHALLENGER_BOND, session, clock });
+      const opt = await OptimisticRollupL1.start({ rollupId: ROLLUP_ID, arities: opts.arities, capacity: n, genesisRoot: genesis.root, proposerBond: PROPOSER_BOND, challengerBond: CHALLENGER_BOND, session, clock });
       await alignClock(session, clock);
       await opt.fund(SEQUENCER, 10n * PROPOSER_BOND);
       const proposer = new Proposer(opt, SEQUENCER, genesis);

@@ -15,8 +15,8 @@
 import type { JsonObject } from "snarkjs";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import { privateKeyFromLabel, publicKeyOf, sign, type PublicKey } from "../crypto/eddsa.ts";
-import { AnvilL1 } from "../evm/anvil-l1.ts";
-import { AnvilOptimisticL1 } from "../evm/anvil-optimistic-l1.ts";
+import { ZkRollupL1 } from "../evm/zk-rollup.ts";
+import { OptimisticRollupL1 } from "../evm/optimistic-rollup.ts";
 import { EvmSession } from "../evm/client.ts";
 import type { ForcedExitL1 } from "../evm/forced-exit-l1.ts";
 import type { DepositEntry } from "../l1/bridge-types.ts";
@@ -259,7 +259,7 @@ async function zkRollup(opts: ForcedExitRunOptions, clock: L1Clock, session: Evm
   if (opts.zk === undefined) throw new Error("zk mode needs a prover and the instance's keys");
   const { prover, keys } = opts.zk;
   if (keys === undefined) throw new Error("zk mode on the EVM needs the instance's key files (zk.keys: the verifier is exported from the zkey)");
-  const zk = await AnvilL1.start({
+  const zk = await ZkRollupL1.start({
     rollupId: ROLLUP_ID,
     layout: opts.instance.layout,
     capacity: opts.instance.ops,
@@ -283,7 +283,7 @@ async function zkRollup(opts: ForcedExitRunOptions, clock: L1Clock, session: Evm
 }
 
 async function optimisticRollup(opts: ForcedExitRunOptions, clock: L1Clock, session: EvmSession, genesis: RollupState): Promise<ModeRollup> {
-  const rollup = await AnvilOptimisticL1.start({
+  const rollup = await OptimisticRollupL1.start({
     rollupId: ROLLUP_ID,
     arities: opts.instance.arities,
     capacity: opts.instance.ops,

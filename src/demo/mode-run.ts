@@ -7,8 +7,8 @@ import type { CircuitInstance } from "../circuit/instances.ts";
 import { labelAddress } from "../l1/address.ts";
 import { L1Clock } from "../l1/clock.ts";
 import { reconstructState } from "../l1/reconstruct.ts";
-import { AnvilL1, compileRollupContracts } from "../evm/anvil-l1.ts";
-import { AnvilOptimisticL1, compileOptimisticContracts } from "../evm/anvil-optimistic-l1.ts";
+import { ZkRollupL1, compileRollupContracts } from "../evm/zk-rollup.ts";
+import { OptimisticRollupL1, compileOptimisticContracts } from "../evm/optimistic-rollup.ts";
 import { EvmSession } from "../evm/client.ts";
 import type { OptimisticL1 } from "../evm/optimistic-l1.ts";
 import type { ZkL1, ZkL1Receipt } from "../evm/zk-l1.ts";
@@ -359,7 +359,7 @@ export async function alignClock(session: EvmSession, clock: L1Clock): Promise<v
 
 /** OptimisticRollup.sol, its blocks mined at the clock's times. */
 async function optimisticL1(session: EvmSession, clock: L1Clock, opts: ModeRunOptions, genesisRoot: bigint): Promise<OptimisticL1> {
-  return AnvilOptimisticL1.start({
+  return OptimisticRollupL1.start({
     rollupId: ROLLUP_ID,
     arities: opts.instance.arities,
     capacity: opts.instance.ops,
@@ -376,5 +376,5 @@ async function optimisticL1(session: EvmSession, clock: L1Clock, opts: ModeRunOp
 /** ZkRollup.sol with the instance's Groth16 verifier, its blocks mined at the clock's times. */
 async function zkL1(session: EvmSession, clock: L1Clock, opts: ModeRunOptions, genesisRoot: bigint): Promise<ZkL1> {
   if (opts.keys === undefined || opts.prover === undefined) throw new Error("zk mode needs keys and a prover");
-  return AnvilL1.start({ rollupId: ROLLUP_ID, layout: opts.instance.layout, arities: opts.instance.arities, capacity: opts.instance.ops, genesisRoot, keys: opts.keys, session, clock, log: opts.log });
+  return ZkRollupL1.start({ rollupId: ROLLUP_ID, layout: opts.instance.layout, arities: opts.instance.arities, capacity: opts.instance.ops, genesisRoot, keys: opts.keys, session, clock, log: opts.log });
 }

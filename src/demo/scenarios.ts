@@ -1,8 +1,8 @@
 import type { SetupArtifacts } from "../artifacts/setup.ts";
 import { CircuitError } from "../circuit/errors.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
-import { AnvilL1, compileRollupContracts } from "../evm/anvil-l1.ts";
-import { AnvilOptimisticL1, compileOptimisticContracts } from "../evm/anvil-optimistic-l1.ts";
+import { ZkRollupL1, compileRollupContracts } from "../evm/zk-rollup.ts";
+import { OptimisticRollupL1, compileOptimisticContracts } from "../evm/optimistic-rollup.ts";
 import type { EvmSession } from "../evm/client.ts";
 import type { ZkL1RevertCode } from "../evm/zk-l1.ts";
 import { labelAddress, type L1Address } from "../l1/address.ts";
@@ -77,7 +77,7 @@ export async function maliciousZk(instance: CircuitInstance, w: Workload, keys: 
   const ctx = { layout: instance.layout, rollupId: ROLLUP_ID };
   await compileRollupContracts(keys);
   return withSession(l1, async (session) => {
-    const rollup = await AnvilL1.start({ rollupId: ROLLUP_ID, layout: instance.layout, arities: instance.arities, capacity: instance.ops, genesisRoot: genesis.root, keys, session, clock });
+    const rollup = await ZkRollupL1.start({ rollupId: ROLLUP_ID, layout: instance.layout, arities: instance.arities, capacity: instance.ops, genesisRoot: genesis.root, keys, session, clock });
     await alignClock(session, clock);
     await fundAndDeposit(rollup, [p.victim, p.thief]);
     clock.advanceSlots(1);
@@ -259,7 +259,7 @@ async function withSession<T>(l1: DemoL1, body: (session: EvmSession) => Promise
 async function optimisticWorld(session: EvmSession, instance: CircuitInstance, windowSeconds: number) {
   const clock = demoClock();
   const genesis = new RollupState(instance.arities);
-  const rollup = await AnvilOptimisticL1.start({
+  const rollup = await OptimisticRollupL1.start({
     rollupId: ROLLUP_ID,
     arities: instance.arities,
     capacity: instance.ops,
@@ -277,7 +277,7 @@ async function optimisticWorld(session: EvmSession, instance: CircuitInstance, w
 }
 
 /** Each user gets twice its deposit on L1 and deposits it, in order (queue index = account index). */
-async function fundAndDeposit(rollup: AnvilL1 | AnvilOptimisticL1, users: readonly DemoUser[]): Promise<void> {
+async function fundAndDeposit(rollup: ZkRollupL1 | OptimisticRollupL1, users: readonly DemoUser[]): Promise<void> {
   for (const u of users) {
     await rollup.fund(u.l1, u.deposit * 2n);
     const r = await rollup.deposit(u.l1, u.publicKey, u.deposit);

@@ -1,6 +1,6 @@
 /**
  * One small interface for "the optimistic rollup on an L1", like ZkL1 for the zk rollup:
- * contracts/OptimisticRollup.sol in the in-process EVM or on anvil (AnvilOptimisticL1), so the proposers,
+ * contracts/OptimisticRollup.sol in the in-process EVM or on anvil (OptimisticRollupL1), so the proposers,
  * watchers and challengers of src/optimistic/ play on either without knowing which. Views are async
  * because a chain answers over JSON-RPC.
  */

@@ -14,9 +14,8 @@ import { proveBatch, type ProvedBatch } from "../prover/prove.ts";
 import { RollupState, batchInputHash, buildBatch, type BuiltBatch, type RollupContext } from "../state/index.ts";
 import { hashChainCalls, inputHashElements } from "../state/batch.ts";
 import { signTransfer, signWithdraw, type Operation } from "../tx/index.ts";
-import { AnvilL1 } from "./anvil-l1.ts";
-import { bytesToHex, type AnvilReceipt } from "./anvil-contract.ts";
-import { EvmSession } from "./client.ts";
+import { ZkRollupL1 } from "./zk-rollup.ts";
+import { bytesToHex, type EvmReceipt } from "./rollup-contract.ts";
 import { requireContract } from "./compile.ts";
 import { encodeDeployData, encodeFunctionData, parseAbi, parseEventLogs } from "viem";
 import { EvmError } from "./errors.ts";
@@ -112,20 +111,20 @@ export async function measureZkGas(opts: ZkGasOptions): Promise<ZkGasReport> {
     state = batch.state;
   }
 
-  const evm = await AnvilL1.start({
+  const evm = await ZkRollupL1.start({
     rollupId: ctx.rollupId,
     layout: ctx.layout,
     arities: instance.arities,
     capacity: n,
     genesisRoot: genesis.root,
     keys,
-    ...(opts.l1 === "anvil" ? { anvil: { args: ["--steps-tracing"] } } : { session: await EvmSession.inProcess() }),
+    ...(opts.l1 === "anvil" ? { anvil: { args: ["--steps-tracing"] } } : {}),
     log,
   });
   try {
     const known: KnownContracts = { poseidon3: evm.deployment.poseidon3, poseidon6: evm.deployment.poseidon6, verifier: evm.deployment.verifier };
     const transactions: TxGas[] = [];
-    const record = async <T>(label: string, method: TxGas["method"], r: AnvilReceipt<T>, extra: Partial<TxGas> = {}): Promise<void> => {
+    const record = async <T>(label: string, method: TxGas["method"], r: EvmReceipt<T>, extra: Partial<TxGas> = {}): Promise<void> => {
       if (r.status !== "success") throw new EvmError("SCENARIO_FAILED", `${label}: reverted ${r.revertReason ?? "-"}`);
       const items = (await measureGas(evm.session.backend, r.txHash, r.input, known)).lines;
       transactions.push({ label, method, calldataBytes: r.calldata.bytes, gasUsed: r.gasUsed, items, ...extra });
@@ -167,7 +166,6 @@ export async function measureZkGas(opts: ZkGasOptions): Promise<ZkGasReport> {
     };
   } finally {
     await evm.stop();
-    await evm.session.close();
   }
 }
 
@@ -208,7 +206,7 @@ const COMMITMENT_ABI = parseAbi([
  * its circuit cost. The hash value is checked against the TypeScript reference for the Poseidon chain.
  */
 export async function compareCommitments(
-  evm: AnvilL1,
+  evm: ZkRollupL1,
   operationCounts: readonly number[],
   recordBytes: number,
   log: (m: string) => void = () => {},

@@ -1,6 +1,6 @@
 /**
  * One small interface for "the zk rollup on an L1": ZkRollup.sol in the in-process EVM or on anvil
- * (AnvilL1), so a driver (the demo, the node, a test) runs the same traffic on either. Views are async
+ * (ZkRollupL1), so a driver (the demo, the node, a test) runs the same traffic on either. Views are async
  * because a chain answers over JSON-RPC.
  */
 import type { PublicKey } from "../crypto/eddsa.ts";

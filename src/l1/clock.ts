@@ -3,8 +3,9 @@ import { L1Error } from "./errors.ts";
 export const DEFAULT_SLOT_SECONDS = 12;
 
 /**
- * The simulated L1's only source of time. Genesis is timestamp 0; one block per slot, block n covering
- * [n·slot, (n+1)·slot) with timestamp n·slot. Time moves only through `advance` — never the wall clock.
+ * The L1's time as the demo and the node drive it: genesis is timestamp 0; one slot per 12 s (by default),
+ * slot n covering [n·slot, (n+1)·slot) with timestamp n·slot; transactions are mined at their slot's
+ * timestamp. Time moves only through `advance`, never the wall clock.
  */
 export class L1Clock {
   readonly slotSeconds: number;

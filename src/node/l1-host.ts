@@ -1,5 +1,5 @@
 /**
- * The L1 as the node hosts it: contracts/ZkRollup.sol (its client AnvilL1: the ZkL1 and ForcedExitL1
+ * The L1 as the node hosts it: contracts/ZkRollup.sol (its client ZkRollupL1: the ZkL1 and ForcedExitL1
  * interfaces) in an in-process EVM (EvmSession.inProcess), every block mined at the time of an L1Clock,
  * made durable by a write-ahead log of its inputs.
  *
@@ -29,7 +29,7 @@ import type { L1Address } from "../l1/address.ts";
 import type { AcceptedBatch, DepositEntry, WithdrawalEntry } from "../l1/bridge-types.ts";
 import { L1Clock } from "../l1/clock.ts";
 import type { BatchAccountProof, ExitClaim, ExitMode, ForcedWithdrawalRequest } from "../l1/forced-exit-types.ts";
-import { AnvilL1, type AnvilL1Config } from "../evm/anvil-l1.ts";
+import { ZkRollupL1, type ZkRollupL1Config } from "../evm/zk-rollup.ts";
 import { EvmSession } from "../evm/client.ts";
 import type { ZkL1Receipt } from "../evm/zk-l1.ts";
 import type { RecordLayout } from "../tx/layout.ts";
@@ -133,7 +133,7 @@ export class L1Host {
 
   private constructor(
     private readonly store: NodeStore | undefined,
-    readonly evm: AnvilL1,
+    readonly evm: ZkRollupL1,
     clock: L1Clock,
   ) {
     this.clock = clock;
@@ -178,7 +178,7 @@ export class L1Host {
     const keys = { zkey: params.zkey, vkey: vkeyPath };
     const clock = new L1Clock({ slotSeconds: params.slotSeconds });
     const session = await EvmSession.inProcess();
-    // AnvilL1 deploys without the clock, and the EVM stamps a block with no set time from the wall clock:
+    // ZkRollupL1 deploys without the clock, and the EVM stamps a block with no set time from the wall clock:
     // the deployment is mined at the clock's time instead, the same in every replay. The L1 starts at
     // slot 1 (EDR takes a block time of 0 for "none").
     clock.advanceSlots(1);
@@ -187,7 +187,7 @@ export class L1Host {
       await session.setNextTimestamp(clock.now);
       return deploy(from, bytecode, what);
     };
-    const config: AnvilL1Config & { readonly forcedDeadlineSeconds: number; readonly arities: readonly number[] } = {
+    const config: ZkRollupL1Config & { readonly forcedDeadlineSeconds: number; readonly arities: readonly number[] } = {
       session,
       clock,
       rollupId: params.rollupId,
@@ -200,7 +200,7 @@ export class L1Host {
       forcedDeadlineSeconds: params.forcedDeadlineSeconds,
       arities: params.arities,
     };
-    const evm = await AnvilL1.start(config);
+    const evm = await ZkRollupL1.start(config);
     const deployedAt = Number((await session.public.getBlock({ blockTag: "latest" })).timestamp);
     if (deployedAt !== clock.now) throw new NodeError("HALTED", `the L1 deployment was mined at t=${deployedAt} s, not at ${clock.now} s`);
     const host = new L1Host(store, evm, clock);

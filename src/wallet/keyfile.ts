@@ -1,7 +1,8 @@
 /**
  * A wallet's key file: the EdDSA (Baby Jubjub) private key that signs L2 operations, its public key, and
- * the L1 address the wallet uses on the simulated L1 (which does not authenticate senders: the address
- * is derived from the public key only so that each wallet has its own). Written 0600, never overwritten
+ * the L1 address the wallet uses on the node's L1 (the node sends its transactions from that address,
+ * impersonated on the in-process EVM: the address is derived from the public key so that each wallet has
+ * its own). Written 0600, never overwritten
  * unless asked, never anything but a regular file; a failed write leaves no copy of the key behind.
  */
 import { linkSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";

@@ -23,7 +23,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { privateKeyFromLabel, publicKeyOf, type PublicKey } from "../../src/crypto/index.ts";
-import { AnvilOptimisticL1 } from "../../src/evm/anvil-optimistic-l1.ts";
+import { OptimisticRollupL1 } from "../../src/evm/optimistic-rollup.ts";
 import { EvmSession } from "../../src/evm/client.ts";
 import { labelAddress } from "../../src/l1/address.ts";
 import { L1Clock } from "../../src/l1/clock.ts";
@@ -206,7 +206,7 @@ function leToBigint(bytes: Uint8Array): bigint {
 /** One case on both sides; returns what each decided. */
 async function runCase(c: Case): Promise<void> {
   const { ops, deposits } = operations(c);
-  const rollup = await AnvilOptimisticL1.start({
+  const rollup = await OptimisticRollupL1.start({
     rollupId: ctx.rollupId,
     arities: testInstance.arities,
     capacity: CAPACITY,

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newPrivateKey, publicKeyOf, sign } from "../../src/crypto/eddsa.ts";
 import { FIELD_MODULUS } from "../../src/crypto/field.ts";
-import { AnvilL1 } from "../../src/evm/anvil-l1.ts";
+import { ZkRollupL1 } from "../../src/evm/zk-rollup.ts";
 import { EvmSession } from "../../src/evm/client.ts";
 import { labelAddress } from "../../src/l1/address.ts";
 import { L1Clock } from "../../src/l1/clock.ts";
@@ -57,7 +57,7 @@ describe("forced withdrawals and exit mode on ZkRollup.sol", () => {
   it("served at acceptance, dismissed once stale, exit mode after the deadline, every account out once, the bridge empty", async () => {
     const clock = new L1Clock();
     clock.advanceSlots(1);
-    const evm = await AnvilL1.start({
+    const evm = await ZkRollupL1.start({
       rollupId: ctx.rollupId,
       layout: ctx.layout,
       capacity: testInstance.ops,
@@ -146,7 +146,7 @@ describe("forced withdrawals and exit mode on ZkRollup.sol", () => {
   }, 300_000);
 
   it("a request proving balance + p or a key word + p is MALFORMED", async () => {
-    const evm = await AnvilL1.start({ rollupId: ctx.rollupId, layout: ctx.layout, capacity: testInstance.ops, genesisRoot: GENESIS_ROOT, keys, arities: testInstance.arities, session });
+    const evm = await ZkRollupL1.start({ rollupId: ctx.rollupId, layout: ctx.layout, capacity: testInstance.ops, genesisRoot: GENESIS_ROOT, keys, arities: testInstance.arities, session });
     const { alice, bob, b1 } = z;
     for (const a of [ALICE_L1, BOB_L1]) await evm.fund(a, 10_000n);
     await evm.deposit(ALICE_L1, alice.publicKey, 1000n);

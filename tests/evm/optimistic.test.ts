@@ -7,7 +7,7 @@
  */
 import { parseEventLogs, type Hex } from "viem";
 import { describe, expect, it } from "vitest";
-import { AnvilOptimisticL1, OPTIMISTIC_ROLLUP_ABI } from "../../src/evm/anvil-optimistic-l1.ts";
+import { OptimisticRollupL1, OPTIMISTIC_ROLLUP_ABI } from "../../src/evm/optimistic-rollup.ts";
 import { EvmSession } from "../../src/evm/client.ts";
 import { requireContract } from "../../src/evm/compile.ts";
 import { privateKeyFromLabel, publicKeyOf } from "../../src/crypto/index.ts";
@@ -63,7 +63,7 @@ async function traffic(mode: "in-process" | "anvil"): Promise<Row[]> {
   clock.advanceSlots(1);
   const session = mode === "in-process" ? await EvmSession.inProcess() : await EvmSession.start({ genesisTimestamp: 0 });
   try {
-    const l1 = await AnvilOptimisticL1.start({
+    const l1 = await OptimisticRollupL1.start({
       rollupId: ctx.rollupId,
       arities: testInstance.arities,
       capacity: 4,
@@ -173,7 +173,7 @@ describe("OptimisticRollup.sol: the in-process EVM and anvil are the same L1", (
     try {
       const clock = new L1Clock();
       clock.advanceSlots(1);
-      const l1 = await AnvilOptimisticL1.start({ rollupId: ctx.rollupId, arities: [4, 8], capacity: 1, genesisRoot: new RollupState([4, 8]).root, proposerBond: 1n, challengerBond: 1n, session, clock });
+      const l1 = await OptimisticRollupL1.start({ rollupId: ctx.rollupId, arities: [4, 8], capacity: 1, genesisRoot: new RollupState([4, 8]).root, proposerBond: 1n, challengerBond: 1n, session, clock });
       const compiled = requireContract(l1.compiled, "OptimisticRollup");
       const names = new Set(compiled.abi.map((item) => ("name" in item ? `${item.type}:${item.name}` : item.type)));
       for (const item of OPTIMISTIC_ROLLUP_ABI) expect(names.has(`${item.type}:${item.name}`), `${item.type} ${item.name}`).toBe(true);

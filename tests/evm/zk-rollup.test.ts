@@ -7,8 +7,8 @@
 import { encodeDeployData } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIELD_MODULUS } from "../../src/crypto/index.ts";
-import { AnvilL1, ZK_ROLLUP_ABI } from "../../src/evm/anvil-l1.ts";
-import { treeConfigArg } from "../../src/evm/anvil-contract.ts";
+import { ZkRollupL1, ZK_ROLLUP_ABI } from "../../src/evm/zk-rollup.ts";
+import { treeConfigArg } from "../../src/evm/rollup-contract.ts";
 import { EvmSession } from "../../src/evm/client.ts";
 import { requireContract } from "../../src/evm/compile.ts";
 import { measureGas } from "../../src/evm/gas-breakdown.ts";
@@ -31,9 +31,9 @@ let b2: Proved;
 let b3: Proved;
 let inflated: Proved;
 let session: EvmSession;
-let evm: AnvilL1;
+let evm: ZkRollupL1;
 /** The same contracts on anvil. */
-let twin: AnvilL1;
+let twin: ZkRollupL1;
 
 function config(finalityBlocks = 0) {
   return { rollupId: ctx.rollupId, layout: ctx.layout, arities: testInstance.arities, capacity: testInstance.ops, genesisRoot: GENESIS_ROOT, keys, finalityBlocks };
@@ -41,9 +41,9 @@ function config(finalityBlocks = 0) {
 
 beforeAll(async () => {
   // anvil first: if it cannot start, fail at once with its reason.
-  twin = await AnvilL1.start(config());
+  twin = await ZkRollupL1.start({ ...config(), anvil: {} });
   session = await EvmSession.inProcess();
-  evm = await AnvilL1.start({ ...config(), session });
+  evm = await ZkRollupL1.start({ ...config(), session });
   ({ alice, bob, b1, b2, b3, inflated } = await proveZkBatches());
 });
 
@@ -59,7 +59,7 @@ function outcome<T>(r: ZkL1Receipt<T>) {
 }
 
 /** Sends the same transaction to both EVMs; they must agree. Returns the in-process receipt. */
-async function both<T>(send: (l1: AnvilL1) => Promise<ZkL1Receipt<T>>): Promise<ZkL1Receipt<T>> {
+async function both<T>(send: (l1: ZkRollupL1) => Promise<ZkL1Receipt<T>>): Promise<ZkL1Receipt<T>> {
   const e = await send(evm);
   const a = await send(twin);
   expect(outcome(a)).toEqual(outcome(e));
@@ -250,7 +250,7 @@ describe("ZkRollup.sol in the in-process EVM and on anvil (test instance, develo
 describe("rollup ids are 32-bit (signed messages pack rollupId + 2^32·nonce)", () => {
   it("the client and ZkRollup.sol's constructor refuse an id of 2^32", async () => {
     const wide = 2 ** 32;
-    await expect(AnvilL1.start({ ...config(), rollupId: wide, session })).rejects.toMatchObject({ code: "BAD_CONFIG" });
+    await expect(ZkRollupL1.start({ ...config(), rollupId: wide, session })).rejects.toMatchObject({ code: "BAD_CONFIG" });
     // The contract itself, deployed around the client's check: the constructor reverts.
     const artifact = requireContract(evm.compiled, "ZkRollup");
     const deployWith = (id: bigint) =>
@@ -270,7 +270,7 @@ describe("rollup ids are 32-bit (signed messages pack rollupId + 2^32·nonce)", 
 
 describe("finality on the EVM", () => {
   it("pays a withdrawal only once its batch is `finalityBlocks` old", async () => {
-    const late = await AnvilL1.start({ ...config(2), session });
+    const late = await ZkRollupL1.start({ ...config(2), session });
     await late.fund(ALICE_L1, 5_000n);
     await late.fund(BOB_L1, 500n);
     expect((await late.deposit(ALICE_L1, alice.publicKey, 1000n)).status).toBe("success");
@@ -291,7 +291,7 @@ describe("finality on the EVM", () => {
 describe("time on the EVM", () => {
   it("follows an L1Clock when given one: each transaction at its slot's timestamp, several per slot allowed", async () => {
     const clock = new L1Clock();
-    const timed = await AnvilL1.start({ ...config(), clock });
+    const timed = await ZkRollupL1.start({ ...config(), clock });
     try {
       await timed.fund(ALICE_L1, 5_000n);
       const stamps: number[] = [];
@@ -309,7 +309,7 @@ describe("time on the EVM", () => {
 
 describe("gas measured on the EVM, item by item", () => {
   it("splits a batch's receipt gas by trace into parts that add up to gasUsed", async () => {
-    const traced = await AnvilL1.start({ ...config(), session: await EvmSession.inProcess() });
+    const traced = await ZkRollupL1.start({ ...config(), session: await EvmSession.inProcess() });
     try {
       await traced.fund(ALICE_L1, 5_000n);
       await traced.fund(BOB_L1, 500n);

@@ -8,8 +8,8 @@
 import { describe, expect, it } from "vitest";
 import { FIELD_MODULUS } from "../../src/crypto/field.ts";
 import type { PublicKey } from "../../src/crypto/eddsa.ts";
-import { AnvilL1 } from "../../src/evm/anvil-l1.ts";
-import { AnvilOptimisticL1 } from "../../src/evm/anvil-optimistic-l1.ts";
+import { ZkRollupL1 } from "../../src/evm/zk-rollup.ts";
+import { OptimisticRollupL1 } from "../../src/evm/optimistic-rollup.ts";
 import { EvmSession } from "../../src/evm/client.ts";
 import { labelAddress, type L1Address } from "../../src/l1/address.ts";
 import { L1Clock } from "../../src/l1/clock.ts";
@@ -39,8 +39,8 @@ async function deployed(kind: "zk" | "optimistic"): Promise<{ bridge: Bridge; se
   const common = { rollupId: ctx.rollupId, capacity: testInstance.ops, genesisRoot: genesis().root, session, clock };
   const bridge: Bridge =
     kind === "zk"
-      ? await AnvilL1.start({ ...common, layout: ctx.layout, arities: testInstance.arities, verifier: "accepting" })
-      : await AnvilOptimisticL1.start({ ...common, arities: testInstance.arities, proposerBond: 1000n, challengerBond: 400n });
+      ? await ZkRollupL1.start({ ...common, layout: ctx.layout, arities: testInstance.arities, verifier: "accepting" })
+      : await OptimisticRollupL1.start({ ...common, arities: testInstance.arities, proposerBond: 1000n, challengerBond: 400n });
   await bridge.fund(DEPOSITOR, 10n ** 21n);
   return { bridge, session };
 }

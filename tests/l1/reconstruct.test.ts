@@ -3,7 +3,7 @@
  * in-process EVM. The proofs do not matter here: the contract runs with the test-only accepting verifier.
  */
 import { describe, expect, it } from "vitest";
-import { AnvilL1 } from "../../src/evm/anvil-l1.ts";
+import { ZkRollupL1 } from "../../src/evm/zk-rollup.ts";
 import { EvmSession } from "../../src/evm/client.ts";
 import { labelAddress } from "../../src/l1/address.ts";
 import { wordsToProof } from "../../src/l1/calldata.ts";
@@ -21,7 +21,7 @@ describe("reconstruction from the EVM's data", () => {
     try {
       const clock = new L1Clock();
       clock.advanceSlots(1);
-      const zk = await AnvilL1.start({
+      const zk = await ZkRollupL1.start({
         rollupId: ctx.rollupId,
         layout: ctx.layout,
         arities: testInstance.arities,

@@ -5,7 +5,7 @@
  */
 import { parseEventLogs, type Hex } from "viem";
 import { expect, onTestFinished } from "vitest";
-import { AnvilOptimisticL1, OPTIMISTIC_ROLLUP_ABI } from "../../src/evm/anvil-optimistic-l1.ts";
+import { OptimisticRollupL1, OPTIMISTIC_ROLLUP_ABI } from "../../src/evm/optimistic-rollup.ts";
 import { EvmSession } from "../../src/evm/client.ts";
 import { labelAddress, type L1Address } from "../../src/l1/address.ts";
 import { L1Clock } from "../../src/l1/clock.ts";
@@ -42,7 +42,7 @@ export const CAROL = 9;
 
 export interface World {
   readonly clock: L1Clock;
-  readonly rollup: AnvilOptimisticL1;
+  readonly rollup: OptimisticRollupL1;
   readonly alice: User;
   readonly bob: User;
   readonly carol: User;
@@ -57,7 +57,7 @@ export async function newWorld(over: Partial<OptimisticRollupConfig> = {}): Prom
   // EDR takes a next-block timestamp of 0 for "none" (and mines at the wall clock): start one slot in.
   clock.advanceSlots(1);
   const arities = over.arities ?? testInstance.arities;
-  const rollup = await AnvilOptimisticL1.start({
+  const rollup = await OptimisticRollupL1.start({
     rollupId: ctx.rollupId,
     arities,
     capacity: 8,

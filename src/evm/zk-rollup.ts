@@ -1,9 +1,8 @@
 /**
- * The zk rollup on a real EVM: contracts/ZkRollup.sol with snarkjs's Groth16 verifier for the instance's
- * keys, the Poseidon contracts (3 and 6 for the public input; 4, 6 and the tree's arities for account
- * proofs) and the EdDSA contract of its forced exit, deployed on an EVM and driven with viem.
- * It offers what the simulated ZkRollupContract offers (the ZkL1 interface); every gas figure is a
- * receipt's gasUsed, measured. Calldata is byte for byte what the simulated L1 is sent (src/l1/calldata.ts).
+ * The zk rollup's client: contracts/ZkRollup.sol with snarkjs's Groth16 verifier for the instance's keys,
+ * the Poseidon contracts (3 and 6 for the public input; 4, 6 and the tree's arities for account proofs)
+ * and the EdDSA contract of its forced exit, deployed on an EVM (in-process or anvil) and driven with
+ * viem, behind the ZkL1 interface. Every gas figure is a receipt's gasUsed; calldata is src/l1/calldata.ts's.
  */
 import { encodeDeployData, parseAbi, parseEventLogs, type Address, type Hex } from "viem";
 import type { DepositEntry } from "../l1/bridge-types.ts";
@@ -16,19 +15,19 @@ import { extendL1Chain, type L1Message } from "../state/transition.ts";
 import type { RecordLayout } from "../tx/layout.ts";
 import { KIND_CODE, decodeRecord, isRollupId } from "../tx/operation.ts";
 import {
-  AnvilContract,
+  RollupContract,
   BRIDGE_SIGNATURES,
   checkForcedDeadline,
   deployTreeContracts,
   eventAbi,
   hexToBytes,
-  onAnvil,
+  onEvm,
   poseidonCreation,
   treeConfigArg,
-  type AnvilContractConfig,
-  type AnvilReceipt,
+  type RollupContractConfig,
+  type EvmReceipt,
   type TreeContracts,
-} from "./anvil-contract.ts";
+} from "./rollup-contract.ts";
 import { fromAddress, type EvmSession, type SentTransaction } from "./client.ts";
 import { compileSources, repoSources, requireContract, type CompileOutput } from "./compile.ts";
 import { EvmError } from "./errors.ts";
@@ -39,7 +38,7 @@ import type { ZkL1 } from "./zk-l1.ts";
 export const ACCEPTING_VERIFIER_CONTRACT = "AcceptingVerifier";
 
 // Importers of this module (gas-compare.ts, index.ts) take these from here, where they were first defined.
-export { bytesToHex, hexToBytes, type AnvilReceipt } from "./anvil-contract.ts";
+export { bytesToHex, hexToBytes, type EvmReceipt } from "./rollup-contract.ts";
 
 /** What the TypeScript side calls on ZkRollup.sol (a test checks it against the compiled ABI). */
 export const ZK_ROLLUP_ABI = parseAbi([
@@ -60,7 +59,7 @@ export const ZK_ROLLUP_ABI = parseAbi([
   "error INVALID_PROOF()",
 ]);
 
-export interface AnvilL1Config extends AnvilContractConfig {
+export interface ZkRollupL1Config extends RollupContractConfig {
   readonly rollupId: number;
   readonly layout: RecordLayout;
   /** Operations per batch: the circuit's fixed size N. */
@@ -75,7 +74,7 @@ export interface AnvilL1Config extends AnvilContractConfig {
   readonly verifier?: "groth16" | "accepting";
   /**
    * Blocks after its acceptance block before a batch's withdrawals are payable (default 0). These are
-   * anvil's blocks (one per transaction), not clock slots, even with a `clock`.
+   * the EVM's blocks (one per transaction), not clock slots, even with a `clock`.
    */
   readonly finalityBlocks?: number;
   /**
@@ -93,7 +92,7 @@ export interface DeploymentGas {
   readonly rollup: number;
 }
 
-export interface AnvilDeployment {
+export interface ZkDeployment {
   readonly rollup: Address;
   readonly verifier: Address;
   readonly poseidon3: Address;
@@ -116,7 +115,7 @@ export async function compileRollupContracts(keys: { zkey: string; vkey: string 
   return compileSources({ ...repoSources(), [VERIFIER_SOURCE_NAME]: verifier }, log === undefined ? {} : { log });
 }
 
-export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
+export class ZkRollupL1 extends RollupContract<ZkDeployment> implements ZkL1 {
   readonly rollupId: number;
   readonly layout: RecordLayout;
   readonly capacity: number;
@@ -126,7 +125,7 @@ export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
   readonly forcedDeadlineSeconds: number;
   private readonly batchCache = new Map<number, AcceptedBatch>();
 
-  private constructor(session: EvmSession, deployment: AnvilDeployment, compiled: CompileOutput, config: AnvilL1Config) {
+  private constructor(session: EvmSession, deployment: ZkDeployment, compiled: CompileOutput, config: ZkRollupL1Config) {
     super(session, deployment, compiled, config, ZK_ROLLUP_ABI);
     this.rollupId = config.rollupId;
     this.layout = config.layout;
@@ -138,7 +137,7 @@ export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
   }
 
   /** Compiles (cached), starts anvil unless a session is given, and deploys the four contracts. */
-  static async start(config: AnvilL1Config): Promise<AnvilL1> {
+  static async start(config: ZkRollupL1Config): Promise<ZkRollupL1> {
     const { rollupId, capacity, genesisRoot } = config;
     const finalityBlocks = config.finalityBlocks ?? 0;
     if (!isRollupId(rollupId)) throw new EvmError("BAD_CONFIG", "rollupId must be an integer in 0..2^32-1");
@@ -151,18 +150,18 @@ export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
     // With keys, one compile (cached) holds both verifiers.
     const compiled = config.keys === undefined ? compileSources(repoSources(), config.log === undefined ? {} : { log: config.log }) : await compileRollupContracts(config.keys, config.log);
     const verifierName = accepting ? ACCEPTING_VERIFIER_CONTRACT : VERIFIER_CONTRACT;
-    return onAnvil(config, async (session) => {
+    return onEvm(config, async (session) => {
       const deployment = await deployRollup(session, compiled, { rollupId, capacity, genesisRoot, finalityBlocks, verifierName, arities, forcedDeadlineSeconds });
       config.log?.(
         `${session.backend.description} (${deployment.hardfork}): ZkRollup at ${deployment.rollup}, verifier ${fmtGas(deployment.gas.verifier)} gas to deploy`,
       );
-      return new AnvilL1(session, deployment, compiled, config);
+      return new ZkRollupL1(session, deployment, compiled, config);
     });
   }
 
-  // ---- transactions (deposit and claimWithdrawal: AnvilContract) ----
+  // ---- transactions (deposit and claimWithdrawal: RollupContract) ----
 
-  async submitBatch(sender: L1Address, args: SubmitBatchArgs): Promise<AnvilReceipt<AcceptedBatch>> {
+  async submitBatch(sender: L1Address, args: SubmitBatchArgs): Promise<EvmReceipt<AcceptedBatch>> {
     const input = encodeSubmitBatch(args);
     const sent = await this.send(sender, input, 0n);
     const log = parseEventLogs({ abi: ZK_ROLLUP_ABI, logs: sent.receipt.logs, eventName: "BatchAccepted" })[0];
@@ -250,7 +249,7 @@ export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
     return { recipient: fromAddress(recipient), amount, acceptedBlock: Number(acceptedBlock), paid };
   }
 
-  // ---- the forced exit's view of the batches (an accepted batch is final: AnvilContract) ----
+  // ---- the forced exit's view of the batches (an accepted batch is final: RollupContract) ----
 
   protected async latestLiveBatch(): Promise<number> {
     return this.batchCount();
@@ -264,7 +263,7 @@ export class AnvilL1 extends AnvilContract<AnvilDeployment> implements ZkL1 {
     return this.forcedLive(n);
   }
 
-  // ---- time (the ledger: AnvilContract) ----
+  // ---- time (the ledger: RollupContract) ----
 
   /** Mines `n` empty blocks (finality tests). */
   async mineBlocks(n: number): Promise<void> {
@@ -339,7 +338,7 @@ async function deployRollup(
     arities: readonly number[];
     forcedDeadlineSeconds: number;
   },
-): Promise<AnvilDeployment> {
+): Promise<ZkDeployment> {
   const tree = await deployTreeContracts(session, compiled, DEPLOYER, config.arities);
   const verifierArtifact = requireContract(compiled, config.verifierName);
   const verifier = await session.deploy(DEPLOYER, verifierArtifact.bytecode, config.verifierName);
@@ -377,7 +376,7 @@ export function poseidonCode(n: number): Hex {
 }
 
 /** The configured arities, checked against the record layout; default binary. */
-function zkArities(config: AnvilL1Config): readonly number[] {
+function zkArities(config: ZkRollupL1Config): readonly number[] {
   const arities = config.arities ?? Array.from({ length: config.layout.indexBits }, () => 2);
   const bits = arities.reduce((sum, a) => sum + (a === 2 ? 1 : a === 4 ? 2 : a === 8 ? 3 : Number.NaN), 0);
   if (arities.length === 0 || bits !== config.layout.indexBits) {

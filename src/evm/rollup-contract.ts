@@ -1,5 +1,5 @@
 /**
- * What the two rollups on an EVM (AnvilL1, the zk rollup; AnvilOptimisticL1, the optimistic one) share:
+ * What the two rollups on an EVM (ZkRollupL1, the zk rollup; OptimisticRollupL1, the optimistic one) share:
  * the session they start and stop, sending a transaction at the L1Clock's time and reporting it as a
  * receipt with its calldata cost and decoded revert code, and what their common Solidity base
  * (contracts/RollupBridge.sol) does alike: the bridge (deposit queue, withdrawal claims), forced
@@ -169,15 +169,16 @@ type AbiItem = Abi[number];
 /** An ABI whose custom errors all have a revert code's name (checked when a subclass passes its ABI). */
 export type RevertCodedAbi = readonly (Exclude<AbiItem, { type: "error" }> | (Extract<AbiItem, { type: "error" }> & { readonly name: ZkL1RevertCode }))[];
 
-/** How either rollup on anvil gets its node and its time. */
-export interface AnvilContractConfig {
-  /** Use this running session (its anvil is not stopped by `stop`); default: start a fresh anvil. */
+/** How either rollup gets its EVM and its time. */
+export interface RollupContractConfig {
+  /** Use this running session (not closed by `stop`); default: a fresh in-process EVM, or anvil with `anvil`. */
   readonly session?: EvmSession;
+  /** Start a fresh anvil node with these options instead of an in-process EVM (ignored with `session`). */
   readonly anvil?: AnvilOptions;
   /**
-   * Mine each transaction at the clock's current slot timestamp (a driver that runs the simulated L1's
-   * clock, like the demo, then sees the same times on both L1s); a fresh anvil is then started with genesis
-   * timestamp 0, and a given session must be too. Without it anvil's own clock is used.
+   * Mine each transaction at the clock's current slot timestamp (the demo and the node drive the L1's
+   * time this way); a fresh EVM then starts at genesis timestamp 0, and a given session must be at or
+   * before the clock. Without it, the in-process EVM's time stands still and anvil's follows the wall clock.
    */
   readonly clock?: L1Clock;
   readonly log?: (message: string) => void;
@@ -185,8 +186,8 @@ export interface AnvilContractConfig {
   readonly forcedDeadlineSeconds?: number;
 }
 
-/** An anvil receipt: the ZkL1 fields plus the transaction hash and the split of its measured gas. */
-export interface AnvilReceipt<T> extends ZkL1Receipt<T> {
+/** A receipt: the ZkL1 fields plus the transaction hash and the split of its measured gas. */
+export interface EvmReceipt<T> extends ZkL1Receipt<T> {
   readonly txHash: Hex;
   /** The exact calldata sent. */
   readonly input: Uint8Array;
@@ -197,13 +198,13 @@ export interface AnvilReceipt<T> extends ZkL1Receipt<T> {
 }
 
 /**
- * Starts anvil unless `config` gives a session, and runs `deploy` on it; an anvil started here is stopped
- * again if that fails, so a failed start leaves no process behind.
+ * Starts an EVM unless `config` gives a session, and runs `deploy` on it; one started here is closed again
+ * if that fails, so a failed start leaves no process behind.
  */
-export async function onAnvil<T>(config: AnvilContractConfig, deploy: (session: EvmSession) => Promise<T>): Promise<T> {
+export async function onEvm<T>(config: RollupContractConfig, deploy: (session: EvmSession) => Promise<T>): Promise<T> {
   // With a clock, anvil's genesis is the clock's (timestamp 0) so every block can take the clock's time.
-  const anvilOptions = config.clock === undefined ? (config.anvil ?? {}) : { genesisTimestamp: 0, ...config.anvil };
-  const session = config.session ?? (await EvmSession.start(anvilOptions));
+  const anvilOptions = config.clock === undefined ? config.anvil : { genesisTimestamp: 0, ...config.anvil };
+  const session = config.session ?? (anvilOptions === undefined ? await EvmSession.inProcess() : await EvmSession.start(anvilOptions));
   try {
     return await deploy(session);
   } catch (e) {
@@ -212,8 +213,8 @@ export async function onAnvil<T>(config: AnvilContractConfig, deploy: (session: 
   }
 }
 
-/** A rollup contract deployed on anvil (`deployment.rollup`), driven through one session. */
-export abstract class AnvilContract<D extends { readonly rollup: Address }> implements ForcedExitL1 {
+/** A rollup contract deployed on an EVM (`deployment.rollup`), driven through one session. */
+export abstract class RollupContract<D extends { readonly rollup: Address }> implements ForcedExitL1 {
   get kind(): EvmKind {
     return this.session.kind;
   }
@@ -229,7 +230,7 @@ export abstract class AnvilContract<D extends { readonly rollup: Address }> impl
     readonly session: EvmSession,
     readonly deployment: D,
     readonly compiled: CompileOutput,
-    config: AnvilContractConfig,
+    config: RollupContractConfig,
     /** The contract's ABI: a revert's custom error is its revert code, any other revert UNKNOWN_REVERT. */
     private readonly abi: RevertCodedAbi,
   ) {
@@ -248,7 +249,7 @@ export abstract class AnvilContract<D extends { readonly rollup: Address }> impl
 
   // ---- the bridge transactions (the same calldata and events on both contracts) ----
 
-  async deposit(sender: L1Address, publicKey: PublicKey, amount: bigint): Promise<AnvilReceipt<DepositEntry>> {
+  async deposit(sender: L1Address, publicKey: PublicKey, amount: bigint): Promise<EvmReceipt<DepositEntry>> {
     const input = encodeDeposit(publicKey);
     const sent = await this.send(sender, input, amount);
     const log = parseEventLogs({ abi: BRIDGE_ABI, logs: sent.receipt.logs, eventName: "DepositQueued" })[0];
@@ -267,7 +268,7 @@ export abstract class AnvilContract<D extends { readonly rollup: Address }> impl
     return this.receipt(sent, input, result);
   }
 
-  async claimWithdrawal(sender: L1Address, batchNumber: number, index: number): Promise<AnvilReceipt<WithdrawalEntry>> {
+  async claimWithdrawal(sender: L1Address, batchNumber: number, index: number): Promise<EvmReceipt<WithdrawalEntry>> {
     const input = encodeClaim(batchNumber, index);
     const sent = await this.send(sender, input, 0n);
     const log = parseEventLogs({ abi: BRIDGE_ABI, logs: sent.receipt.logs, eventName: "WithdrawalClaimed" })[0];
@@ -283,7 +284,7 @@ export abstract class AnvilContract<D extends { readonly rollup: Address }> impl
   async requestForcedWithdrawal(
     sender: L1Address,
     request: { readonly withdraw: Withdraw; readonly witness: BatchAccountProof },
-  ): Promise<AnvilReceipt<ForcedWithdrawalRequest>> {
+  ): Promise<EvmReceipt<ForcedWithdrawalRequest>> {
     const input = encodeRequestForcedWithdrawal(request.withdraw, request.witness);
     const sent = await this.send(sender, input, 0n);
     const log = parseEventLogs({ abi: BRIDGE_ABI, logs: sent.receipt.logs, eventName: "ForcedWithdrawalRequested" })[0];
@@ -296,26 +297,26 @@ export abstract class AnvilContract<D extends { readonly rollup: Address }> impl
     return this.receipt(sent, input, result);
   }
 
-  async dismissForcedWithdrawal(sender: L1Address, requestId: number, witness: BatchAccountProof): Promise<AnvilReceipt<ForcedWithdrawalRequest>> {
+  async dismissForcedWithdrawal(sender: L1Address, requestId: number, witness: BatchAccountProof): Promise<EvmReceipt<ForcedWithdrawalRequest>> {
     const input = encodeDismissForcedWithdrawal(requestId, witness);
     const sent = await this.send(sender, input, 0n);
     return this.receipt(sent, input, sent.receipt.status === "success" ? await this.requestView(requestId) : undefined);
   }
 
-  async activateExitMode(sender: L1Address, requestId: number): Promise<AnvilReceipt<ExitMode>> {
+  async activateExitMode(sender: L1Address, requestId: number): Promise<EvmReceipt<ExitMode>> {
     const input = encodeActivateExitMode(requestId);
     const sent = await this.send(sender, input, 0n);
     return this.receipt(sent, input, sent.receipt.status === "success" ? await this.exitMode() : undefined);
   }
 
-  async claimExit(sender: L1Address, claim: ExitClaim): Promise<AnvilReceipt<bigint>> {
+  async claimExit(sender: L1Address, claim: ExitClaim): Promise<EvmReceipt<bigint>> {
     const input = encodeClaimExit(claim);
     const sent = await this.send(sender, input, 0n);
     const log = parseEventLogs({ abi: BRIDGE_ABI, logs: sent.receipt.logs, eventName: "ExitClaimed" })[0];
     return this.receipt(sent, input, log?.args.amount);
   }
 
-  async refundDeposit(sender: L1Address, queueIndex: number): Promise<AnvilReceipt<bigint>> {
+  async refundDeposit(sender: L1Address, queueIndex: number): Promise<EvmReceipt<bigint>> {
     const input = encodeRefundDeposit(queueIndex);
     const sent = await this.send(sender, input, 0n);
     const log = parseEventLogs({ abi: BRIDGE_ABI, logs: sent.receipt.logs, eventName: "DepositRefunded" })[0];
@@ -467,7 +468,7 @@ export abstract class AnvilContract<D extends { readonly rollup: Address }> impl
     return this.session.send({ from, to: this.address, data: bytesToHex(input), value });
   }
 
-  protected receipt<T>(sent: SentTransaction, input: Uint8Array, result: T | undefined): AnvilReceipt<T> {
+  protected receipt<T>(sent: SentTransaction, input: Uint8Array, result: T | undefined): EvmReceipt<T> {
     const calldata = calldataCost(input);
     const gasUsed = Number(sent.receipt.gasUsed);
     const success = sent.receipt.status === "success";

@@ -1,12 +1,11 @@
 /**
- * The optimistic rollup on a real EVM: contracts/OptimisticRollup.sol with circomlibjs's Poseidon(2), (4),
- * (6) contracts, the generated Poseidon(8) (src/evm/poseidon-gen.ts) and contracts/BabyJubjubEdDSA.sol,
- * deployed on anvil and driven with viem. It offers what the simulated OptimisticRollupContract offers
- * (the OptimisticL1 interface), so the same proposers, watchers and challengers play on it; every gas
- * figure is a receipt's gasUsed, measured. Calldata is byte for byte what the simulated L1 is sent.
+ * The optimistic rollup's client: contracts/OptimisticRollup.sol with circomlibjs's Poseidon(2), (4), (6)
+ * contracts, the generated Poseidon(8) (src/evm/poseidon-gen.ts) and contracts/BabyJubjubEdDSA.sol,
+ * deployed on an EVM (in-process or anvil) and driven with viem, behind the OptimisticL1 interface, so the
+ * proposers, watchers and challengers play on it. Every gas figure is a receipt's gasUsed.
  *
- * Time: every transaction is mined at the L1Clock's current slot timestamp (anvil starts at timestamp 0),
- * so deadlines, windows and finality run on the same clock as the simulated L1; views judge time by it too.
+ * Time: every transaction is mined at the L1Clock's current slot timestamp, so deadlines, windows and
+ * finality run on the driver's clock; views judge time by it too.
  */
 import { encodeDeployData, parseAbi, parseEventLogs, type Address } from "viem";
 import type { PublicKey } from "../crypto/eddsa.ts";
@@ -25,17 +24,17 @@ import {
   type OptimisticRollupSettings,
 } from "../l1/optimistic-types.ts";
 import {
-  AnvilContract,
+  RollupContract,
   BRIDGE_SIGNATURES,
   checkForcedDeadline,
   deployTreeContracts,
   eventAbi,
   hexToBytes,
-  onAnvil,
+  onEvm,
   treeConfigArg,
-  type AnvilContractConfig,
-  type AnvilReceipt,
-} from "./anvil-contract.ts";
+  type RollupContractConfig,
+  type EvmReceipt,
+} from "./rollup-contract.ts";
 import { fromAddress, type EvmSession, type SentTransaction } from "./client.ts";
 import { compileSources, repoSources, requireContract, type CompileOutput } from "./compile.ts";
 import { EvmError } from "./errors.ts";
@@ -74,9 +73,9 @@ export const OPTIMISTIC_ROLLUP_ABI = parseAbi([
   "error ALREADY_FINALIZED()",
 ]);
 
-/** The simulated contract's config (checked the same way), plus where anvil comes from. */
-export interface AnvilOptimisticL1Config extends OptimisticRollupConfig, AnvilContractConfig {
-  /** Required: deadlines, windows and finality run on this clock, as on the simulated L1. */
+/** The rollup's settings (src/l1/optimistic-types.ts), plus the EVM it runs on and its clock. */
+export interface OptimisticRollupL1Config extends OptimisticRollupConfig, RollupContractConfig {
+  /** Required: deadlines, windows and finality run on this clock. */
   readonly clock: L1Clock;
 }
 
@@ -93,7 +92,7 @@ export interface OptimisticDeployment {
 }
 
 /** An anvil receipt: the OptimisticL1 fields plus the transaction hash and the split of its measured gas. */
-export interface AnvilOptimisticReceipt<T> extends AnvilReceipt<T>, OptimisticL1Receipt<T> {}
+export interface OptimisticReceipt<T> extends EvmReceipt<T>, OptimisticL1Receipt<T> {}
 
 /** Deployer of the contracts (impersonated by anvil). */
 const DEPLOYER: L1Address = 0xbeefn << 140n;
@@ -124,10 +123,10 @@ export function compileOptimisticContracts(log?: (m: string) => void): CompileOu
 
 // The settings are public fields, declared once (OptimisticRollupConfig) through this merged interface
 // and set in the constructor, as on OptimisticRollupContract.
-export interface AnvilOptimisticL1 extends OptimisticRollupSettings {}
+export interface OptimisticRollupL1 extends OptimisticRollupSettings {}
 
-export class AnvilOptimisticL1 extends AnvilContract<OptimisticDeployment> implements OptimisticL1 {
-  /** Always set (the config requires it): narrows AnvilContract's optional clock. */
+export class OptimisticRollupL1 extends RollupContract<OptimisticDeployment> implements OptimisticL1 {
+  /** Always set (the config requires it): narrows RollupContract's optional clock. */
   declare readonly clock: L1Clock;
   private readonly batchCache = new Map<number, BatchRecord>();
   /** Resolved disputes never change again. */
@@ -138,7 +137,7 @@ export class AnvilOptimisticL1 extends AnvilContract<OptimisticDeployment> imple
     session: EvmSession,
     deployment: OptimisticDeployment,
     compiled: CompileOutput,
-    config: AnvilOptimisticL1Config,
+    config: OptimisticRollupL1Config,
     settings: OptimisticRollupSettings,
   ) {
     super(session, deployment, compiled, config, OPTIMISTIC_ROLLUP_ABI);
@@ -147,42 +146,42 @@ export class AnvilOptimisticL1 extends AnvilContract<OptimisticDeployment> imple
   }
 
   /** Compiles (cached), starts anvil at timestamp 0 unless a session is given, and deploys the six contracts. */
-  static async start(config: AnvilOptimisticL1Config): Promise<AnvilOptimisticL1> {
+  static async start(config: OptimisticRollupL1Config): Promise<OptimisticRollupL1> {
     const settings = evmConfigError(() => optimisticRollupSettings(config));
     const forcedDeadlineSeconds = checkForcedDeadline(config.forcedDeadlineSeconds);
     const compiled = compileOptimisticContracts(config.log);
-    return onAnvil(config, async (session) => {
+    return onEvm(config, async (session) => {
       const deployment = await deploy(session, compiled, config.clock, settings, forcedDeadlineSeconds);
       config.log?.(`${session.backend.description} (${deployment.hardfork}): OptimisticRollup at ${deployment.rollup}, ${deployment.gas.rollup.toLocaleString("en-US")} gas to deploy`);
-      return new AnvilOptimisticL1(session, deployment, compiled, config, settings);
+      return new OptimisticRollupL1(session, deployment, compiled, config, settings);
     });
   }
 
   // ---- transactions ----
 
-  override async deposit(sender: L1Address, publicKey: PublicKey, amount: bigint): Promise<AnvilOptimisticReceipt<DepositEntry>> {
+  override async deposit(sender: L1Address, publicKey: PublicKey, amount: bigint): Promise<OptimisticReceipt<DepositEntry>> {
     return { method: "deposit", ...(await super.deposit(sender, publicKey, amount)) };
   }
 
-  async proposeBatch(sender: L1Address, args: ProposeBatchArgs & { readonly bond?: bigint }): Promise<AnvilOptimisticReceipt<BatchView>> {
+  async proposeBatch(sender: L1Address, args: ProposeBatchArgs & { readonly bond?: bigint }): Promise<OptimisticReceipt<BatchView>> {
     const input = encodeProposeBatch(args);
     const sent = await this.send(sender, input, args.bond ?? this.proposerBond);
     const log = parseEventLogs({ abi: OPTIMISTIC_ROLLUP_ABI, logs: sent.receipt.logs, eventName: "BatchProposed" })[0];
     return this.methodReceipt("proposeBatch", sent, input, log === undefined ? undefined : await this.batch(Number(log.args.batchNumber)));
   }
 
-  async challenge(sender: L1Address, batchNumber: number, bond: bigint = this.challengerBond): Promise<AnvilOptimisticReceipt<DisputeView>> {
+  async challenge(sender: L1Address, batchNumber: number, bond: bigint = this.challengerBond): Promise<OptimisticReceipt<DisputeView>> {
     const input = encodeUintCall(OPTIMISTIC_SIGNATURES.challenge, batchNumber);
     const sent = await this.send(sender, input, bond);
     const log = parseEventLogs({ abi: OPTIMISTIC_ROLLUP_ABI, logs: sent.receipt.logs, eventName: "DisputeOpened" })[0];
     return this.methodReceipt("challenge", sent, input, log === undefined ? undefined : await this.dispute(Number(log.args.disputeId)));
   }
 
-  async revealRoot(sender: L1Address, disputeId: number, root: bigint, proof: readonly bigint[]): Promise<AnvilOptimisticReceipt<DisputeView>> {
+  async revealRoot(sender: L1Address, disputeId: number, root: bigint, proof: readonly bigint[]): Promise<OptimisticReceipt<DisputeView>> {
     return this.disputeTx("revealRoot", sender, disputeId, encodeRevealRoot(disputeId, root, proof));
   }
 
-  async respond(sender: L1Address, disputeId: number, agree: boolean): Promise<AnvilOptimisticReceipt<DisputeView>> {
+  async respond(sender: L1Address, disputeId: number, agree: boolean): Promise<OptimisticReceipt<DisputeView>> {
     return this.disputeTx("respond", sender, disputeId, encodeRespond(disputeId, agree));
   }
 
@@ -191,23 +190,23 @@ export class AnvilOptimisticL1 extends AnvilContract<OptimisticDeployment> imple
     disputeId: number,
     witnesses: readonly AccountWitness[],
     data?: Uint8Array,
-  ): Promise<AnvilOptimisticReceipt<DisputeView>> {
+  ): Promise<OptimisticReceipt<DisputeView>> {
     const d = await this.dispute(disputeId);
     const bytes = data ?? (d === undefined ? new Uint8Array(0) : ((await this.batch(d.batchNumber))?.data ?? new Uint8Array(0)));
     return this.disputeTx("proveStep", sender, disputeId, encodeProveStep({ disputeId, data: bytes, witnesses }));
   }
 
-  async timeout(sender: L1Address, disputeId: number): Promise<AnvilOptimisticReceipt<DisputeView>> {
+  async timeout(sender: L1Address, disputeId: number): Promise<OptimisticReceipt<DisputeView>> {
     return this.disputeTx("timeout", sender, disputeId, encodeUintCall(OPTIMISTIC_SIGNATURES.timeout, disputeId));
   }
 
-  async finalize(sender: L1Address, batchNumber: number): Promise<AnvilOptimisticReceipt<BatchView>> {
+  async finalize(sender: L1Address, batchNumber: number): Promise<OptimisticReceipt<BatchView>> {
     const input = encodeUintCall(OPTIMISTIC_SIGNATURES.finalize, batchNumber);
     const sent = await this.send(sender, input, 0n);
     return this.methodReceipt("finalize", sent, input, sent.receipt.status === "success" ? await this.batch(batchNumber) : undefined);
   }
 
-  override async claimWithdrawal(sender: L1Address, batchNumber: number, index: number): Promise<AnvilOptimisticReceipt<WithdrawalEntry>> {
+  override async claimWithdrawal(sender: L1Address, batchNumber: number, index: number): Promise<OptimisticReceipt<WithdrawalEntry>> {
     return { method: "claimWithdrawal", ...(await super.claimWithdrawal(sender, batchNumber, index)) };
   }
 
@@ -342,7 +341,7 @@ export class AnvilOptimisticL1 extends AnvilContract<OptimisticDeployment> imple
     return { recipient: fromAddress(recipient), amount, paid };
   }
 
-  // ---- the forced exit's view of the batches (AnvilContract), judged by the clock ----
+  // ---- the forced exit's view of the batches (RollupContract), judged by the clock ----
 
   protected async latestLiveBatch(): Promise<number> {
     return (await this.headState()).latestLive;
@@ -369,21 +368,21 @@ export class AnvilOptimisticL1 extends AnvilContract<OptimisticDeployment> imple
     return result as ReadResult<F>;
   }
 
-  /** As AnvilContract's, but a block mined later than the clock's time is an error: views judge time by the clock. */
+  /** As RollupContract's, but a block mined later than the clock's time is an error: views judge time by the clock. */
   protected override async send(from: L1Address, input: Uint8Array, value: bigint): Promise<SentTransaction> {
     const sent = await super.send(from, input, value);
     if (sent.timestamp !== (await this.blockTime())) {
-      throw new EvmError("BAD_CONFIG", `anvil mined at ${sent.timestamp}, the L1 clock is at ${await this.blockTime()}: the clock is behind anvil's time`);
+      throw new EvmError("BAD_CONFIG", `the EVM mined at ${sent.timestamp}, the L1 clock is at ${await this.blockTime()}: the clock is behind the EVM's time`);
     }
     return sent;
   }
 
-  private async disputeTx(method: string, sender: L1Address, id: number, input: Uint8Array): Promise<AnvilOptimisticReceipt<DisputeView>> {
+  private async disputeTx(method: string, sender: L1Address, id: number, input: Uint8Array): Promise<OptimisticReceipt<DisputeView>> {
     const sent = await this.send(sender, input, 0n);
     return this.methodReceipt(method, sent, input, sent.receipt.status === "success" ? await this.dispute(id) : undefined);
   }
 
-  private methodReceipt<T>(method: string, sent: SentTransaction, input: Uint8Array, result: T | undefined): AnvilOptimisticReceipt<T> {
+  private methodReceipt<T>(method: string, sent: SentTransaction, input: Uint8Array, result: T | undefined): OptimisticReceipt<T> {
     return { method, ...this.receipt(sent, input, result) };
   }
 
@@ -431,7 +430,7 @@ type ReadResult<F extends ReadName> = F extends "currentRoot"
           : readonly [Address, bigint, boolean];
 type PublicClientRead = EvmSession["public"]["readContract"];
 
-/** Runs the simulated contract's config check, reporting its L1Error as an EvmError, as start() always has. */
+/** Runs the settings check, reporting its L1Error as an EvmError. */
 function evmConfigError<T>(check: () => T): T {
   try {
     return check();
