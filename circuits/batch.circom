@@ -2,12 +2,16 @@ pragma circom 2.1.0;
 
 include "operation.circom";
 include "lib/hash_chain.circom";
+include "lib/sha256_commitment.circom";
 
 // A batch of nOps operation slots chained through intermediate roots.
-// The one public input commits to everything the L1 sees:
-//   inputHash = HashChain(rollupId, oldRoot, newRoot, l1Acc, chunk_0 .. chunk_k)
-// where the chunks are the posted records (nOps · RECORD_BYTES bytes) cut into 31-byte big-endian integers.
-template Batch(nOps, nLevels, arities) {
+// The one public input commits to everything the L1 sees, by `commitment`:
+//   0: inputHash = HashChain(rollupId, oldRoot, newRoot, l1Acc, chunk_0 .. chunk_k), the chunks being the
+//      posted records (nOps · RECORD_BYTES bytes) cut into 31-byte big-endian integers (cheap here, dear
+//      on an EVM: one Poseidon(6) call per five chunks);
+//   1: inputHash = SHA-256(rollupId ‖ oldRoot ‖ newRoot ‖ l1Acc ‖ records) mod 2^253 (dear here, ≈ 29k
+//      constraints per 64 bytes; nearly free on an EVM, a precompile).
+template Batch(nOps, nLevels, arities, commitment) {
     var I = indexBits(nLevels, arities);
     var PATH_LEN = pathLength(nLevels, arities);
     var RECORD_BYTES = (40 + 2 * I + 7) \ 8;
@@ -75,22 +79,36 @@ template Batch(nOps, nLevels, arities) {
         op[i].receiverPath <== receiverPath[i];
     }
 
-    // Pack the posted bytes into 31-byte chunks (linear: the record bits already exist).
-    component commit = HashChain(4 + N_CHUNKS);
-    commit.in[0] <== rollupId;
-    commit.in[1] <== oldRoot;
-    commit.in[2] <== op[nOps - 1].rootOut;
-    commit.in[3] <== op[nOps - 1].l1AccOut;
-    for (var c = 0; c < N_CHUNKS; c++) {
-        var start = c * CHUNK_BITS;
-        var len = DATA_BITS - start < CHUNK_BITS ? DATA_BITS - start : CHUNK_BITS;
-        var chunk = 0;
-        for (var j = 0; j < len; j++) {
-            var bit = start + j;
-            chunk += op[bit \ (RECORD_BYTES * 8)].recordBits[bit % (RECORD_BYTES * 8)] * (1 << (len - 1 - j));
+    signal commitmentOut;
+    if (commitment == 0) {
+        // Pack the posted bytes into 31-byte chunks (linear: the record bits already exist).
+        component chain = HashChain(4 + N_CHUNKS);
+        chain.in[0] <== rollupId;
+        chain.in[1] <== oldRoot;
+        chain.in[2] <== op[nOps - 1].rootOut;
+        chain.in[3] <== op[nOps - 1].l1AccOut;
+        for (var c = 0; c < N_CHUNKS; c++) {
+            var start = c * CHUNK_BITS;
+            var len = DATA_BITS - start < CHUNK_BITS ? DATA_BITS - start : CHUNK_BITS;
+            var chunk = 0;
+            for (var j = 0; j < len; j++) {
+                var bit = start + j;
+                chunk += op[bit \ (RECORD_BYTES * 8)].recordBits[bit % (RECORD_BYTES * 8)] * (1 << (len - 1 - j));
+            }
+            chain.in[4 + c] <== chunk;
         }
-        commit.in[4 + c] <== chunk;
+        commitmentOut <== chain.out;
+    } else {
+        component sha = Sha256Commitment(DATA_BITS);
+        sha.rollupIdBits <== rollupIdBits.out;
+        sha.oldRoot <== oldRoot;
+        sha.newRoot <== op[nOps - 1].rootOut;
+        sha.l1Acc <== op[nOps - 1].l1AccOut;
+        for (var bit = 0; bit < DATA_BITS; bit++) {
+            sha.data[bit] <== op[bit \ (RECORD_BYTES * 8)].recordBits[bit % (RECORD_BYTES * 8)];
+        }
+        commitmentOut <== sha.out;
     }
     // Rule: the proof is about exactly this data, these roots and this rollup.
-    inputHash === commit.out;
+    inputHash === commitmentOut;
 }

@@ -4,9 +4,13 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import { BUILD_DIR, CIRCUITS_DIR, REPO_ROOT } from "../paths.ts";
+import type { Commitment } from "../tx/layout.ts";
 import { guardedChild } from "./child-process.ts";
 import { ArtifactError } from "./errors.ts";
 import { cleanStaleTemps, contentHash, filesUnder, replaceTreeFiles, tempPathFor, writeFileAtomic } from "./files.ts";
+
+/** The `commitment` parameter of circuits/batch.circom's Batch template. */
+export const COMMITMENT_CODE: Readonly<Record<Commitment, number>> = { poseidon: 0, sha256: 1 };
 
 const require = createRequire(import.meta.url);
 const CIRCOM_CLI = require.resolve("circom2/cli.js");
@@ -44,7 +48,7 @@ export function mainSource(instance: CircuitInstance): string {
   return [
     "pragma circom 2.1.0;",
     'include "batch.circom";',
-    `component main {public [inputHash]} = Batch(${instance.ops}, ${instance.arities.length}, [${instance.arities.join(", ")}]);`,
+    `component main {public [inputHash]} = Batch(${instance.ops}, ${instance.arities.length}, [${instance.arities.join(", ")}], ${COMMITMENT_CODE[instance.layout.commitment]});`,
     "",
   ].join("\n");
 }

@@ -1,4 +1,5 @@
-import { countConstraints } from "../artifacts/compile.ts";
+import { COMMITMENT_CODE, countConstraints } from "../artifacts/compile.ts";
+import type { Commitment } from "../tx/layout.ts";
 
 export interface PartCount {
   readonly part: string;
@@ -28,9 +29,13 @@ export async function slotBreakdown(arities: readonly number[]): Promise<PartCou
   return out;
 }
 
-/** Batch-level cost beyond its slots: the public-data commitment (chunk packing + hash chain). */
-export async function commitmentCost(ops: number, arities: readonly number[]): Promise<{ batch: number; perSlot: number; overhead: number }> {
-  const batch = await countConstraints(`include "batch.circom";\ncomponent main {public [inputHash]} = Batch(${ops}, ${arities.length}, ${arr(arities)});`);
+/** Batch-level cost beyond its slots: the public-data commitment (Poseidon: chunk packing + hash chain; or SHA-256). */
+export async function commitmentCost(
+  ops: number,
+  arities: readonly number[],
+  commitment: Commitment = "poseidon",
+): Promise<{ batch: number; perSlot: number; overhead: number }> {
+  const batch = await countConstraints(`include "batch.circom";\ncomponent main {public [inputHash]} = Batch(${ops}, ${arities.length}, ${arr(arities)}, ${COMMITMENT_CODE[commitment]});`);
   const perSlot = await countConstraints(`include "operation.circom";\ncomponent main = Operation(${arities.length}, ${arr(arities)});`);
   return { batch, perSlot, overhead: batch - ops * perSlot };
 }

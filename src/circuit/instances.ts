@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { CIRCUITS_DIR } from "../paths.ts";
 import { RollupError } from "../state/errors.ts";
-import { recordLayout, type RecordLayout } from "../tx/layout.ts";
+import { COMMITMENTS, recordLayout, type Commitment, type RecordLayout } from "../tx/layout.ts";
 
 export type InstanceRole = "test" | "demo" | "bench";
 
@@ -16,8 +16,11 @@ export interface CircuitInstance {
   readonly layout: RecordLayout;
 }
 
-/** batch_n<ops>_d<levels>_a<arity>, mixed trees as runs bottom-up: batch_n16_d6_a4x2-8x4. */
-export function instanceName(ops: number, arities: readonly number[]): string {
+/**
+ * batch_n<ops>_d<levels>_a<arity>, mixed trees as runs bottom-up: batch_n16_d6_a4x2-8x4; "_sha256" when
+ * the proof commits with SHA-256 (the Poseidon chain is unmarked: instances named before it was a choice).
+ */
+export function instanceName(ops: number, arities: readonly number[], commitment: Commitment = "poseidon"): string {
   const runs: [number, number][] = [];
   for (const a of arities) {
     const last = runs[runs.length - 1];
@@ -25,7 +28,7 @@ export function instanceName(ops: number, arities: readonly number[]): string {
     else runs.push([a, 1]);
   }
   const shape = runs.length === 1 ? String(arities[0]) : runs.map(([a, k]) => `${a}x${k}`).join("-");
-  return `batch_n${ops}_d${arities.length}_a${shape}`;
+  return `batch_n${ops}_d${arities.length}_a${shape}${commitment === "poseidon" ? "" : `_${commitment}`}`;
 }
 
 export function loadInstances(file = resolve(CIRCUITS_DIR, "instances.json")): CircuitInstance[] {
@@ -50,7 +53,7 @@ export function instanceByRole(role: InstanceRole): CircuitInstance {
 }
 
 function toInstance(raw: unknown, file: string): CircuitInstance {
-  const r = raw as { ops?: unknown; arities?: unknown; role?: unknown };
+  const r = raw as { ops?: unknown; arities?: unknown; role?: unknown; commitment?: unknown };
   const ops = r.ops;
   const arities = r.arities;
   const role = r.role;
@@ -63,13 +66,15 @@ function toInstance(raw: unknown, file: string): CircuitInstance {
   if (role !== "test" && role !== "demo" && role !== "bench") {
     throw new RollupError("MALFORMED", `${file}: "role" must be test, demo or bench`);
   }
+  const commitment = r.commitment === undefined ? "poseidon" : COMMITMENTS.find((c) => c === r.commitment);
+  if (commitment === undefined) throw new RollupError("MALFORMED", `${file}: "commitment" must be one of ${COMMITMENTS.join(", ")}`);
   const ar = arities as number[];
   return {
-    name: instanceName(ops, ar),
+    name: instanceName(ops, ar, commitment),
     ops,
     arities: ar,
     role,
     accounts: ar.reduce((p, a) => p * a, 1),
-    layout: recordLayout(ar),
+    layout: recordLayout(ar, commitment),
   };
 }

@@ -226,7 +226,7 @@ export async function compareCommitments(
       return { value: event.args.value, gas: Number(event.args.gasUsed) };
     };
     const poseidon = await run("poseidonChain");
-    if (poseidon.value !== batchInputHash(Number(header[0]), header[1], header[2], header[3], records)) {
+    if (poseidon.value !== batchInputHash("poseidon", Number(header[0]), header[1], header[2], header[3], records)) {
       throw new EvmError("RPC_FAILED", "the EVM's Poseidon chain differs from src/state/batch.ts batchInputHash");
     }
     const evmGas = { poseidonChain: poseidon.gas, sha256: (await run("sha256Packed")).gas, keccak: (await run("keccakPacked")).gas };

@@ -318,7 +318,7 @@ export class ZkRollupL1 extends RollupContract<ZkDeployment> implements ZkL1 {
       firstDeposit,
       depositCount,
       l1Acc,
-      inputHash: batchInputHash(this.rollupId, oldRoot, newRoot, l1Acc, call.records),
+      inputHash: batchInputHash(this.layout.commitment, this.rollupId, oldRoot, newRoot, l1Acc, call.records),
       blockNumber,
       timestamp,
     };

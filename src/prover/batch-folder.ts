@@ -8,13 +8,15 @@ import { CodedError } from "../errors.ts";
 import { readInputJson } from "../io/input-file.ts";
 import type { BuiltBatch } from "../state/batch.ts";
 import type { L1Message } from "../state/transition.ts";
-import { recordLayout } from "../tx/layout.ts";
+import { COMMITMENTS, recordLayout, type Commitment } from "../tx/layout.ts";
 
 /** batch.json: everything about a batch except the proof, in plain JSON (decimal strings, hex bytes). */
 export interface BatchMetadata {
   number: number;
   instance: string;
   arities: number[];
+  /** How the proof commits to the posted data (absent in folders written before it was a choice: poseidon). */
+  commitment: Commitment;
   protocol: Protocol;
   rollupId: number;
   oldRoot: string;
@@ -162,6 +164,8 @@ export function parseBatchMetadata(raw: unknown): BatchMetadata {
   }
   const ar = arities as number[];
   if (ar.reduce((p, a) => p * a, 1) > MAX_BATCH_ACCOUNTS) throw malformed("arities", `a tree of at most 2^32 accounts`);
+  const commitment = j["commitment"] === undefined ? "poseidon" : COMMITMENTS.find((c) => c === j["commitment"]);
+  if (commitment === undefined) throw malformed("commitment", `one of ${COMMITMENTS.join(", ")}`);
   const protocol = PROTOCOLS.find((p) => p === j["protocol"]);
   if (protocol === undefined) throw malformed("protocol", `one of ${PROTOCOLS.join(", ")}`);
   const rollupId = integerIn(j["rollupId"], "rollupId", 0, 2 ** 32 - 1);
@@ -211,6 +215,7 @@ export function parseBatchMetadata(raw: unknown): BatchMetadata {
     number,
     instance,
     arities: [...ar],
+    commitment,
     protocol,
     rollupId,
     oldRoot,
@@ -227,7 +232,7 @@ export function parseBatchMetadata(raw: unknown): BatchMetadata {
 /** batch.json for a proven batch. */
 export function batchMetadata(args: {
   number: number;
-  instance: { name: string; arities: readonly number[] };
+  instance: { name: string; arities: readonly number[]; layout: { commitment: Commitment } };
   protocol: Protocol;
   rollupId: number;
   batch: BuiltBatch;
@@ -239,6 +244,7 @@ export function batchMetadata(args: {
     number: args.number,
     instance: args.instance.name,
     arities: [...args.instance.arities],
+    commitment: args.instance.layout.commitment,
     protocol: args.protocol,
     rollupId: args.rollupId,
     oldRoot: batch.oldRoot.toString(),

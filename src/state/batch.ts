@@ -1,6 +1,8 @@
+import { sha256 } from "@noble/hashes/sha2.js";
+import { FIELD_MODULUS } from "../crypto/field.ts";
 import { hashChain } from "../crypto/poseidon.ts";
-import { CHUNK_BYTES } from "../tx/layout.ts";
-import { bytesToBigint, concatBytes } from "../tx/bytes.ts";
+import { CHUNK_BYTES, type Commitment } from "../tx/layout.ts";
+import { bigintToBytes, bytesToBigint, concatBytes } from "../tx/bytes.ts";
 import { checkRollupId, encodeRecord, type Operation } from "../tx/operation.ts";
 import { RollupError } from "./errors.ts";
 import type { RollupState } from "./rollup-state.ts";
@@ -81,7 +83,7 @@ export function buildBatch(
   }
   const records = concatBytes(padded.map((op) => encodeRecord(op, ctx.layout)));
   const newRoot = next.root;
-  const inputHash = batchInputHash(ctx.rollupId, oldRoot, newRoot, l1Acc, records);
+  const inputHash = batchInputHash(ctx.layout.commitment, ctx.rollupId, oldRoot, newRoot, l1Acc, records);
   const column = <K extends keyof SlotWitness>(key: K): SlotWitness[K][] => witnesses.map((w) => w[key]);
   return {
     state: next,
@@ -132,16 +134,31 @@ export function hashChainCalls(elements: number): number {
   return 1 + Math.ceil(Math.max(0, elements - 6) / 5);
 }
 
-/** The one public input: HashChain(rollupId, oldRoot, newRoot, l1Acc, 31-byte chunks of the records). */
+/** The SHA-256 commitment keeps the digest's low 253 bits: a field element. */
+const SHA256_COMMITMENT_MASK = (1n << 253n) - 1n;
+
+/**
+ * The one public input (circuits/batch.circom), by commitment:
+ * poseidon: HashChain(rollupId, oldRoot, newRoot, l1Acc, 31-byte chunks of the records);
+ * sha256: SHA-256(rollupId: 4 bytes ‖ oldRoot ‖ newRoot ‖ l1Acc: 32 bytes each ‖ records) mod 2^253.
+ */
 export function batchInputHash(
+  commitment: Commitment,
   rollupId: number,
   oldRoot: bigint,
   newRoot: bigint,
   l1Acc: bigint,
   records: Uint8Array,
 ): bigint {
+  checkRollupId(rollupId);
+  if (commitment === "sha256") {
+    for (const w of [oldRoot, newRoot, l1Acc]) if (w < 0n || w >= FIELD_MODULUS) throw new RangeError("a header word of the commitment is not a field element");
+    const header = new Uint8Array(4 + 3 * 32);
+    new DataView(header.buffer).setUint32(0, rollupId);
+    [oldRoot, newRoot, l1Acc].forEach((w, i) => header.set(bigintToBytes(w, 32), 4 + 32 * i));
+    return bytesToBigint(sha256(concatBytes([header, records]))) & SHA256_COMMITMENT_MASK;
+  }
   const chunks: bigint[] = [];
   for (let i = 0; i < records.length; i += CHUNK_BYTES) chunks.push(bytesToBigint(records.subarray(i, i + CHUNK_BYTES)));
-  checkRollupId(rollupId);
   return hashChain([BigInt(rollupId), oldRoot, newRoot, l1Acc, ...chunks]);
 }

@@ -47,7 +47,7 @@ export async function verifyBatchFolder(dir: string, opts: { vkey?: string; reex
   checks.push({ name: "proof", ok: true });
 
   const l1Acc = m.l1Messages.reduce((acc, msg) => extendL1Chain(acc, msg), 0n);
-  const expected = batchInputHash(m.rollupId, m.oldRoot, m.newRoot, l1Acc, m.records);
+  const expected = batchInputHash(m.layout.commitment, m.rollupId, m.oldRoot, m.newRoot, l1Acc, m.records);
   if (folder.publicSignals[0] !== expected.toString()) {
     return fail("public data", "the public signal does not commit to this batch's records, L1 messages and roots");
   }
@@ -80,6 +80,6 @@ function batchFromMetadata(meta: BatchMetadata) {
     newRoot: BigInt(meta.newRoot),
     records: new Uint8Array(Buffer.from(meta.records, "hex")),
     l1Messages,
-    layout: recordLayout(meta.arities),
+    layout: recordLayout(meta.arities, meta.commitment),
   };
 }
