@@ -67,6 +67,12 @@ contract ZkRollup is RollupBridge {
     uint256 public immutable genesisRoot;
     /// Blocks after its acceptance block before a batch's withdrawals are payable (0: at once).
     uint256 public immutable finalityBlocks;
+    /// How the public input commits to the posted data (the instance's circuit): 0 the Poseidon chain,
+    /// 1 SHA-256 of the bytes mod 2^253 (see circuits/batch.circom).
+    uint256 public immutable commitment;
+    uint256 internal constant COMMIT_POSEIDON = 0;
+    uint256 internal constant COMMIT_SHA256 = 1;
+    uint256 internal constant SHA256_MASK = (1 << 253) - 1;
 
     uint256 public currentRoot;
     uint256 public batchCount;
@@ -77,10 +83,16 @@ contract ZkRollup is RollupBridge {
     /// Each accepted batch's new root (withdrawal slots: recipient | amount << 160 | acceptance block << 224).
     mapping(uint256 => uint256) internal roots;
 
-    constructor(IGroth16Verifier verifier_, uint256 capacity_, uint256 genesisRoot_, uint256 finalityBlocks_, TreeConfig memory tree)
-        RollupBridge(tree)
-    {
-        require(capacity_ > 0 && genesisRoot_ < FIELD, "bad config");
+    constructor(
+        IGroth16Verifier verifier_,
+        uint256 capacity_,
+        uint256 genesisRoot_,
+        uint256 finalityBlocks_,
+        uint256 commitment_,
+        TreeConfig memory tree
+    ) RollupBridge(tree) {
+        require(capacity_ > 0 && genesisRoot_ < FIELD && commitment_ <= COMMIT_SHA256, "bad config");
+        commitment = commitment_;
         verifier = verifier_;
         capacity = capacity_;
         genesisRoot = genesisRoot_;
@@ -126,7 +138,8 @@ contract ZkRollup is RollupBridge {
 
         // The one public input, from this contract's own root, queue and the calldata; then the proof.
         uint256 oldRoot = currentRoot;
-        if (!verifyProof(hashChain(oldRoot, newRoot, l1Acc, recordsLength))) revert INVALID_PROOF();
+        uint256 inputHash = commitment == COMMIT_SHA256 ? sha256Commitment(oldRoot, newRoot, l1Acc, recordsLength) : hashChain(oldRoot, newRoot, l1Acc, recordsLength);
+        if (!verifyProof(inputHash)) revert INVALID_PROOF();
 
         // Effects.
         uint256 batchNumber = batchCount + 1;
@@ -271,6 +284,12 @@ contract ZkRollup is RollupBridge {
 
     /// HashChain(rollupId, oldRoot, newRoot, l1Acc, chunks) with width-6 Poseidon (src/crypto/poseidon.ts):
     /// h = P(e0..e5), then h = P(h, next five), zero-padded.
+    /// SHA-256(rollupId: 4 bytes ‖ oldRoot ‖ newRoot ‖ l1Acc ‖ records) mod 2^253: one precompile call
+    /// (60 + 12 gas a word) where the Poseidon chain makes one contract call per five chunks.
+    function sha256Commitment(uint256 oldRoot, uint256 newRoot, uint256 l1Acc, uint256 recordsLength) internal view returns (uint256) {
+        return uint256(sha256(abi.encodePacked(uint32(rollupId), oldRoot, newRoot, l1Acc, msg.data[RECORDS_AT:RECORDS_AT + recordsLength]))) & SHA256_MASK;
+    }
+
     function hashChain(uint256 oldRoot, uint256 newRoot, uint256 l1Acc, uint256 recordsLength) internal view returns (uint256 h) {
         uint256 chunks = (recordsLength + CHUNK_BYTES - 1) / CHUNK_BYTES;
         h = hash6(rollupId, oldRoot, newRoot, l1Acc, chunk(0, recordsLength), chunk(1, recordsLength));

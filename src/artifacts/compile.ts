@@ -4,13 +4,10 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import { BUILD_DIR, CIRCUITS_DIR, REPO_ROOT } from "../paths.ts";
-import type { Commitment } from "../tx/layout.ts";
+import { COMMITMENT_CODE } from "../tx/layout.ts";
 import { guardedChild } from "./child-process.ts";
 import { ArtifactError } from "./errors.ts";
 import { cleanStaleTemps, contentHash, filesUnder, replaceTreeFiles, tempPathFor, writeFileAtomic } from "./files.ts";
-
-/** The `commitment` parameter of circuits/batch.circom's Batch template. */
-export const COMMITMENT_CODE: Readonly<Record<Commitment, number>> = { poseidon: 0, sha256: 1 };
 
 const require = createRequire(import.meta.url);
 const CIRCOM_CLI = require.resolve("circom2/cli.js");

@@ -1,5 +1,5 @@
-import { COMMITMENT_CODE, countConstraints } from "../artifacts/compile.ts";
-import type { Commitment } from "../tx/layout.ts";
+import { countConstraints } from "../artifacts/compile.ts";
+import { COMMITMENT_CODE, type Commitment } from "../tx/layout.ts";
 
 export interface PartCount {
   readonly part: string;

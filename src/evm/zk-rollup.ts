@@ -12,7 +12,7 @@ import type { L1RollupData } from "../l1/reconstruct.ts";
 import type { AcceptedBatch } from "../l1/bridge-types.ts";
 import { batchInputHash } from "../state/batch.ts";
 import { extendL1Chain, type L1Message } from "../state/transition.ts";
-import type { RecordLayout } from "../tx/layout.ts";
+import { COMMITMENT_CODE, type Commitment, type RecordLayout } from "../tx/layout.ts";
 import { KIND_CODE, decodeRecord, isRollupId } from "../tx/operation.ts";
 import {
   RollupContract,
@@ -50,6 +50,7 @@ export const ZK_ROLLUP_ABI = parseAbi([
   "function queueLength() view returns (uint256)",
   "function queueHead() view returns (uint256)",
   "function finalityBlocks() view returns (uint256)",
+  "function commitment() view returns (uint256)",
   "function withdrawalAt(uint256 batchNumber, uint256 index) view returns (address recipient, uint256 amount, uint256 acceptedBlock, bool paid)",
   "event BatchAccepted(uint256 indexed batchNumber, uint256 oldRoot, uint256 newRoot)",
   "error BAD_RECORDS_LENGTH(uint256 expected, uint256 got)",
@@ -151,7 +152,7 @@ export class ZkRollupL1 extends RollupContract<ZkDeployment> implements ZkL1 {
     const compiled = config.keys === undefined ? compileSources(repoSources(), config.log === undefined ? {} : { log: config.log }) : await compileRollupContracts(config.keys, config.log);
     const verifierName = accepting ? ACCEPTING_VERIFIER_CONTRACT : VERIFIER_CONTRACT;
     return onEvm(config, async (session) => {
-      const deployment = await deployRollup(session, compiled, { rollupId, capacity, genesisRoot, finalityBlocks, verifierName, arities, forcedDeadlineSeconds });
+      const deployment = await deployRollup(session, compiled, { rollupId, capacity, genesisRoot, finalityBlocks, commitment: config.layout.commitment, verifierName, arities, forcedDeadlineSeconds });
       config.log?.(
         `${session.backend.description} (${deployment.hardfork}): ZkRollup at ${deployment.rollup}, verifier ${fmtGas(deployment.gas.verifier)} gas to deploy`,
       );
@@ -334,6 +335,7 @@ async function deployRollup(
     capacity: number;
     genesisRoot: bigint;
     finalityBlocks: number;
+    commitment: Commitment;
     verifierName: string;
     arities: readonly number[];
     forcedDeadlineSeconds: number;
@@ -353,6 +355,7 @@ async function deployRollup(
         BigInt(config.capacity),
         config.genesisRoot,
         BigInt(config.finalityBlocks),
+        BigInt(COMMITMENT_CODE[config.commitment]),
         treeConfigArg(config.rollupId, config.arities, config.forcedDeadlineSeconds, tree),
       ],
     }),

@@ -6,6 +6,7 @@ import type { PublicKey } from "../crypto/eddsa.ts";
 import type { BatchAccountProof, ExitClaim, ForcedRequestStatus } from "../l1/forced-exit-types.ts";
 import type { L1RollupData } from "../l1/reconstruct.ts";
 import type { Account } from "../state/account.ts";
+import { COMMITMENTS, type RecordLayout } from "../tx/layout.ts";
 import type { SignedOperation, Withdraw } from "../tx/operation.ts";
 import {
   accountFromJson,
@@ -107,7 +108,7 @@ export interface HealthJson {
 
 export interface RollupDataJson {
   readonly rollupId: number;
-  readonly layout: { indexBits: number; recordBytes: number };
+  readonly layout: RecordLayout;
   readonly arities: number[];
   readonly capacity: number;
   readonly genesisRoot: string;
@@ -145,7 +146,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** The largest answer read (the L1's rollup data is the largest: every batch's records). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 2 ** 20;
 
-export type NodeClientErrorCode = "BAD_URL" | "TIMEOUT" | "RESPONSE_TOO_LARGE";
+export type NodeClientErrorCode = "BAD_URL" | "TIMEOUT" | "RESPONSE_TOO_LARGE" | "BAD_RESPONSE";
 
 /** The client's own failures (not the node's refusals, which are ApiError): a bad URL, no answer in time, an answer too large. */
 export class NodeClientError extends CodedError<NodeClientErrorCode> {
@@ -301,8 +302,11 @@ export class NodeClient {
     return this.request("POST", "/l1/deposit-refunds", { from: addressHex(from), queueIndex });
   }
 
-  rollupData(): Promise<RollupDataJson> {
-    return this.request("GET", "/l1/rollup");
+  async rollupData(): Promise<RollupDataJson> {
+    const data = await this.request<RollupDataJson>("GET", "/l1/rollup");
+    // The layout decides what the wallet signs and how reconstruction hashes: only a known one is used.
+    if (!COMMITMENTS.includes(data.layout?.commitment)) throw new NodeClientError("BAD_RESPONSE", `the node's rollup layout names no known commitment (${COMMITMENTS.join(", ")})`);
+    return data;
   }
 }
 

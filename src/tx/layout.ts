@@ -5,6 +5,8 @@
  */
 export type Commitment = "poseidon" | "sha256";
 export const COMMITMENTS: readonly Commitment[] = ["poseidon", "sha256"];
+/** Its code: the `commitment` parameter of circuits/batch.circom's Batch and of ZkRollup.sol's constructor. */
+export const COMMITMENT_CODE: Readonly<Record<Commitment, number>> = { poseidon: 0, sha256: 1 };
 
 /** Bit layout of posted records for a tree shape, and their commitment; mirrors circuits/operation.circom. */
 export interface RecordLayout {

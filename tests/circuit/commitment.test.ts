@@ -1,8 +1,14 @@
 // The SHA-256 commitment (circuits/lib/sha256_commitment.circom) against the reference batchInputHash:
-// the test instance's tree compiled with commitment = sha256 accepts exactly the TS model's public input.
+// the test instance's tree compiled with commitment = sha256 accepts exactly the TS model's public input,
+// and ZkRollup.sol deployed with that commitment accepts its proofs (and not a Poseidon-committed one).
 import { sha256 } from "@noble/hashes/sha2.js";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileCircuit } from "../../src/artifacts/compile.ts";
+import { setupInstance } from "../../src/artifacts/setup.ts";
+import { ZkRollupL1 } from "../../src/evm/zk-rollup.ts";
+import { labelAddress } from "../../src/l1/address.ts";
+import { proveBatch, shutdownProver } from "../../src/prover/prove.ts";
+import { RollupState } from "../../src/state/index.ts";
 import { CircuitError } from "../../src/circuit/errors.ts";
 import { instanceName, type CircuitInstance } from "../../src/circuit/instances.ts";
 import { decodeR1cs, firstViolatedConstraint, readR1cs } from "../../src/circuit/r1cs.ts";
@@ -11,7 +17,7 @@ import type { CompiledCircuit } from "../../src/artifacts/compile.ts";
 import { batchInputHash, buildBatch, type BatchInputs } from "../../src/state/index.ts";
 import { bigintToBytes, bytesToBigint } from "../../src/tx/bytes.ts";
 import { recordLayout } from "../../src/tx/layout.ts";
-import { ROLLUP_ID, fundedState, testInstance, transfer, withdraw } from "../helpers/fixtures.ts";
+import { ROLLUP_ID, ctx as poseidonCtx, fundedState, newUser, testArtifacts, testInstance, transfer, withdraw } from "../helpers/fixtures.ts";
 
 const layout = recordLayout(testInstance.arities, "sha256");
 const shaInstance: CircuitInstance = { ...testInstance, name: instanceName(testInstance.ops, testInstance.arities, "sha256"), layout };
@@ -21,6 +27,7 @@ let circuit: CompiledCircuit;
 beforeAll(async () => {
   circuit = await compileCircuit(shaInstance, { log: () => {} });
 }, 600_000);
+afterAll(shutdownProver);
 
 describe("the SHA-256 commitment", () => {
   it("is SHA-256(rollupId ‖ oldRoot ‖ newRoot ‖ l1Acc ‖ records) with its top 3 bits cleared", () => {
@@ -58,4 +65,49 @@ describe("the SHA-256 commitment", () => {
       expect((err as CircuitError).code).toBe("CONSTRAINT_FAILED");
     }
   });
+});
+
+describe("ZkRollup.sol with the SHA-256 commitment (in-process EVM, development keys)", () => {
+  it("accepts the proven batch, refuses the same batch proven under the Poseidon commitment, and costs less", async () => {
+    const keys = await setupInstance(shaInstance, { log: () => {} });
+    const alice = newUser();
+    const bob = newUser();
+    const genesis = new RollupState(testInstance.arities);
+    const deposits = [
+      { kind: "deposit" as const, to: 0, publicKey: alice.publicKey, amount: 1000n },
+      { kind: "deposit" as const, to: 5, publicKey: bob.publicKey, amount: 50n },
+    ];
+    const sha = buildBatch(genesis, deposits, testInstance.ops, ctx);
+    const poseidon = buildBatch(genesis, deposits, testInstance.ops, poseidonCtx);
+    const shaProof = (await proveBatch({ zkey: keys.zkey, wasm: circuit.wasm }, sha.inputs)).proof;
+    const test = testArtifacts();
+    const poseidonProof = (await proveBatch({ zkey: test.keys.zkey, wasm: test.circuit.wasm }, poseidon.inputs)).proof;
+
+    const sequencer = labelAddress("sha sequencer");
+    const common = { rollupId: ROLLUP_ID, arities: testInstance.arities, capacity: testInstance.ops, genesisRoot: genesis.root };
+    const gas: Record<string, number> = {};
+    for (const [name, l1Layout, l1Keys, good, bad] of [
+      ["sha256", layout, keys, shaProof, poseidonProof],
+      ["poseidon", poseidonCtx.layout, test.keys, poseidonProof, shaProof],
+    ] as const) {
+      const l1 = await ZkRollupL1.start({ ...common, layout: l1Layout, keys: l1Keys });
+      try {
+        for (const [who, user, amount] of [["alice", alice, 1000n], ["bob", bob, 50n]] as const) {
+          await l1.fund(labelAddress(who), amount);
+          expect((await l1.deposit(labelAddress(who), user.publicKey, amount)).status).toBe("success");
+        }
+        // The same records and root with the other commitment's proof: the contract's public input differs.
+        expect((await l1.submitBatch(sequencer, { records: sha.records, withdrawalRecipients: [], newRoot: sha.newRoot, proof: bad })).revertReason).toBe("INVALID_PROOF");
+        const ok = await l1.submitBatch(sequencer, { records: sha.records, withdrawalRecipients: [], newRoot: sha.newRoot, proof: good });
+        expect(ok.status).toBe("success");
+        expect(ok.result?.inputHash).toBe(name === "sha256" ? sha.inputHash : poseidon.inputHash);
+        gas[name] = ok.gasUsed;
+      } finally {
+        await l1.stop();
+      }
+    }
+    console.log(`batch of ${testInstance.ops} deposits, receipts' gasUsed: SHA-256 commitment ${gas["sha256"]}, Poseidon chain ${gas["poseidon"]}`);
+    // The Poseidon chain makes at least one Poseidon(6) contract call; SHA-256 is one precompile call.
+    expect(gas["sha256"]).toBeLessThan(gas["poseidon"]! - 50_000);
+  }, 600_000);
 });

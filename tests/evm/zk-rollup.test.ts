@@ -259,7 +259,7 @@ describe("rollup ids are 32-bit (signed messages pack rollupId + 2^32·nonce)", 
         encodeDeployData({
           abi: artifact.abi,
           bytecode: artifact.bytecode,
-          args: [evm.deployment.verifier, BigInt(testInstance.ops), GENESIS_ROOT, 0n, { ...treeConfigArg(0, testInstance.arities, 86_400, evm.deployment.tree), rollupId: id }],
+          args: [evm.deployment.verifier, BigInt(testInstance.ops), GENESIS_ROOT, 0n, 0n, { ...treeConfigArg(0, testInstance.arities, 86_400, evm.deployment.tree), rollupId: id }],
         }),
         "ZkRollup",
       );
