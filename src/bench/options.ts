@@ -66,6 +66,8 @@ export function treeLabel(arities: readonly number[]): string {
 }
 
 const sameTree = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+/** `default` and `nK` name the default tree with the Poseidon commitment; other commitments go by full name. */
+const onDefaultTree = (i: CircuitInstance) => sameTree(i.arities, DEFAULT_TREE) && i.layout.commitment === "poseidon";
 
 /**
  * The instances a selector names: a full instance name (batch_n16_d6_a4x2-8x4), `nK` (batch size K on the
@@ -82,13 +84,13 @@ export function resolveInstances(selectors: readonly string[], known: readonly C
     if (sel === "all") known.forEach(add);
     else if (sel === "bench") known.filter((i) => i.role !== "test").forEach(add);
     else if (sel === "default") {
-      for (const n of DEFAULT_BATCH_SIZES) known.filter((i) => i.ops === n && sameTree(i.arities, DEFAULT_TREE)).forEach(add);
+      for (const n of DEFAULT_BATCH_SIZES) known.filter((i) => i.ops === n && onDefaultTree(i)).forEach(add);
       known.filter((i) => i.ops === 4 && !sameTree(i.arities, DEFAULT_TREE) && i.role !== "test").forEach(add);
     } else if (/^n[1-9][0-9]{0,5}$/.test(sel)) {
       const ops = Number(sel.slice(1));
-      const found = known.find((i) => i.ops === ops && sameTree(i.arities, DEFAULT_TREE));
+      const found = known.find((i) => i.ops === ops && onDefaultTree(i));
       if (found === undefined) {
-        const sizes = known.filter((i) => sameTree(i.arities, DEFAULT_TREE)).map((i) => `n${i.ops}`);
+        const sizes = known.filter(onDefaultTree).map((i) => `n${i.ops}`);
         throw new BenchInputError(`no instance with batch size ${ops} on the default tree ${treeLabel(DEFAULT_TREE)} (have: ${sizes.join(", ")}; add it to circuits/instances.json)`);
       }
       add(found);

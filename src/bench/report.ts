@@ -40,6 +40,7 @@ const ms = (x: number) => (x * 1000).toFixed(0);
 export const TABLE_HEADER = [
   "batch",
   "tree",
+  "commitment",
   "protocol",
   "witness",
   "prover",
@@ -89,6 +90,7 @@ export function tableRows(results: BenchResults, short = false): string[][] {
       return [
         String(c.config.batchSize),
         c.config.tree,
+        c.config.commitment,
         c.config.protocol,
         c.config.witness,
         c.config.protocol === "groth16" ? c.config.engine : "snarkjs",
@@ -304,10 +306,12 @@ function l1Section(r: BenchResults): string[] {
   if (measured.length > 0) {
     out.push(
       mdTable(
-        ["batch", "tree", "witness", "prover", "batches submitted", "gas/batch", "gas/transfer", "verifyProof gas", "verifier deploy gas"],
+        ["batch", "tree", "commitment", "constraints / op", "witness", "prover", "batches submitted", "gas/batch", "gas/transfer", "verifyProof gas", "verifier deploy gas"],
         measured.map(({ c, g }) => [
           String(c.config.batchSize),
           c.config.tree,
+          c.config.commitment,
+          c.circuit === undefined ? "–" : n0(c.circuit.constraints / c.config.batchSize),
           c.config.witness,
           c.config.engine,
           `${g.submissions.length} (${g.summary.batches} counted)`,

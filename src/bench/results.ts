@@ -1,4 +1,5 @@
 import type { Protocol } from "../artifacts/setup.ts";
+import type { Commitment } from "../tx/layout.ts";
 import type { ProveBreakdown } from "../prover/groth16-warm.ts";
 import type { ProverEngine } from "../prover/prove.ts";
 import type { machineInfo } from "../report/machine.ts";
@@ -40,6 +41,8 @@ export interface ConfigKey {
   readonly batchSize: number;
   /** Tree levels bottom-up as runs, e.g. 4x2-8x4. */
   readonly tree: string;
+  /** How the proof commits to the posted data (the circuit's choice; the L1 gas depends on it). */
+  readonly commitment: Commitment;
   readonly accounts: number;
   readonly protocol: Protocol;
   readonly witness: WitnessGenerator;

@@ -84,7 +84,7 @@ async function sweep(opts: BenchOptions, io: BenchIo, command: string, started: 
     for (const protocol of opts.protocols) {
       for (const witness of opts.witness) {
         for (const engine of protocol === "groth16" ? groth16Engines : (["snarkjs"] as const)) {
-          keys.push({ instance: instance.name, batchSize: instance.ops, tree: treeLabel(instance.arities), accounts: instance.accounts, protocol, witness, engine });
+          keys.push({ instance: instance.name, batchSize: instance.ops, tree: treeLabel(instance.arities), commitment: instance.layout.commitment, accounts: instance.accounts, protocol, witness, engine });
         }
       }
     }

@@ -8,7 +8,7 @@ import type { Prover } from "../prover/prover.ts";
 import { buildBatch, type BuiltBatch } from "../state/batch.ts";
 import type { SubmitBatchArgs } from "../l1/calldata.ts";
 import { RollupState } from "../state/rollup-state.ts";
-import { recordLayout } from "../tx/layout.ts";
+import { COMMITMENTS, recordLayout, type Commitment } from "../tx/layout.ts";
 import { signTransfer, type Operation } from "../tx/operation.ts";
 import { CHALLENGER_BOND, PROPOSER_BOND, ROLLUP_ID, SEQUENCER, alignClock, demoClock, demoSession } from "./mode-run.ts";
 
@@ -19,8 +19,12 @@ export type CostSource =
   /** ZkRollup.sol's receipt with contracts/AcceptingVerifier.sol (test only), plus the real verifier's gas measured in the same run. */
   | "contract measured with an accepting verifier + real verifier gas measured";
 
+/** The cost table's rows: zk per public-data commitment (the circuit's choice), optimistic, plain L1. */
+export type CostMode = `zk (${Commitment})` | "optimistic" | "plain L1 transfer";
+export const COST_MODES: readonly CostMode[] = [...COMMITMENTS.map((c): CostMode => `zk (${c})`), "optimistic", "plain L1 transfer"];
+
 export interface CostPoint {
-  readonly mode: "zk" | "optimistic" | "plain L1 transfer";
+  readonly mode: CostMode;
   /** Operations per batch (all transfers). */
   readonly batchSize: number;
   /** Gas of the batch's L1 transaction (plain: of `batchSize` ETH transfers). */
@@ -39,7 +43,7 @@ export interface CostModelOptions {
    * The demo instance's keys and a prover: the zk rows (none without them). One full batch of the
    * instance's size is proven to measure what the real verifier adds to a batch transaction.
    */
-  readonly zk?: { readonly keys: { readonly zkey: string; readonly vkey: string }; readonly prover: Prover; readonly capacity: number };
+  readonly zk?: { readonly keys: { readonly zkey: string; readonly vkey: string }; readonly prover: Prover; readonly capacity: number; readonly commitment: Commitment };
   readonly log?: (message: string) => void;
 }
 
@@ -57,11 +61,14 @@ export interface CostByBatchSize {
  * contracts in the in-process EVM. For each size, fresh contracts take two batches and the second is
  * counted (steady-state storage: batch counter and roots already non-zero). zk: no circuit is proven per
  * size; ZkRollup.sol runs with an accepting verifier and the real verifier's gas is added, measured in the
- * same run as the difference the real verifier makes to one proven batch of the instance's size. The
- * optimistic figure is proposeBatch's; the plain transfer is an ETH transfer's receipt.
+ * same run as the difference the real verifier makes to one proven batch of the instance's size. Both
+ * public-data commitments are measured this way (the contract computes the commitment; the verifier's gas
+ * does not depend on it: one public input either way). The optimistic figure is proposeBatch's; the
+ * plain transfer is an ETH transfer's receipt.
  */
 export async function costByBatchSize(opts: CostModelOptions): Promise<CostByBatchSize> {
-  const layout = recordLayout(opts.arities);
+  // The instance's own commitment builds the proven batch; records are the same bytes under either.
+  const layout = recordLayout(opts.arities, opts.zk?.commitment ?? "poseidon");
   const ctx = { layout, rollupId: ROLLUP_ID };
   const sizes = [...new Set(opts.sizes)].sort((a, b) => a - b);
   const maxSize = Math.max(1, ...sizes);
@@ -95,8 +102,8 @@ export async function costByBatchSize(opts: CostModelOptions): Promise<CostByBat
   const points: CostPoint[] = [];
   try {
     /** Deploys ZkRollup.sol (capacity n) with `verifier` and submits `batches` with `proof`; the receipts. */
-    const zkRun = async (n: number, batches: readonly BuiltBatch[], proof: SubmitBatchArgs["proof"], verifier: "groth16" | "accepting") => {
-      const rollup = await ZkRollupL1.start({ rollupId: ROLLUP_ID, layout, arities: opts.arities, capacity: n, genesisRoot: genesis.root, verifier, ...(zk === undefined ? {} : { keys: zk.keys }), session, clock });
+    const zkRun = async (n: number, batches: readonly BuiltBatch[], proof: SubmitBatchArgs["proof"], verifier: "groth16" | "accepting", commitment = layout.commitment) => {
+      const rollup = await ZkRollupL1.start({ rollupId: ROLLUP_ID, layout: recordLayout(opts.arities, commitment), arities: opts.arities, capacity: n, genesisRoot: genesis.root, verifier, ...(zk === undefined ? {} : { keys: zk.keys }), session, clock });
       await alignClock(session, clock);
       const receipts = [];
       for (const [i, b] of batches.entries()) {
@@ -125,9 +132,11 @@ export async function costByBatchSize(opts: CostModelOptions): Promise<CostByBat
       const batches = twoBatches(n);
       if (verifierGas !== undefined && proof !== undefined) {
         // The proof's bytes as calldata (what a real proof costs to post); the accepting verifier takes them.
-        const r = (await zkRun(n, batches, proof, "accepting"))[1]!;
-        const gas = r.gasUsed + verifierGas.gas;
-        points.push({ mode: "zk", batchSize: n, batchGas: gas, gasPerTransfer: Math.round(gas / n), calldataBytes: r.calldata.bytes, source: "contract measured with an accepting verifier + real verifier gas measured" });
+        for (const commitment of COMMITMENTS) {
+          const r = (await zkRun(n, batches, proof, "accepting", commitment))[1]!;
+          const gas = r.gasUsed + verifierGas.gas;
+          points.push({ mode: `zk (${commitment})`, batchSize: n, batchGas: gas, gasPerTransfer: Math.round(gas / n), calldataBytes: r.calldata.bytes, source: "contract measured with an accepting verifier + real verifier gas measured" });
+        }
       }
       const opt = await OptimisticRollupL1.start({ rollupId: ROLLUP_ID, arities: opts.arities, capacity: n, genesisRoot: genesis.root, proposerBond: PROPOSER_BOND, challengerBond: CHALLENGER_BOND, session, clock });
       await alignClock(session, clock);

@@ -104,7 +104,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     costs = await costByBatchSize({
       arities: instance.arities,
       sizes: opts.costSizes,
-      ...(keys === undefined || prover === undefined ? {} : { zk: { keys, prover, capacity: instance.ops } }),
+      ...(keys === undefined || prover === undefined ? {} : { zk: { keys, prover, capacity: instance.ops, commitment: instance.layout.commitment } }),
       log,
     });
   } finally {

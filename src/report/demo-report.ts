@@ -1,5 +1,6 @@
 import type { DemoReport } from "../demo/demo.ts";
 import { renderSvg, type ChartSpec } from "./charts.ts";
+import { COST_MODES } from "../demo/cost-model.ts";
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 
@@ -222,7 +223,7 @@ export function renderDemoMarkdown(r: DemoReport, command: string): string {
         ]),
     "L1 gas per transfer (gas of the batch transaction / transfers in it), full batches of distinct transfers, by batch size (transfers):",
     "",
-    md(["mode", ...sizes.map(String)], ["zk", "optimistic", "plain L1 transfer"].map((mode) => [mode, ...sizes.map((n) => { const c = r.costByBatchSize.find((x) => x.mode === mode && x.batchSize === n); return c === undefined ? "-" : `${c.gasPerTransfer}${c.source === "measured" ? "" : " *"}`; })])),
+    md(["mode", ...sizes.map(String)], COST_MODES.filter((mode) => r.costByBatchSize.some((c) => c.mode === mode)).map((mode) => [mode, ...sizes.map((n) => { const c = r.costByBatchSize.find((x) => x.mode === mode && x.batchSize === n); return c === undefined ? "-" : `${c.gasPerTransfer}${c.source === "measured" ? "" : " *"}`; })])),
     "",
     ...(r.verifierGas === undefined ? [] : [`\* contract measured with an accepting verifier + real verifier gas measured: ZkRollup.sol with contracts/AcceptingVerifier.sol (test only) plus ${r.verifierGas.gas} gas, what the real Groth16 verifier added to a proven batch of ${r.verifierGas.batchSize} in this run.`, ""]),
     `Measured: ${r.provenance.measured}. Computed: ${r.provenance.computed}.`,

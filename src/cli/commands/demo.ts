@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { findInstance, instanceByRole } from "../../circuit/instances.ts";
 import { runDemo, type DemoReport } from "../../demo/demo.ts";
 import type { Mode } from "../../demo/mode-run.ts";
+import { COST_MODES } from "../../demo/cost-model.ts";
 import { BUILD_DIR } from "../../paths.ts";
 import { checkOutputDir, checkOutputFile } from "../../io/output-path.ts";
 import { DEMO_REPORT_EXTENSIONS, FORCED_EXIT_HEADER, fmtSeconds, forcedExitGasHeader, forcedExitGasRows, forcedExitRows, perBatchRows, PER_BATCH_HEADER, renderDemoReport, summaryRows, SUMMARY_HEADER } from "../../report/demo-report.ts";
@@ -145,4 +146,4 @@ function printCostTable(r: DemoReport): void {
   }
 }
 
-const COST_MODES = ["zk", "optimistic", "plain L1 transfer"] as const;
+
