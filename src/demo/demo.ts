@@ -3,6 +3,7 @@ import type { CircuitInstance } from "../circuit/instances.ts";
 import { Prover } from "../prover/prover.ts";
 import { machineInfo } from "../report/machine.ts";
 import { costByBatchSize, type CostByBatchSize, type CostPoint } from "./cost-model.ts";
+import { scalingTable, type ScalingTable } from "./scaling.ts";
 import { DEFAULT_FORCED_DEADLINE_SECONDS, runForcedExit, type ForcedExitOutcome } from "./forced-exit-run.ts";
 import { runMode, type DemoL1, type Mode, type ModeRun } from "./mode-run.ts";
 import { dishonestChallenger, maliciousOptimistic, maliciousZk, type ScenarioOutcome } from "./scenarios.ts";
@@ -22,6 +23,9 @@ export interface DemoOptions {
   readonly maliciousOnly: boolean;
   readonly outDir: string;
   readonly costSizes: readonly number[];
+  /** The L1 the scaling table's L1-bound throughput is computed for (default 36M gas every 12 s). */
+  readonly blockGasLimit?: number;
+  readonly blockSeconds?: number;
   /** Where the Solidity contracts run: the in-process EVM ("simulated", the default) or an anvil node. */
   readonly l1?: DemoL1;
   readonly log: (message: string) => void;
@@ -36,6 +40,8 @@ export interface DemoReport {
   /** A censoring sequencer: the forced exit in each mode, its L1 time and gas. */
   readonly forcedExits: ForcedExitOutcome[];
   readonly costByBatchSize: CostPoint[];
+  /** Plain L1 vs zk vs optimistic at the demo's batch size, each cell measured or computed. */
+  readonly scaling: ScalingTable;
   /** The real Groth16 verifier's gas added to the zk rows measured with an accepting verifier. */
   readonly verifierGas: CostByBatchSize["verifierGas"];
   /** Where each kind of figure comes from. */
@@ -131,6 +137,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     forcedExits,
     costByBatchSize: costs.points,
     verifierGas: costs.verifierGas,
+    scaling: scalingTable({
+      batchSize: instance.ops,
+      costs: costs.points,
+      runs,
+      commitment: instance.layout.commitment,
+      ...(opts.blockGasLimit === undefined ? {} : { blockGasLimit: opts.blockGasLimit }),
+      ...(opts.blockSeconds === undefined ? {} : { blockSeconds: opts.blockSeconds }),
+    }),
     provenance: {
       measured: `proving times (wall clock on this machine); every L1 gas figure is a transaction receipt's gasUsed from the Solidity contracts (contracts/) ${l1 === "anvil" ? "on a local anvil node" : "in the in-process EVM (EDR)"}${l1 === "anvil" ? ", the cost by batch size in the in-process EVM (the same gas)" : ""}; bytes are the calldata sent`,
       computed:

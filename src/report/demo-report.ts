@@ -1,6 +1,7 @@
 import type { DemoReport } from "../demo/demo.ts";
 import { renderSvg, type ChartSpec } from "./charts.ts";
 import { COST_MODES } from "../demo/cost-model.ts";
+import { SCALING_HEADER, scalingNotes, scalingRows } from "../demo/scaling.ts";
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 
@@ -104,6 +105,9 @@ ${table(SUMMARY_HEADER, runRows)}
 ${charts.map((c, i) => `<h2>${esc(c.title)}</h2><p class="note">${esc(c.note)}</p>${svgs[i] ?? ""}`).join("\n")}
 <h2>Per batch</h2>
 ${table(PER_BATCH_HEADER, batchRows)}
+${r.scaling.rows.length === 0 ? "" : `<h2>Scaling: plain L1 vs the rollups at batches of ${r.scaling.batchSize} transfers</h2>
+${table(SCALING_HEADER, scalingRows(r.scaling))}
+<ul class="note">${scalingNotes(r.scaling).map((l) => `<li>${esc(l)}</li>`).join("")}</ul>`}
 <h2>Scenarios</h2>
 ${table(["mode", "scenario", "bad root accepted", "bad root final", "theft paid", "dispute", "outcome"], scenarioRows)}
 ${r.scenarios.map((s) => `<h3>${esc(s.mode)}: ${esc(s.name)}</h3><ul>${s.events.map((e) => `<li>t=${fmtSeconds(e.at)}: ${esc(e.what)}</li>`).join("")}</ul>`).join("\n")}
@@ -226,6 +230,9 @@ export function renderDemoMarkdown(r: DemoReport, command: string): string {
     md(["mode", ...sizes.map(String)], COST_MODES.filter((mode) => r.costByBatchSize.some((c) => c.mode === mode)).map((mode) => [mode, ...sizes.map((n) => { const c = r.costByBatchSize.find((x) => x.mode === mode && x.batchSize === n); return c === undefined ? "-" : `${c.gasPerTransfer}${c.source === "measured" ? "" : " *"}`; })])),
     "",
     ...(r.verifierGas === undefined ? [] : [`\* contract measured with an accepting verifier + real verifier gas measured: ZkRollup.sol with contracts/AcceptingVerifier.sol (test only) plus ${r.verifierGas.gas} gas, what the real Groth16 verifier added to a proven batch of ${r.verifierGas.batchSize} in this run.`, ""]),
+    ...(r.scaling.rows.length === 0
+      ? []
+      : [`Scaling: plain L1 vs the rollups at batches of ${r.scaling.batchSize} transfers:`, "", md(SCALING_HEADER, scalingRows(r.scaling)), "", ...scalingNotes(r.scaling).map((l) => `- ${l}`), ""]),
     `Measured: ${r.provenance.measured}. Computed: ${r.provenance.computed}.`,
     "",
   ].join("\n");

@@ -84,6 +84,27 @@ describe("zk vs optimistic demo end to end (test instance, 1 h window)", () => {
     expect([zk!.bridgeLeft, opt!.bridgeLeft]).toEqual(["0", "0"]);
   });
 
+  it("scaling table: every cell measured in this run or computed with its formula; the L1 bound follows the gas", () => {
+    const t = report.scaling;
+    expect(t.rows.map((r) => r.system)).toEqual(["plain L1 transfer", "zk rollup, Poseidon chain commitment", "zk rollup, SHA-256 commitment", "optimistic rollup"]);
+    const [plain, zkPoseidon, zkSha, opt] = t.rows;
+    for (const r of t.rows) {
+      expect(r.gasPerTransfer.source).toBe("measured");
+      expect(r.l1BoundTransfersPerSecond).toMatchObject({ source: "computed", value: t.blockGasLimit / (r.gasPerTransfer.value ?? NaN) / t.blockSeconds });
+      expect(r.l1BoundTransfersPerSecond.how).toContain(`${t.blockSeconds} s per block`);
+    }
+    expect(plain!.gasPerTransfer.value).toBe(21_000);
+    // Proven here: the instance's own commitment; the other has no prover figure, with the reason.
+    expect(zkPoseidon!.proverBoundTransfersPerSecond.source).toBe("measured");
+    expect(zkPoseidon!.proverBoundTransfersPerSecond.value).toBeGreaterThan(0);
+    expect(zkSha!.proverBoundTransfersPerSecond).toMatchObject({ source: "n/a", value: null });
+    expect(zkSha!.gasPerTransfer.value).toBeLessThan(zkPoseidon!.gasPerTransfer.value!);
+    // Finality: zk at acceptance (minutes of proving at most), optimistic at the end of its window.
+    expect(zkPoseidon!.finalitySeconds.source).toBe("measured");
+    expect(opt!.finalitySeconds.value).toBeGreaterThanOrEqual(report.config.windowSeconds);
+    expect(opt!.proverBoundTransfersPerSecond.source).toBe("n/a");
+  });
+
   it("cost by batch size: measured on the EVM, zk with an accepting verifier plus the real verifier's measured gas", () => {
     const point = (mode: string, n: number) => report.costByBatchSize.find((c) => c.mode === mode && c.batchSize === n);
     const per = (mode: string, n: number) => point(mode, n)?.gasPerTransfer ?? NaN;

@@ -4,6 +4,7 @@ import { findInstance, instanceByRole } from "../../circuit/instances.ts";
 import { runDemo, type DemoReport } from "../../demo/demo.ts";
 import type { Mode } from "../../demo/mode-run.ts";
 import { COST_MODES } from "../../demo/cost-model.ts";
+import { DEFAULT_BLOCK_GAS_LIMIT, DEFAULT_BLOCK_SECONDS, SCALING_HEADER, scalingNotes, scalingRows } from "../../demo/scaling.ts";
 import { BUILD_DIR } from "../../paths.ts";
 import { checkOutputDir, checkOutputFile } from "../../io/output-path.ts";
 import { DEMO_REPORT_EXTENSIONS, FORCED_EXIT_HEADER, fmtSeconds, forcedExitGasHeader, forcedExitGasRows, forcedExitRows, perBatchRows, PER_BATCH_HEADER, renderDemoReport, summaryRows, SUMMARY_HEADER } from "../../report/demo-report.ts";
@@ -13,7 +14,8 @@ import { CliError } from "../errors.ts";
 import { printTable } from "./circuits.ts";
 
 export const DEMO_HELP = `zkr demo [--mode zk|optimistic|both] [--malicious] [--no-watcher] [--window 7d] [--deadline 1d] [--l1 simulated|anvil]
-         [--instance NAME] [--users N] [--transfers N] [--seed S] [--out DIR] [--json] [--report FILE.html]
+         [--instance NAME] [--users N] [--transfers N] [--seed S] [--l1-block-gas G] [--l1-block-seconds S]
+         [--out DIR] [--json] [--report FILE.html]
   zk vs optimistic finality on the same traffic and the same L1 clock (12 s slots). An honest run per mode
   (deposits, random signed transfers, batches, a withdrawal paid from a final root), then a malicious
   sequencer that steals a deposit (zk: no proof can be made and the contract reverts forged or reused
@@ -21,7 +23,10 @@ export const DEMO_HELP = `zkr demo [--mode zk|optimistic|both] [--malicious] [--
   watcher), a dishonest challenger, and a censoring sequencer that ignores a forced withdrawal (exit
   mode: the L1 time from the request to the funds in hand, and the gas of each step). Prints per batch
   and in total: L1 inclusion and finality times, withdrawal latency, L1 gas and bytes posted, gas per
-  operation beside a plain L1 transfer, and L1 gas per transfer by batch size.
+  operation beside a plain L1 transfer, L1 gas per transfer by batch size, and the scaling table (plain L1
+  vs zk vs optimistic: gas and bytes per transfer, L1-bound and prover-bound transfers/s, finality,
+  withdrawal delay; each cell measured in this run or computed, formula given). --l1-block-gas and
+  --l1-block-seconds set the L1 the L1-bound throughput is computed for (default 36000000 gas every 12 s).
   The L1 is the Solidity contracts in contracts/; every gas figure is a transaction receipt's gasUsed.
   --l1 simulated (default) runs them in an in-process EVM (EDR: deterministic, no server); --l1 anvil on
   a local anvil node (started and stopped by the tool). The cost by batch size always runs in-process.
@@ -37,7 +42,7 @@ const MIN_DURATION_SECONDS = 60;
 
 export async function demoCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, {
-    valued: ["mode", "instance", "users", "transfers", "seed", "out", "window", "deadline", "report", "l1"],
+    valued: ["mode", "instance", "users", "transfers", "seed", "out", "window", "deadline", "report", "l1", "l1-block-gas", "l1-block-seconds"],
     boolean: ["json", "malicious", "no-watcher"],
   });
   noPositionals(args);
@@ -52,6 +57,8 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
   const transfers = intFlag(args, "transfers", 0, 10_000, 12);
   const windowSeconds = parseDuration(stringFlag(args, "window") ?? "7d", "--window", MIN_DURATION_SECONDS);
   const forcedDeadlineSeconds = parseDuration(stringFlag(args, "deadline") ?? "1d", "--deadline", MIN_DURATION_SECONDS);
+  const blockGasLimit = intFlag(args, "l1-block-gas", 21_000, 1_000_000_000, DEFAULT_BLOCK_GAS_LIMIT);
+  const blockSeconds = intFlag(args, "l1-block-seconds", 1, 3_600, DEFAULT_BLOCK_SECONDS);
   const l1 = stringFlag(args, "l1") ?? "simulated";
   if (l1 !== "simulated" && l1 !== "anvil") throw new CliError("--l1 must be simulated or anvil");
   const outDir = stringFlag(args, "out") ?? join(BUILD_DIR, "demo", `run-${seed}`);
@@ -74,6 +81,8 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
     maliciousOnly: args.flags.has("malicious"),
     outDir,
     costSizes: [1, 2, 4, 8, 16, 32, 64],
+    blockGasLimit,
+    blockSeconds,
     l1,
     log,
   });
@@ -118,6 +127,11 @@ function printReport(r: DemoReport, outDir: string): void {
     for (const f of r.forcedExits) console.log(`  ${f.mode}: ${f.summary}`);
   }
   printCostTable(r);
+  if (r.scaling.rows.length > 0) {
+    console.log(`\nScaling: plain L1 vs the rollups at batches of ${r.scaling.batchSize} transfers`);
+    printTable(SCALING_HEADER, scalingRows(r.scaling));
+    for (const line of scalingNotes(r.scaling)) console.log(`  ${line}`);
+  }
   if (r.runs.some((run) => run.mode === "zk")) console.log(`\nzk batch folders (zkr verify DIR): ${outDir}`);
   console.log(`\nMeasured: ${r.provenance.measured}.\nComputed: ${r.provenance.computed}.`);
 }
