@@ -134,7 +134,7 @@ export const SCALING_HEADER = ["system", "L1 gas / transfer", "calldata B / tran
 /** Table rows: each cell its value and unit, marked (m) measured or (c) computed; n/a with its reason in the notes. */
 export function scalingRows(t: ScalingTable): string[][] {
   const cell = (c: ScalingCell) =>
-    c.value === null ? "n/a" : `${c.unit === "s" ? fmtSeconds(c.value) : c.value < 10 ? c.value.toFixed(1) : fmt(c.value)} (${c.source === "measured" ? "m" : "c"})`;
+    c.value === null ? "n/a" : `${c.unit === "s" ? fmtSeconds(c.value) : c.value < 10 && c.value !== 0 ? c.value.toFixed(1) : fmt(c.value)} (${c.source === "measured" ? "m" : "c"})`;
   return t.rows.map((r) => [r.system, cell(r.gasPerTransfer), cell(r.bytesPerTransfer), cell(r.l1BoundTransfersPerSecond), cell(r.proverBoundTransfersPerSecond), cell(r.finalitySeconds), cell(r.withdrawalDelaySeconds)]);
 }
 
