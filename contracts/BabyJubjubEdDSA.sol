@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import "./ByteOrder.sol";
+
 /// EdDSA-Poseidon signature checks on Baby Jubjub, the EVM twin of src/crypto/eddsa.ts (circomlibjs):
 /// `unpackPoint` decodes a signature's packed R8 exactly as circomlibjs's unpackPoint, `verify` makes the
 /// checks of eddsa.ts's verify: S < l, A and R8 on the curve, 8·A not of x = 0, S·B8 = R8 + 8·h·A.
@@ -31,7 +33,7 @@ contract BabyJubjubEdDSA {
     /// (1 − y²)/(a − d·y²) that is ≤ (p−1)/2, negated when the top bit is set. No point (ok = false) when
     /// that is not a non-zero square.
     function unpackPoint(uint256 packedWord) external view returns (bool ok, uint256 x, uint256 y) {
-        uint256 v = reverseBytes(packedWord);
+        uint256 v = ByteOrder.reverseBytes(packedWord);
         bool sign = v >> 255 == 1;
         y = (v & ((1 << 255) - 1)) % P;
         uint256 y2 = mulmod(y, y, P);
@@ -47,7 +49,7 @@ contract BabyJubjubEdDSA {
     /// eddsa.ts's verify: S (packed little-endian in `sWord`) < l, A and R8 on the curve, 8·A with x ≠ 0,
     /// and S·B8 = R8 + h·(8·A), checked as S·B8 + h·(−8·A) = R8 in projective coordinates.
     function verify(uint256 ax, uint256 ay, uint256 r8x, uint256 r8y, uint256 sWord, uint256 h) external pure returns (bool) {
-        uint256 s = reverseBytes(sWord);
+        uint256 s = ByteOrder.reverseBytes(sWord);
         if (s >= L) return false;
         ax %= P;
         ay %= P;
@@ -184,16 +186,4 @@ contract BabyJubjubEdDSA {
         }
     }
 
-    /// Little-endian bytes read as a big-endian word → their integer.
-    function reverseBytes(uint256 v) internal pure returns (uint256) {
-        v = ((v & 0xFF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00) >> 8)
-            | ((v & 0x00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF) << 8);
-        v = ((v & 0xFFFF0000FFFF0000FFFF0000FFFF0000FFFF0000FFFF0000FFFF0000FFFF0000) >> 16)
-            | ((v & 0x0000FFFF0000FFFF0000FFFF0000FFFF0000FFFF0000FFFF0000FFFF0000FFFF) << 16);
-        v = ((v & 0xFFFFFFFF00000000FFFFFFFF00000000FFFFFFFF00000000FFFFFFFF00000000) >> 32)
-            | ((v & 0x00000000FFFFFFFF00000000FFFFFFFF00000000FFFFFFFF00000000FFFFFFFF) << 32);
-        v = ((v & 0xFFFFFFFFFFFFFFFF0000000000000000FFFFFFFFFFFFFFFF0000000000000000) >> 64)
-            | ((v & 0x0000000000000000FFFFFFFFFFFFFFFF0000000000000000FFFFFFFFFFFFFFFF) << 64);
-        return (v >> 128) | (v << 128);
-    }
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import "./ByteOrder.sol";
+
 import "./BabyJubjubKey.sol";
 
 /// The EdDSA-Poseidon signature check on Baby Jubjub (contracts/BabyJubjubEdDSA.sol), called with STATICCALL.
@@ -550,7 +552,7 @@ abstract contract RollupBridge {
     function signatureValid(uint256 x, uint256 y, uint256 sigAt, uint256 m0, uint256 m1) internal view returns (bool ok) {
         uint256 h = hash6(word(sigAt), word(sigAt + 32), x, y, m0, m1);
         // The EdDSA contract takes S as circomlibjs packs it (little-endian bytes); here it is an integer.
-        uint256 sWord = reverseBytes(word(sigAt + 64));
+        uint256 sWord = ByteOrder.reverseBytes(word(sigAt + 64));
         address target = address(eddsa);
         bytes4 sel = IBabyJubjubEdDSA.verify.selector;
         assembly {
@@ -664,18 +666,6 @@ abstract contract RollupBridge {
         }
     }
 
-    /// The word's 32 bytes in reverse order.
-    function reverseBytes(uint256 v) internal pure returns (uint256) {
-        v = ((v & 0xFF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00) >> 8)
-            | ((v & 0x00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00FF) << 8);
-        v = ((v & 0xFFFF0000FFFF0000FFFF0000FFFF0000FFFF0000FFFF0000FFFF0000FFFF0000) >> 16)
-            | ((v & 0x0000FFFF0000FFFF0000FFFF0000FFFF0000FFFF0000FFFF0000FFFF0000FFFF) << 16);
-        v = ((v & 0xFFFFFFFF00000000FFFFFFFF00000000FFFFFFFF00000000FFFFFFFF00000000) >> 32)
-            | ((v & 0x00000000FFFFFFFF00000000FFFFFFFF00000000FFFFFFFF00000000FFFFFFFF) << 32);
-        v = ((v & 0xFFFFFFFFFFFFFFFF0000000000000000FFFFFFFFFFFFFFFF0000000000000000) >> 64)
-            | ((v & 0x0000000000000000FFFFFFFFFFFFFFFF0000000000000000FFFFFFFFFFFFFFFF) << 64);
-        return (v >> 128) | (v << 128);
-    }
 
     function word(uint256 at) internal pure returns (uint256 v) {
         assembly {
