@@ -37,7 +37,9 @@ describe("amounts", () => {
 
 describe("posted records", () => {
   it("a transfer at 65,536 accounts is 9 bytes", () => {
-    expect(layout65k).toEqual({ indexBits: 16, recordBytes: 9 });
+    expect(layout65k).toEqual({ indexBits: 16, recordBytes: 9, commitment: "poseidon" });
+    // The commitment changes how records are hashed, never their bytes.
+    expect(recordLayout([4, 4, 8, 8, 8, 8], "sha256")).toEqual({ indexBits: 16, recordBytes: 9, commitment: "sha256" });
   });
 
   it("encode then decode gives the same fields (property)", () => {
