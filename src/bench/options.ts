@@ -11,7 +11,7 @@ export const BENCH_ENGINES: readonly BenchEngine[] = [...PROVER_ENGINES, "rapids
 export type WitnessGenerator = "wasm" | "cpp";
 export const WITNESS_GENERATORS: readonly WitnessGenerator[] = ["wasm", "cpp"];
 
-/** Where the proven batches go: the in-process simulated L1 (gas from its schedule) or ZkRollup.sol on anvil (gas measured). */
+/** The EVM the proven batches go to (ZkRollup.sol either way, receipts' gasUsed): in-process ("simulated") or anvil. */
 export type BenchL1 = "simulated" | "anvil";
 export const BENCH_L1S: readonly BenchL1[] = ["simulated", "anvil"];
 
@@ -39,9 +39,8 @@ export interface BenchOptions {
   /** Seed of the transfer workload (keys, receivers, amounts). */
   readonly seed: number;
   /**
-   * "anvil": one anvil for the run; every Groth16 configuration's proven batches are also submitted, in
-   * order, to its own ZkRollup.sol deployment and to the simulated L1, gas measured beside the schedule's.
-   * Default "simulated": the schedule's verification gas only.
+   * Every Groth16 configuration's proven batches are submitted, in order, to its own ZkRollup.sol
+   * deployment on one EVM for the run: in-process (default, "simulated") or a local anvil ("anvil").
    */
   readonly l1?: BenchL1;
 }
