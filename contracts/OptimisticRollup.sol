@@ -90,9 +90,8 @@ contract OptimisticRollup is RollupBridge {
     bytes4 internal constant SEL_CLAIM = bytes4(keccak256("claimWithdrawal(uint256,uint256)"));
 
     struct Config {
-        uint256 rollupId;
-        /// Tree arity per level, bottom-up (2, 4 or 8).
-        uint256[] arities;
+        /// The rollup id, the tree and the contracts its account proofs call, the forced-exit deadline.
+        TreeConfig tree;
         /// Operations per batch, N.
         uint256 capacity;
         uint256 genesisRoot;
@@ -102,14 +101,6 @@ contract OptimisticRollup is RollupBridge {
         uint256 challengerBond;
         /// Share of a loser's bond burned, in millionths.
         uint256 burnPpm;
-        address poseidon2;
-        address poseidon3;
-        address poseidon4;
-        address poseidon6;
-        address poseidon8;
-        address eddsa;
-        /// L1 seconds the sequencer has to serve a forced withdrawal.
-        uint256 forcedDeadlineSeconds;
     }
 
     uint256 public immutable capacity;
@@ -119,9 +110,6 @@ contract OptimisticRollup is RollupBridge {
     uint256 public immutable proposerBond;
     uint256 public immutable challengerBond;
     uint256 public immutable burnPpm;
-    /// A record's word is shifted right by this to read it, and its value by kindShift to read the kind.
-    uint256 internal immutable recordShift;
-    uint256 internal immutable kindShift;
     /// Leaves of the roots commitment (N + 1) and its depth.
     uint256 internal immutable rootLeaves;
     uint256 internal immutable commitmentDepth;
@@ -191,7 +179,7 @@ contract OptimisticRollup is RollupBridge {
     /// Bond payouts the recipient refused, claimable with claimOwed.
     mapping(address => uint256) public owed;
 
-    constructor(Config memory c) RollupBridge(treeConfig(c)) {
+    constructor(Config memory c) RollupBridge(c.tree) {
         require(c.capacity > 0 && c.capacity < (1 << 31) && c.genesisRoot < FIELD, "bad config");
         require(c.proposerBond > 0 && c.challengerBond > 0 && c.burnPpm <= 1_000_000, "bad bonds");
         require(c.challengeWindowSeconds > 0 && c.responseSeconds > 0, "bad times");
@@ -202,22 +190,11 @@ contract OptimisticRollup is RollupBridge {
         proposerBond = c.proposerBond;
         challengerBond = c.challengerBond;
         burnPpm = c.burnPpm;
-        uint256 rb = (40 + 2 * treeIndexBits(c.arities) + 7) / 8;
-        recordShift = 256 - 8 * rb;
-        kindShift = 38 + 2 * treeIndexBits(c.arities);
         rootLeaves = c.capacity + 1;
         uint256 depth;
         while ((1 << depth) < c.capacity + 1) ++depth;
         commitmentDepth = depth;
         currentRoot = c.genesisRoot;
-    }
-
-    function treeConfig(Config memory c) private pure returns (TreeConfig memory) {
-        return TreeConfig(c.rollupId, c.arities, c.forcedDeadlineSeconds, c.poseidon2, c.poseidon3, c.poseidon4, c.poseidon6, c.poseidon8, c.eddsa);
-    }
-
-    function treeIndexBits(uint256[] memory arities) private pure returns (uint256 bits) {
-        for (uint256 l; l < arities.length; ++l) bits += arities[l] == 2 ? 1 : arities[l] == 4 ? 2 : 3;
     }
 
     // ---- dispatch ----

@@ -127,6 +127,10 @@ abstract contract RollupBridge {
     uint256 public immutable indexBits;
     /// Bytes of a record (src/tx/layout.ts).
     uint256 public immutable recordBytes;
+    /// A record's calldata word is shifted right by recordShift to read the record, and the record by
+    /// kindShift to read its 2-bit kind (the layout of src/tx/layout.ts).
+    uint256 internal immutable recordShift;
+    uint256 internal immutable kindShift;
     /// L1 seconds the sequencer has to serve a forced withdrawal.
     uint256 public immutable forcedDeadlineSeconds;
     address internal immutable poseidon2;
@@ -221,6 +225,8 @@ abstract contract RollupBridge {
         pathLength = words;
         indexBits = bits;
         recordBytes = rb;
+        recordShift = 256 - 8 * rb;
+        kindShift = 38 + 2 * bits;
         forcedDeadlineSeconds = c.forcedDeadlineSeconds;
         poseidon2 = c.poseidon2;
         poseidon3 = c.poseidon3;

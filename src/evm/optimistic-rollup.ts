@@ -452,7 +452,6 @@ async function deploy(
   const at = async (): Promise<void> => session.setNextTimestamp(clock.slotTimestamp(clock.slot));
   const tree = await deployTreeContracts(session, compiled, DEPLOYER, settings.arities, { all: true, before: at });
   const artifact = requireContract(compiled, "OptimisticRollup");
-  const treeArg = treeConfigArg(settings.rollupId, settings.arities, forcedDeadlineSeconds, tree);
   await at();
   const rollup = await session.deploy(
     DEPLOYER,
@@ -461,8 +460,7 @@ async function deploy(
       bytecode: artifact.bytecode,
       args: [
         {
-          rollupId: treeArg.rollupId,
-          arities: treeArg.arities,
+          tree: treeConfigArg(settings.rollupId, settings.arities, forcedDeadlineSeconds, tree),
           capacity: BigInt(settings.capacity),
           genesisRoot: settings.genesisRoot,
           challengeWindowSeconds: BigInt(settings.challengeWindowSeconds),
@@ -470,13 +468,6 @@ async function deploy(
           proposerBond: settings.proposerBond,
           challengerBond: settings.challengerBond,
           burnPpm: burnPpm(settings.slashBurnFraction),
-          poseidon2: tree.poseidon2,
-          poseidon3: tree.poseidon3,
-          poseidon4: tree.poseidon4,
-          poseidon6: tree.poseidon6,
-          poseidon8: tree.poseidon8,
-          eddsa: tree.eddsa,
-          forcedDeadlineSeconds: treeArg.forcedDeadlineSeconds,
         },
       ],
     }),
