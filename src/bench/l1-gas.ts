@@ -5,12 +5,14 @@
  * limit at which the proof "fails"); every transaction is sent with a fixed limit far above need
  * (src/evm/client.ts).
  */
+import type { Hex } from "viem";
 import type { JsonObject } from "snarkjs";
 import type { SetupArtifacts } from "../artifacts/setup.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import { ZkRollupL1 } from "../evm/zk-rollup.ts";
 import { EvmSession } from "../evm/client.ts";
 import { EvmError } from "../evm/errors.ts";
+import { callGas } from "../evm/gas-breakdown.ts";
 import { labelAddress } from "../l1/address.ts";
 import type { BenchL1 } from "./options.ts";
 import type { L1Gas, L1Submission } from "./results.ts";
@@ -96,7 +98,7 @@ export async function submitToL1(opts: {
     status: "measured",
     evm: { name: deployment.evm, hardfork: deployment.hardfork, solc: deployment.solcVersion },
     deploymentGas: { verifier: deployment.gas.verifier, rollup: deployment.gas.rollup },
-    verifierCallGas: await callGas(opts.session, submissions[0]?.txHash, deployment.verifier),
+    verifierCallGas: submissions[0] === undefined ? null : await callGas(opts.session.backend, submissions[0].txHash as Hex, deployment.verifier),
     submissions,
     summary: {
       batches: counted.length,
@@ -104,22 +106,4 @@ export async function submitToL1(opts: {
       gasPerTransfer: must(stat(counted.map((s) => s.gasUsed / s.transfers))),
     },
   };
-}
-
-interface CallFrame {
-  readonly to?: string;
-  readonly gasUsed?: string;
-  readonly calls?: readonly CallFrame[];
-}
-
-/** Gas used by the first call to `to` inside a mined transaction, from the call tracer (both EVMs have it). */
-async function callGas(session: EvmSession, txHash: string | undefined, to: string): Promise<number | null> {
-  if (txHash === undefined) return null;
-  const root = await session.backend.request<CallFrame>("debug_traceTransaction", [txHash, { tracer: "callTracer" }]);
-  const stack: CallFrame[] = [...(root.calls ?? [])];
-  for (let f = stack.shift(); f !== undefined; f = stack.shift()) {
-    if (f.to?.toLowerCase() === to.toLowerCase() && f.gasUsed !== undefined) return Number(BigInt(f.gasUsed));
-    stack.push(...(f.calls ?? []));
-  }
-  return null;
 }

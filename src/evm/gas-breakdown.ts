@@ -59,6 +59,17 @@ interface StructLog {
   readonly depth: number;
 }
 
+/** Gas used by the first call to `to` inside a mined transaction, from the call tracer (both EVMs have it); null if none. */
+export async function callGas(evm: Pick<EvmBackend, "request">, hash: Hex, to: Address): Promise<number | null> {
+  const root = await evm.request<CallFrame>("debug_traceTransaction", [hash, { tracer: "callTracer" }]);
+  const queue: CallFrame[] = [...(root.calls ?? [])];
+  for (let f = queue.shift(); f !== undefined; f = queue.shift()) {
+    if (f.to?.toLowerCase() === to.toLowerCase()) return Number(BigInt(f.gasUsed));
+    queue.push(...(f.calls ?? []));
+  }
+  return null;
+}
+
 const PRECOMPILES: Record<string, string> = { "0x06": "ECADD", "0x07": "ECMUL", "0x08": "pairing" };
 
 /** Measures where the gas of mined transaction `hash` went (anvil with --steps-tracing). */
