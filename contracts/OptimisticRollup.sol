@@ -274,7 +274,7 @@ contract OptimisticRollup is RollupBridge {
     function countOperations(uint256 at, uint256 length) internal view returns (uint256 n) {
         uint256 end = at + length;
         uint256 rb = recordBytes;
-        uint256 shift = recordShift + kindShift;
+        uint256 shift = wordKindShift;
         unchecked {
             while (at < end) {
                 if (at + rb > end) revert MALFORMED();

@@ -131,6 +131,8 @@ abstract contract RollupBridge {
     /// kindShift to read its 2-bit kind (the layout of src/tx/layout.ts).
     uint256 internal immutable recordShift;
     uint256 internal immutable kindShift;
+    /// recordShift + kindShift: a record's kind straight from its calldata word (once per record in a batch).
+    uint256 internal immutable wordKindShift;
     /// L1 seconds the sequencer has to serve a forced withdrawal.
     uint256 public immutable forcedDeadlineSeconds;
     address internal immutable poseidon2;
@@ -227,6 +229,7 @@ abstract contract RollupBridge {
         recordBytes = rb;
         recordShift = 256 - 8 * rb;
         kindShift = 38 + 2 * bits;
+        wordKindShift = 256 - 8 * rb + 38 + 2 * bits;
         forcedDeadlineSeconds = c.forcedDeadlineSeconds;
         poseidon2 = c.poseidon2;
         poseidon3 = c.poseidon3;

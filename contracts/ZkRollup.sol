@@ -269,7 +269,7 @@ contract ZkRollup is RollupBridge {
     /// entry is amount | from << 128.
     /// Record i's kind alone: its top 2 bits (the word shifted right past its tail and the other fields).
     function kindAt(uint256 i) internal view returns (uint256 kind) {
-        uint256 shift = recordShift + kindShift;
+        uint256 shift = wordKindShift;
         uint256 size = recordBytes;
         uint256 base = RECORDS_AT;
         assembly {
