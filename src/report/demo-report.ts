@@ -52,7 +52,10 @@ export async function renderDemoHtml(r: DemoReport): Promise<string> {
         mark: "bar",
         encoding: {
           x: { field: "batch", type: "nominal", sort: null, title: null },
-          y: { field: "secondsToFinal", type: "quantitative", scale: { type: "log" }, title: "seconds" },
+          // A bar's default base is 0, which a log scale cannot place (every bar drew 0 px tall): the bars
+          // start at 1 s (secondsToFinal is at least 1).
+          y: { field: "secondsToFinal", type: "quantitative", scale: { type: "log", domainMin: 1 }, title: "seconds (log scale)" },
+          y2: { datum: 1 },
           color: { field: "mode", type: "nominal" },
         },
       },
