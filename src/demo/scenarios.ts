@@ -11,6 +11,7 @@ import { DishonestChallenger } from "../optimistic/challenger.ts";
 import { MaliciousProposer, Proposer } from "../optimistic/proposer.ts";
 import { disputeReport } from "../optimistic/report.ts";
 import { Watcher } from "../optimistic/watcher.ts";
+import type { Party, SentTransaction } from "../optimistic/party.ts";
 import type { Prover } from "../prover/prover.ts";
 import { buildBatch } from "../state/batch.ts";
 import { RollupState } from "../state/rollup-state.ts";
@@ -34,6 +35,21 @@ export interface ScenarioOutcome {
   readonly rejected: { what: string; code: ZkL1RevertCode | null }[];
   readonly dispute: Pick<DisputeReport, "outcome" | "rounds" | "moves" | "totalGas" | "durationSeconds" | "gasPerMove"> | undefined;
   readonly bondSlashed: string | undefined;
+}
+
+/** Told of each transaction a party sends, once mined (the web view's live timeline; the scenarios ignore it). */
+export type OnSent = (party: string, tx: SentTransaction) => void;
+
+/** Reports to `onSent` the parties' transactions not yet reported, party by party in the order sent. */
+function sentReporter(onSent: OnSent | undefined, parties: Readonly<Record<string, Party>>): () => void {
+  const seen = new Map<string, number>();
+  return () => {
+    if (onSent === undefined) return;
+    for (const [name, p] of Object.entries(parties)) {
+      for (const tx of p.sent.slice(seen.get(name) ?? 0)) onSent(name, tx);
+      seen.set(name, p.sent.length);
+    }
+  };
 }
 
 interface Parties {
@@ -132,7 +148,7 @@ export async function maliciousZk(instance: CircuitInstance, w: Workload, keys: 
  * a bond; with a watcher it is challenged, bisected, proven wrong by a one-step proof and rolled back;
  * with no watcher the window closes, the root is final and the thief is paid.
  */
-export async function maliciousOptimistic(instance: CircuitInstance, w: Workload, windowSeconds: number, watcherOn: boolean, l1: DemoL1 = "simulated"): Promise<ScenarioOutcome> {
+export async function maliciousOptimistic(instance: CircuitInstance, w: Workload, windowSeconds: number, watcherOn: boolean, l1: DemoL1 = "simulated", onSent?: OnSent): Promise<ScenarioOutcome> {
   const p = parties(w);
   const events: ScenarioOutcome["events"] = [];
   const rejected: ScenarioOutcome["rejected"] = [];
@@ -142,6 +158,7 @@ export async function maliciousOptimistic(instance: CircuitInstance, w: Workload
     const proposer = new MaliciousProposer(rollup, SEQUENCER, genesis);
     const watcher = new Watcher(rollup, WATCHER, genesis);
     watcher.enabled = watcherOn;
+    const reportSent = sentReporter(onSent, { sequencer: proposer, watcher });
     await fundAndDeposit(rollup, [p.victim, p.thief]);
     clock.advanceSlots(1);
     const r1 = await proposer.propose(depositOps(p));
@@ -159,6 +176,7 @@ export async function maliciousOptimistic(instance: CircuitInstance, w: Workload
       clock.advanceSlots(1);
       await proposer.step();
       await watcher.step();
+      reportSent();
       const d = disputeId === undefined ? (await rollup.openDisputes()).find((x) => x.batchNumber === badBatch) : undefined;
       if (d !== undefined) {
         disputeId = d.id;
@@ -200,7 +218,7 @@ export async function maliciousOptimistic(instance: CircuitInstance, w: Workload
 }
 
 /** A dishonest challenger disputes an honest batch on OptimisticRollup.sol and loses its bond. */
-export async function dishonestChallenger(instance: CircuitInstance, w: Workload, windowSeconds: number, l1: DemoL1 = "simulated"): Promise<ScenarioOutcome> {
+export async function dishonestChallenger(instance: CircuitInstance, w: Workload, windowSeconds: number, l1: DemoL1 = "simulated", onSent?: OnSent): Promise<ScenarioOutcome> {
   const p = parties(w);
   const events: ScenarioOutcome["events"] = [];
   compileOptimisticContracts();
@@ -210,6 +228,7 @@ export async function dishonestChallenger(instance: CircuitInstance, w: Workload
     const griefer: L1Address = labelAddress("dishonest challenger");
     await rollup.fund(griefer, 10n * CHALLENGER_BOND);
     const challenger = new DishonestChallenger(rollup, griefer, 0);
+    const reportSent = sentReporter(onSent, { sequencer: proposer, "dishonest challenger": challenger });
     await fundAndDeposit(rollup, [p.victim, p.thief]);
     clock.advanceSlots(1);
     const r1 = await proposer.propose(depositOps(p));
@@ -222,6 +241,7 @@ export async function dishonestChallenger(instance: CircuitInstance, w: Workload
       clock.advanceSlots(1);
       await proposer.step();
       await challenger.step();
+      reportSent();
     }
     const dispute = c.result === undefined ? undefined : await disputeReport(rollup, c.result.id, [...proposer.sent, ...challenger.sent]);
     events.push({ at: dispute?.resolvedAt ?? clock.now, what: `dispute resolved: ${dispute?.outcome ?? "?"}` });
