@@ -2,7 +2,10 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // `npm test` (CI) runs every rule's tests; suites that time engines against each other or soak for long
+    // are *.long.test.ts, run by `npm run test:long` (vitest.long.config.ts).
     include: ["tests/**/*.test.ts"],
+    exclude: ["tests/**/*.long.test.ts", "node_modules/**"],
     // Builds the test instance's circuit and development keys once (a clean clone has no build/).
     globalSetup: ["tests/global-setup.ts"],
     // Separate processes: snarkjs curve workers and circom witness wasm stay per file.
