@@ -27,7 +27,7 @@ import { Prover } from "../prover/prover.ts";
 import { operationId } from "../sequencer/mempool.ts";
 import { assignDeposits } from "../sequencer/sequencer.ts";
 import type { Account } from "../state/account.ts";
-import { buildBatch, type BuiltBatch } from "../state/batch.ts";
+import { buildBatch, type BatchInputs, type BuiltBatch } from "../state/batch.ts";
 import { RollupError } from "../state/errors.ts";
 import { accountProof, type AccountProof } from "../state/merkle-proof.ts";
 import { RollupState } from "../state/rollup-state.ts";
@@ -79,6 +79,20 @@ export interface NodeKeys {
 /** Chooses the keys once the data directory is open: the version it pinned, or (none yet) the current one. */
 export type KeyResolver = (pinnedVersion: string | undefined) => Promise<NodeKeys>;
 
+/**
+ * Proves batches away from this process (src/prover-pool: workers on a Redis queue): many batches at
+ * once, each proof verified by it before it resolves; the node still submits in batch order.
+ */
+export interface RemoteProver {
+  prove(batch: number, inputs: BatchInputs): Promise<ProvedBatch & { readonly worker: string }>;
+  /** The batch's proof is stored: its job can go. */
+  done(batch: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Connects a remote prover for this rollup once its keys and metadata are known. */
+export type RemoteProverFactory = (keys: NodeKeys, meta: Meta) => Promise<RemoteProver>;
+
 export interface NodeOptions {
   readonly dataDir: string;
   readonly instance: CircuitInstance;
@@ -97,6 +111,8 @@ export interface NodeOptions {
   readonly censorForced?: boolean;
   /** POST /l1/faucet adds L1 funds (the development faucet). */
   readonly faucet?: boolean;
+  /** Prove on a prover pool instead of in-process (never both: no fallback if the pool is down). */
+  readonly provers?: RemoteProverFactory;
   readonly log?: (message: string) => void;
 }
 
@@ -138,7 +154,7 @@ export interface BatchRecord {
   readonly proof?: JsonObject;
   readonly publicSignals?: string[];
   readonly provedAt?: number;
-  readonly prove?: { readonly witnessSeconds: number; readonly proveSeconds: number; readonly wallStartMs: number; readonly wallEndMs: number };
+  readonly prove?: { readonly witnessSeconds: number; readonly proveSeconds: number; readonly wallStartMs: number; readonly wallEndMs: number; readonly worker?: string };
   readonly accepted?: { readonly block: number; readonly timestamp: number; readonly gas: number; readonly calldataBytes: number };
   readonly folder?: string;
 }
@@ -192,6 +208,9 @@ export class RollupNode {
   private nextDeposit = 0;
   private prover: Prover | undefined;
   private proving: { batch: number; sinceWallMs: number } | undefined;
+  private remote: RemoteProver | undefined;
+  /** Batches whose proof the remote prover is working on (all at once, in parallel). */
+  private readonly remoteProving = new Set<number>();
   private submitting = false;
   private stepping = false;
   private stepAgain = false;
@@ -227,11 +246,13 @@ export class RollupNode {
   /** Opens (or creates) the data directory, rebuilds the L1 and the sequencer, and starts the pipeline. */
   static async open(opts: NodeOptions): Promise<RollupNode> {
     const store = await NodeStore.open(opts.dataDir);
+    let remote: RemoteProver | undefined;
     try {
       const genesisState = new RollupState(opts.instance.arities);
       const pinned = (await store.get<Meta>(META_KEY))?.keysVersion;
       const keys = typeof opts.keys === "function" ? await opts.keys(pinned) : opts.keys;
       const meta = await loadMeta(store, opts, keys, genesisState.root);
+      remote = opts.provers === undefined ? undefined : await opts.provers(keys, meta);
       const params = l1ParamsOf(meta, opts.instance, keys.zkey);
       const t0 = performance.now();
       const l1 = await L1Host.open(store, params);
@@ -241,11 +262,13 @@ export class RollupNode {
         `recovered in ${((performance.now() - t0) / 1000).toFixed(1)} s: L1 t=${l1.now} s, ${node.batches.length} batches ` +
           `(${l1.view.batches.length} on L1), ${node.mempool.size} pending operations`,
       );
-      node.prover = new Prover({ zkey: keys.zkey, wasm: keys.wasm });
+      if (remote !== undefined) node.remote = remote;
+      else node.prover = new Prover({ zkey: keys.zkey, wasm: keys.wasm });
       node.startTicker();
       node.kick();
       return node;
     } catch (err) {
+      await remote?.close().catch(() => undefined);
       await store.close().catch(() => undefined);
       throw err;
     }
@@ -419,6 +442,13 @@ export class RollupNode {
   }
 
   private proveNext(): void {
+    if (this.remote !== undefined) {
+      // A pool proves every batch in flight at once; they are submitted in order as they come.
+      for (const b of this.batches) {
+        if (b.number > this.l1.view.batches.length && b.proof === undefined && !this.remoteProving.has(b.number)) this.background(this.prove(b.number));
+      }
+      return;
+    }
     if (this.proving !== undefined) return;
     const unproven = this.batches.find((b) => b.number > this.l1.view.batches.length && b.proof === undefined);
     if (unproven !== undefined) this.background(this.prove(unproven.number));
@@ -495,9 +525,11 @@ export class RollupNode {
   }
 
   private async prove(number: number): Promise<void> {
-    if (this.proving !== undefined || this.prover === undefined) return;
+    const { remote, prover } = this;
+    if (remote !== undefined ? this.remoteProving.has(number) : this.proving !== undefined || prover === undefined) return;
     const startMs = Date.now();
-    this.proving = { batch: number, sinceWallMs: startMs };
+    if (remote !== undefined) this.remoteProving.add(number);
+    else this.proving = { batch: number, sinceWallMs: startMs };
     try {
       let built = this.built.get(number);
       if (built === undefined) {
@@ -505,9 +537,11 @@ export class RollupNode {
         this.built.set(number, built);
       }
       crashSoon("prove:during", 300);
-      let proved: ProvedBatch;
+      let proved: ProvedBatch & { readonly worker?: string };
       try {
-        proved = await this.prover.prove(built.inputs);
+        if (remote !== undefined) proved = await remote.prove(number, built.inputs);
+        else if (prover !== undefined) proved = await prover.prove(built.inputs);
+        else return;
       } catch (err) {
         if (this.stopped) return;
         throw err;
@@ -522,15 +556,24 @@ export class RollupNode {
         proof: proved.proof,
         publicSignals: proved.publicSignals,
         provedAt: this.l1.now,
-        prove: { witnessSeconds: proved.witnessSeconds, proveSeconds: proved.proveSeconds, wallStartMs: startMs, wallEndMs: endMs },
+        prove: {
+          witnessSeconds: proved.witnessSeconds,
+          proveSeconds: proved.proveSeconds,
+          wallStartMs: startMs,
+          wallEndMs: endMs,
+          ...(proved.worker === undefined ? {} : { worker: proved.worker }),
+        },
       };
       await this.store.write([{ type: "put", key: batchKey(number), value: updated }]);
       this.batches[number - 1] = updated;
-      this.log(`batch ${number} proven in ${(proved.witnessSeconds + proved.proveSeconds).toFixed(1)} s (L1 t=${updated.provedAt} s)`);
+      const by = proved.worker === undefined ? "" : ` by worker ${proved.worker}`;
+      this.log(`batch ${number} proven${by} in ${(proved.witnessSeconds + proved.proveSeconds).toFixed(1)} s (L1 t=${updated.provedAt} s)`);
+      if (remote !== undefined) await remote.done(number);
       // The folder is an export for users (zkr verify): its failure never stops the pipeline.
       await this.exportFolder(number, built);
     } finally {
-      this.proving = undefined;
+      if (remote !== undefined) this.remoteProving.delete(number);
+      else this.proving = undefined;
       this.kick();
     }
   }
@@ -783,7 +826,12 @@ export class RollupNode {
         final: lastFinal,
         finalRoot: (lastFinal === 0 ? BigInt(this.meta.genesisRoot) : (view.batches[lastFinal - 1]?.newRoot ?? 0n)).toString(),
       },
-      prover: { busy: this.proving !== undefined, batch: this.proving?.batch ?? null, sinceMs: this.proving === undefined ? null : Date.now() - this.proving.sinceWallMs },
+      prover: {
+        busy: this.proving !== undefined || this.remoteProving.size > 0,
+        batch: this.proving?.batch ?? null,
+        sinceMs: this.proving === undefined ? null : Date.now() - this.proving.sinceWallMs,
+        pool: this.remote === undefined ? null : { proving: [...this.remoteProving].sort((a, b) => a - b) },
+      },
       forced: { pending: view.forcedRequests.filter((r) => r.status === "pending").length, deadlineSeconds: this.meta.forcedDeadlineSeconds, censoring: this.opts.censorForced === true },
       exitMode: exit === undefined ? null : { activatedAt: exit.activatedAt, requestId: exit.requestId, batchNumber: exit.batchNumber, root: exit.root.toString() },
       store: { dir: this.store.dir, syncs: this.store.syncs },
@@ -813,6 +861,7 @@ export class RollupNode {
     if (this.ticker !== undefined) clearTimeout(this.ticker);
     await this.store.flush().catch(() => undefined);
     await this.prover?.close().catch(() => undefined);
+    await this.remote?.close().catch(() => undefined);
     await this.l1.close().catch(() => undefined);
     await this.store.close();
   }

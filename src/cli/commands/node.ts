@@ -6,6 +6,9 @@ import { NodeError } from "../../node/errors.ts";
 import { DEFAULT_GENESIS, type GenesisParams } from "../../node/node.ts";
 import { startNode } from "../../node/run.ts";
 import { BUILD_DIR } from "../../paths.ts";
+import { PoolError } from "../../prover-pool/errors.ts";
+import { poolProvers } from "../../prover-pool/node-provers.ts";
+import { connectRedis, parseRedisUrl, type RedisTarget } from "../../prover-pool/redis-url.ts";
 import { intOption, parseArgs, stringFlag } from "../args.ts";
 import { CliError } from "../errors.ts";
 
@@ -14,6 +17,7 @@ export const DEFAULT_NODE_PORT = 8550;
 export const NODE_HELP = `zkr node [--data DIR] [--port N] [--instance NAME] [--slot-ms MS] [--max-wait S]
          [--slot-seconds S] [--finality-slots N] [--forced-deadline S] [--rollup-id N]
          [--max-pending N] [--max-body BYTES] [--censor-forced] [--no-faucet]
+         [--provers redis://HOST:PORT] [--max-in-flight N]
   Runs the sequencer as a service: an HTTP JSON API on 127.0.0.1 (docs/node-api.md), admission by
   the reference rules into a durable mempool, batches proven by a warm prover and submitted to the
   simulated L1 (the Solidity contracts in an in-process EVM), all kept in an embedded LevelDB store under --data (default build/node). Restarting
@@ -23,11 +27,15 @@ export const NODE_HELP = `zkr node [--data DIR] [--port N] [--instance NAME] [--
   --max-wait L1 seconds before a partial batch is cut (default 2 slots). Fixed at creation of --data:
   --slot-seconds (${DEFAULT_GENESIS.slotSeconds}), --finality-slots (${DEFAULT_GENESIS.finalitySlots}), --forced-deadline L1 seconds the sequencer
   has to include a forced withdrawal (${DEFAULT_GENESIS.forcedDeadlineSeconds}), --rollup-id (${DEFAULT_GENESIS.rollupId}). --censor-forced makes a censoring
-  sequencer that ignores forced withdrawals (to see exit mode). Stops cleanly on Ctrl-C / SIGTERM.`;
+  sequencer that ignores forced withdrawals (to see exit mode). Stops cleanly on Ctrl-C / SIGTERM.
+  --provers: batches are proven by \`zkr prover\` workers on that Redis (a BullMQ queue), in parallel,
+  each proof verified by the node before it is submitted in batch order; Redis unreachable is an error,
+  never a fallback to proving in-process. --max-in-flight batches cut but not yet on L1 (default 2;
+  8 with --provers, so that several workers have work).`;
 
 export async function nodeCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, {
-    valued: ["data", "port", "instance", "slot-ms", "max-wait", "slot-seconds", "finality-slots", "forced-deadline", "rollup-id", "max-pending", "max-body"],
+    valued: ["data", "port", "instance", "slot-ms", "max-wait", "slot-seconds", "finality-slots", "forced-deadline", "rollup-id", "max-pending", "max-body", "provers", "max-in-flight"],
     boolean: ["censor-forced", "no-faucet"],
   });
   if (args.positional.length > 0) throw new CliError(`unexpected argument "${args.positional[0] ?? ""}"`);
@@ -52,6 +60,10 @@ export async function nodeCommand(argv: readonly string[]): Promise<number> {
   }
   const maxWait = intOption(args, "max-wait", 0, 10 ** 9);
   const maxPending = intOption(args, "max-pending", 1, 10 ** 7);
+  const proversUrl = stringFlag(args, "provers");
+  const provers = proversUrl === undefined ? undefined : await reachableRedis(proversUrl);
+  const maxInFlight = intOption(args, "max-in-flight", 1, 1000) ?? (provers === undefined ? undefined : 8);
+  const log = (m: string) => console.log(`[node] ${m}`);
   const running = await startNode({
     dataDir,
     port: intOption(args, "port", 0, 65535) ?? DEFAULT_NODE_PORT,
@@ -63,10 +75,17 @@ export async function nodeCommand(argv: readonly string[]): Promise<number> {
     maxBodyBytes: intOption(args, "max-body", 256, 16 * 1024 * 1024) ?? DEFAULT_MAX_BODY_BYTES,
     censorForced: args.flags.has("censor-forced"),
     faucet: !args.flags.has("no-faucet"),
-    log: (m) => console.log(`[node] ${m}`),
+    ...(maxInFlight === undefined ? {} : { maxInFlight }),
+    ...(provers === undefined ? {} : { provers: poolProvers(provers, log) }),
+    log,
+  }).catch((err: unknown) => {
+    // Redis gone between the check and the start: still one line and exit 2, still no fallback.
+    if (err instanceof PoolError) throw new CliError(err.message, { cause: err });
+    throw err;
   });
   const h = running.node.health();
   console.log(`zkr node: listening on ${running.api.url}  (instance ${h.instance}, data ${dataDir})`);
+  if (provers !== undefined) console.log(`zkr node: proving on the prover pool at ${provers.url} (start workers with: zkr prover --queue ${provers.url})`);
   if (h.insecureKeys) console.log("zkr node: WARNING: development keys (INSECURE setup): never use for value");
   await new Promise<void>((done) => {
     const stop = () => done();
@@ -76,4 +95,16 @@ export async function nodeCommand(argv: readonly string[]): Promise<number> {
   console.log("zkr node: stopping");
   await running.stop();
   return 0;
+}
+
+/** The --provers URL, parsed and answering PING (else one line, exit 2, before any key or store work). */
+async function reachableRedis(url: string): Promise<RedisTarget> {
+  try {
+    const target = parseRedisUrl(url);
+    (await connectRedis(target)).disconnect();
+    return target;
+  } catch (err) {
+    if (err instanceof PoolError) throw new CliError(`--provers: ${err.message}`, { cause: err });
+    throw err;
+  }
 }
