@@ -197,6 +197,13 @@ export class PoolProver {
     });
   }
 
+  /** Where a batch's job stands (for monitoring and tests): its BullMQ state and the worker that took it. */
+  async inspect(batch: number): Promise<{ readonly state: string; readonly worker: string | undefined }> {
+    const job = await Job.fromId(this.queue, jobId(this.opts.rollup, batch));
+    if (job === undefined) return { state: "unknown", worker: undefined };
+    return { state: await job.getState(), worker: job.processedBy };
+  }
+
   /** The batch's proof is stored: its job is removed (best effort; a leftover job is only storage). */
   async done(batch: number): Promise<void> {
     await this.queue.remove(jobId(this.opts.rollup, batch)).catch(() => undefined);
