@@ -5,6 +5,7 @@ import { demoCommand, DEMO_HELP } from "./commands/demo.ts";
 import { nodeCommand, NODE_HELP } from "./commands/node.ts";
 import { benchCommand, BENCH_HELP } from "./commands/bench.ts";
 import { walletCommand, WALLET_HELP } from "./commands/wallet.ts";
+import { webCommand, WEB_HELP } from "./commands/web.ts";
 import { proverCommand, PROVER_HELP } from "./commands/prover.ts";
 import { CliError } from "./errors.ts";
 import { exitCodeOf } from "./exit-code.ts";
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<numbe
   bench: { run: benchCommand, help: BENCH_HELP },
   node: { run: nodeCommand, help: NODE_HELP },
   wallet: { run: walletCommand, help: WALLET_HELP },
+  web: { run: webCommand, help: WEB_HELP },
   prover: { run: proverCommand, help: PROVER_HELP },
 };
 

@@ -16,6 +16,7 @@ import { RollupError } from "../state/errors.ts";
 import { accountSchema, addressHex, accountToJson, bytesToHex, indexSchema, operationSchema, publicKeySchema, publicKeyToJson, signatureSchema } from "./codec.ts";
 import { HTTP_STATUS, NodeError, type NodeErrorCode } from "./errors.ts";
 import { withdrawalsOf, type L1Receipt } from "./l1-host.ts";
+import { serveNodeWeb } from "../web/node-web.ts";
 import type { RollupNode } from "./node.ts";
 import { array, decimal, fieldElement, integer, l1Address, object, parse, uint64, type Schema } from "./schema.ts";
 
@@ -365,6 +366,8 @@ async function handle(node: RollupNode, req: IncomingMessage, res: ServerRespons
   try {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (url.pathname.length > 256) throw new NodeError("NOT_FOUND", "no such route");
+    // The web page (src/web/node-web.ts): `/`, its assets, live events and proof downloads.
+    if (await serveNodeWeb(node, url, req, res)) return;
     const matching = routes.filter((r) => r.pattern.test(url.pathname));
     if (matching.length === 0) throw new NodeError("NOT_FOUND", `no route ${url.pathname}`);
     const route = matching.find((r) => r.method === req.method);

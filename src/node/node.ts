@@ -219,6 +219,7 @@ export class RollupNode {
   private ticker: NodeJS.Timeout | undefined;
   private finalCache: { batch: number; state: RollupState } | undefined;
   private readonly forcedHandled = new Set<number>();
+  private readonly changeListeners = new Set<() => void>();
   /** Proven batches whose folder is not written yet, with the wall time of the last try. */
   private readonly folderFailed = new Map<number, number>();
   private readonly forcedDismissTried = new Map<number, number>();
@@ -408,6 +409,7 @@ export class RollupNode {
   /** Runs the pipeline soon (coalesced). */
   kick(): void {
     if (this.stopped || this.haltedBy !== undefined) return;
+    this.changed();
     if (this.stepping) {
       this.stepAgain = true;
       return;
@@ -417,6 +419,7 @@ export class RollupNode {
       .catch((err: unknown) => this.halt(err instanceof Error ? err : new Error(String(err))))
       .finally(() => {
         this.stepping = false;
+        this.changed();
         if (this.stepAgain) {
           this.stepAgain = false;
           this.kick();
@@ -773,6 +776,25 @@ export class RollupNode {
       proof: proof ?? null,
       publicSignals: publicSignals ?? null,
     };
+  }
+
+  /** The latest `limit` operations admitted, newest first (the web page's list). */
+  recentOperations(limit: number): OperationView[] {
+    const latest = [...this.ops.values()].map((e) => e.record).sort((a, b) => b.seq - a.seq).slice(0, limit);
+    return latest.flatMap((r) => this.operation(r.id) ?? []);
+  }
+
+  /**
+   * Calls `listener` whenever what a viewer sees may have changed (an admission, a cut, a proof, an L1
+   * submission, a slot): every kick and the end of every pipeline step. Returns the unsubscribe.
+   */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const l of this.changeListeners) l();
   }
 
   get batchCount(): number {
