@@ -66,6 +66,8 @@ abstract contract RollupBridge {
     error DEPOSIT_CONSUMED();
     /// The account already has a request that is neither served nor dismissed.
     error REQUEST_OPEN();
+    /// An account proof against a root older than the rollup keeps (ZkRollup's ring of recent roots).
+    error ROOT_EXPIRED();
 
     // ---- events ----
     event DepositQueued(uint256 indexed index, uint256 x, uint256 y, uint256 amount, uint256 timestamp);

@@ -77,6 +77,7 @@ export const BRIDGE_SIGNATURES = [
   "error NO_DEPOSIT()",
   "error DEPOSIT_CONSUMED()",
   "error REQUEST_OPEN()",
+  "error ROOT_EXPIRED()",
 ] as const;
 
 /** On-chain request status codes (RollupBridge.sol STATUS_*). */

@@ -21,7 +21,7 @@ export type EvmKind = EvmBackend["kind"];
  * refusing ETH, a second open forced request, and a revert that carries none of the rollup's errors (out
  * of gas, a failed call without data).
  */
-export type ZkL1RevertCode = L1RevertCode | "PAYOUT_FAILED" | "REQUEST_OPEN" | "UNKNOWN_REVERT";
+export type ZkL1RevertCode = L1RevertCode | "PAYOUT_FAILED" | "REQUEST_OPEN" | "ROOT_EXPIRED" | "UNKNOWN_REVERT";
 
 /** What every L1 transaction reports, on either EVM. */
 export interface ZkL1Receipt<T> {
