@@ -12,6 +12,7 @@ import { runMode, type ModeRun } from "../demo/mode-run.ts";
 import { scalingNotes, scalingRows, scalingTable, SCALING_HEADER } from "../demo/scaling.ts";
 import { dishonestChallenger, maliciousOptimistic, maliciousZk } from "../demo/scenarios.ts";
 import { makeWorkload } from "../demo/workload.ts";
+import { fmtSeconds } from "../report/demo-report.ts";
 import { Prover } from "../prover/prover.ts";
 import { disputeMove, forcedExitEvents, modeRunBatches, modeRunEvents, moveEvent, scenarioEvents, type BatchRow, type DisputeMoveRow, type Lane, type TimelineEvent } from "./demo-timeline.ts";
 
@@ -130,7 +131,7 @@ export class DemoRun {
           return {
             events: modeRunEvents(run),
             batches: modeRunBatches(run),
-            summary: `${run.batches.length} batches, mean cut → final ${Math.round(mean)} s; withdrawal asked → paid ${w === undefined ? "n/a" : `${w.paidAt - w.requestedAt} s`}; ${run.totals.gasPerOperation.toLocaleString("en-US")} L1 gas per operation`,
+            summary: `${run.batches.length} batches, mean cut → final ${fmtSeconds(mean)}; withdrawal asked → paid ${w === undefined ? "n/a" : fmtSeconds(w.paidAt - w.requestedAt)}; ${run.totals.gasPerOperation.toLocaleString("en-US")} L1 gas per operation`,
           };
         };
         await Promise.all([this.lane("zk", () => honest("zk")), this.lane("optimistic", () => honest("optimistic"))]);
@@ -187,6 +188,7 @@ export class DemoRun {
       this.state.events.push(...r.events);
       this.state.events.sort((a, b) => a.at - b.at);
       this.state.batches.push(...(r.batches ?? []));
+      this.state.batches.sort((a, b) => (a.lane === b.lane ? a.number - b.number : a.lane === "zk" ? -1 : 1));
       this.setLane(lane, { status: "done", summary: r.summary });
     } catch (err) {
       this.config.log(`web demo: ${lane} lane failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

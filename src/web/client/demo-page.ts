@@ -144,19 +144,22 @@ async function drawCharts(visible: readonly TimelineEvent[]): Promise<void> {
   chartsKey = key;
   chartsBusy = true;
   try {
+    // The time axis in the unit that fits the run: seconds, hours or days.
+    const end = visible.reduce((m, e) => Math.max(m, e.at), 0);
+    const [unit, per] = end < 2 * 3600 ? ["seconds", 1] : end < 4 * 86400 ? ["hours", 3600] : ["days", 86400];
     await chart("timeline", visible.length > 0, {
       width: 900,
       height: 110,
-      data: { values: visible.map((e) => ({ lane: e.lane, hours: e.at / 3600, kind: e.kind, text: e.text, at: l1Time(e.at) })) },
+      data: { values: visible.map((e) => ({ lane: e.lane, t: e.at / per, kind: e.kind, text: e.text, at: l1Time(e.at) })) },
       mark: { type: "point", filled: true, size: 90 },
       encoding: {
-        x: { field: "hours", type: "quantitative", title: "L1 time (hours)" },
+        x: { field: "t", type: "quantitative", title: `L1 time (${unit})` },
         y: { field: "lane", type: "nominal", title: null, sort: [...LANES] },
         color: { field: "kind", type: "nominal", title: "event" },
         shape: { field: "kind", type: "nominal" },
         tooltip: [{ field: "at", title: "L1 time" }, { field: "text", title: "what" }],
       },
-    }, "Events of both lanes plotted against L1 time in hours");
+    }, `Events of both lanes plotted against L1 time in ${unit}`);
     await chart("finality", batches.length > 0, {
       width: 900,
       height: 200,

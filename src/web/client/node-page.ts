@@ -18,7 +18,7 @@ function render(s: NodeSnapshot): void {
     ["L1 time", l1Time(s.l1.now)],
     ["L1 block", int(s.l1.block)],
     ["slot", `${s.l1.slotSeconds} s of L1 time${s.l1.slotMs > 0 ? `, every ${int(s.l1.slotMs)} ms of wall time` : " (moved by hand)"}`],
-    ["finality", `${s.l1.finalitySlots} slots after acceptance (${s.l1.finalitySlots * s.l1.slotSeconds} s)`],
+    ["finality", `${s.l1.finalitySlots} slot${s.l1.finalitySlots === 1 ? "" : "s"} after acceptance (${s.l1.finalitySlots * s.l1.slotSeconds} s)`],
     ["mempool", `${int(s.mempool.pending)} pending operations`],
     ["batches", `${s.counts.cut} cut, ${s.counts.proven} proven, ${s.counts.accepted} accepted, ${s.counts.final} final`],
     ["prover", s.prover.busy ? `proving batch ${s.prover.batch ?? "?"} for ${((s.prover.sinceMs ?? 0) / 1000).toFixed(1)} s` : "idle"],
@@ -87,6 +87,7 @@ function render(s: NodeSnapshot): void {
     () => ({}),
     new Set([0, 2, 6]),
   );
+  if (s.forced.requests.length === 0) byId<HTMLTableElement>("forced").append(el("caption", {}, "no forced withdrawals"));
 }
 
 function connect(): void {
