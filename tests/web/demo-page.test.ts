@@ -63,7 +63,7 @@ describe("the demo page", () => {
     expect(charts[1]?.bars).toBe(moves.filter((m) => /(sequencer|watcher): .* \([0-9,]+ gas\)$/.test(m)).length);
     await screenshot(page, "demo-page.png");
     // The README's picture: the visible part, small.
-    await page.screenshot({ path: join(SCREENSHOT_DIR, "demo-page-small.jpg"), type: "jpeg", quality: 55 });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, "demo-page-small.png"), clip: { x: 0, y: 0, width: 1280, height: 820 } });
     expect(errors).toEqual([]);
   });
 
