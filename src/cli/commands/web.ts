@@ -24,8 +24,9 @@ export async function webCommand(argv: readonly string[]): Promise<number> {
   const instance = name === undefined ? instanceByRole("demo") : findInstance(name);
   const scenario = stringFlag(args, "scenario");
   if (scenario !== undefined && !isScenario(scenario)) throw new CliError(`--scenario must be one of ${Object.keys(SCENARIOS).join(", ")}`);
+  const port = intFlag(args, "port", 0, 65535, DEFAULT_WEB_PORT);
   const server = await startDemoServer({
-    port: intFlag(args, "port", 0, 65535, DEFAULT_WEB_PORT),
+    port,
     instance,
     windowSeconds: parseDuration(stringFlag(args, "window") ?? "7d", "--window", 60),
     deadlineSeconds: parseDuration(stringFlag(args, "deadline") ?? `${DEFAULT_FORCED_DEADLINE_SECONDS}`, "--deadline", 60),
@@ -34,6 +35,9 @@ export async function webCommand(argv: readonly string[]): Promise<number> {
     seed: intFlag(args, "seed", 0, 2 ** 31, 1),
     scaling: !args.flags.has("no-scaling"),
     log: (m) => console.log(`[web] ${m}`),
+  }).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new CliError(`port ${port} on 127.0.0.1 is in use (--port N, or 0 for a free one)`, { cause: err });
+    throw err;
   });
   console.log(`zkr web: serving the demo on ${server.url}/  (instance ${instance.name})`);
   if (scenario !== undefined) server.start(scenario);
