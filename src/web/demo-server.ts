@@ -64,7 +64,7 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<RunningD
     const get = req.method === "GET" || req.method === "HEAD";
     if (get && (path === "/" || path.startsWith("/assets/"))) {
       serveAsset(res, await webAssets(), path === "/" ? "demo.html" : path.slice("/assets/".length), req.method === "HEAD");
-    } else if (get && path === "/events") {
+    } else if (req.method === "GET" && path === "/events") {
       stream.open(req, res, { event: "hello", data: { config: demoConfigJson(opts), state: current?.state ?? null } });
     } else if (get && path === "/api/state") {
       sendJson(res, 200, { config: demoConfigJson(opts), state: current?.state ?? null });

@@ -34,7 +34,7 @@ export async function serveNodeWeb(node: RollupNode, url: URL, req: IncomingMess
     if (dir !== undefined) serveAsset(res, dir, path === "/" ? "node.html" : path.slice("/assets/".length), head);
     return true;
   }
-  if (path === "/events") {
+  if (path === "/events" && !head) {
     feedOf(node).stream.open(req, res, { event: "snapshot", data: await nodeSnapshot(node) });
     return true;
   }
