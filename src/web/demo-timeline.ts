@@ -114,12 +114,20 @@ export function forcedExitEvents(f: ForcedExitOutcome): TimelineEvent[] {
   const out: TimelineEvent[] = f.steps.map((s) => ({
     lane: f.mode,
     at: s.at,
-    kind: s.status === "reverted" ? "rejected" : /exit mode activated|claims|refunded/.test(s.what) ? "exit" : /batch/.test(s.what) ? (f.mode === "zk" ? "accepted" : "proposed") : "deposit",
+    kind: forcedExitKind(f.mode, s.status, s.what),
     text: `${s.what}${s.status === "reverted" ? `: reverted (${s.revertReason ?? "?"})` : ""}`,
     gas: s.gasUsed,
   }));
   out.push({ lane: f.mode, at: f.deadline, kind: "exit", text: `the forced withdrawal's deadline (${f.deadlineSeconds} s after the request) passes unserved` });
   return sortEvents(out);
+}
+
+function forcedExitKind(mode: Lane, status: "success" | "reverted", what: string): EventKind {
+  if (status === "reverted") return "rejected";
+  if (/ deposits /.test(what)) return "deposit";
+  if (/forced withdrawal of/.test(what)) return "withdrawal";
+  if (/exit mode|claims|refunded/.test(what)) return "exit";
+  return mode === "zk" ? "accepted" : "proposed";
 }
 
 function sortEvents(events: TimelineEvent[]): TimelineEvent[] {
