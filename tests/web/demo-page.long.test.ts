@@ -62,4 +62,36 @@ describe("the demo page, honest scenario", () => {
     expect(errors).toEqual([]);
   });
 
+
+  it("runs the censoring sequencer: exit mode a block after the deadline in zk mode, a challenge window later in optimistic mode", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}/`);
+    await page.selectOption("#scenario", "censoring");
+    await page.click("#run");
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 120_000 }).toMatch(/Run 2: .*· (computed|failed)/);
+    expect(await page.locator("#status").textContent()).toMatch(/· computed$/);
+    await page.keyboard.press("e");
+    const zk = await page.locator("#lane-zk .events").textContent();
+    const opt = await page.locator("#lane-optimistic .events").textContent();
+    expect(zk).toContain("exit mode activated after the deadline");
+    expect(opt).toContain("reverted (NOT_FINAL)");
+    expect(opt).toContain("exit mode activated once the batches of the deadline are final");
+    expect(await page.locator("#lane-optimistic .outcome").textContent()).toMatch(/challenge window/);
+    expect(errors).toEqual([]);
+  });
+
+  it("runs the dishonest challenger: not applicable in zk mode; in optimistic mode it loses the dispute", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await page.goto(`${server.url}/`);
+    await page.selectOption("#scenario", "dishonest-challenger");
+    await page.click("#run");
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 60_000 }).toMatch(/Run 3: .*· computed$/);
+    await page.keyboard.press("e");
+    expect(await page.locator("#lane-zk .lane-status").textContent()).toBe("not applicable");
+    expect(await page.locator("#lane-optimistic .events").textContent()).toContain("dispute resolved: proposerWon");
+    const charts = await chartMarks(page, ".charts");
+    expect(charts.map((c) => c.title)).toEqual(["Events of both lanes on the L1 clock", "Dispute moves: L1 gas per move"]);
+    for (const c of charts) expect(c.barsDrawn, c.title).toBe(c.bars);
+  });
 });
