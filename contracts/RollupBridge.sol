@@ -17,18 +17,20 @@ interface IBabyJubjubEdDSA {
 /// internal virtual functions at the end, which of its batches are live and final, their roots, and where
 /// its queue head and bridge balance are kept.
 ///
-/// Forced withdrawals (the rules of src/l1/forced-exit.ts, except that a batch is not scanned for every
-/// signed operation: only its withdrawals are matched, and staleness is proven, not detected):
-/// - requestForcedWithdrawal: a signed L2 withdraw plus a proof of the account under a final batch's root:
-///   the proven key signed it, its nonce is the proven nonce, its amount is covered. The sequencer then has
-///   `forcedDeadlineSeconds` to post a batch carrying that withdraw. One open request per account.
+/// Forced withdrawals (a batch is not scanned for every signed operation: only its withdrawals are matched,
+/// and a request that cannot be served is proven so, not detected):
+/// - requestForcedWithdrawal: a signed L2 withdraw, stored as it is (three slots, no check of the account:
+///   an account proof and an EdDSA check on L1 cost ≈ 1.6M gas on a 65,536-account tree). The sequencer then
+///   has `forcedDeadlineSeconds` to post a batch carrying that withdraw, whose signature, nonce and balance
+///   the batch's proof (zk) or one-step proof (optimistic) checks. One open request per account.
 /// - Each batch's withdrawals, as the batch is accepted (zk) or proposed (optimistic), carry the open
 ///   request of their account when amount and recipient match and no live batch carries it already. A
 ///   request is *included* while its carrier is live and can still be rolled back, *served* once the
 ///   carrier is final; a rolled-back carrier does not count (evaluated lazily), so the request is pending
 ///   again under its first deadline.
-/// - dismissForcedWithdrawal: a proof of the account under a later final root with a nonce past the
-///   request's: the request can never be served (the sequencer calls it, the contract checks it).
+/// - dismissForcedWithdrawal: a proof of the account under a final root no older than the request, showing
+///   the request cannot be served there: another nonce, a balance short of the amount, or a signature the
+///   account's key did not make (the sequencer pays for the proof; the contract checks it).
 /// - activateExitMode: a request still pending after its deadline, once every batch proposed by the
 ///   deadline is final or rolled back (the sequencer could dismiss a request whose nonce it spent). Then no
 ///   batch is accepted; the exit batch is the latest live batch, and claims open once it is final.
@@ -60,12 +62,13 @@ abstract contract RollupBridge {
     error BAD_NONCE();
     error BAD_SIGNATURE();
     error NOT_PENDING();
-    error NOT_STALE();
     error NO_REQUEST();
     error NO_DEPOSIT();
     error DEPOSIT_CONSUMED();
     /// The account already has a request that is neither served nor dismissed.
     error REQUEST_OPEN();
+    /// A dismissal whose proof shows the request can be served.
+    error SERVABLE();
     /// An account proof against a root older than the rollup keeps (ZkRollup's ring of recent roots).
     error ROOT_EXPIRED();
 
@@ -81,12 +84,11 @@ abstract contract RollupBridge {
         uint256 amount,
         uint256 nonce,
         uint256[3] signature,
-        uint256[2] publicKey,
-        uint256 rootBatch,
+        uint256 atBatch,
         uint256 deadline
     );
     event ForcedWithdrawalIncluded(uint256 indexed id, uint256 indexed batchNumber, uint256 withdrawalIndex);
-    event ForcedWithdrawalDismissed(uint256 indexed id, uint256 rootBatch);
+    event ForcedWithdrawalDismissed(uint256 indexed id, uint256 rootBatch, uint256 reason);
     event ExitModeActivated(uint256 indexed requestId, uint256 batchNumber, uint256 root);
     event ExitClaimed(uint256 indexed index, address indexed recipient, uint256 amount);
     event DepositRefunded(uint256 indexed index, address indexed sender, uint256 amount);
@@ -110,11 +112,20 @@ abstract contract RollupBridge {
     uint256 internal constant STATUS_INCLUDED = 1;
     uint256 internal constant STATUS_SERVED = 2;
     uint256 internal constant STATUS_DISMISSED = 3;
+    /// Why a request was dismissed (ForcedWithdrawalDismissed.reason).
+    uint256 internal constant DISMISSED_NONCE = 0;
+    uint256 internal constant DISMISSED_BALANCE = 1;
+    uint256 internal constant DISMISSED_SIGNATURE = 2;
+    /// Request links: from | atBatch << 48 | carrier batch << 112 | carrier withdrawal index << 176 |
+    /// deadline << 208 | dismissed << 255.
+    uint256 internal constant CARRIER_SHIFT = 112;
+    uint256 internal constant CARRIER_INDEX_SHIFT = 176;
+    uint256 internal constant DEADLINE_SHIFT = 208;
+    uint256 internal constant M47 = (1 << 47) - 1;
+    uint256 internal constant M48 = (1 << 48) - 1;
 
-    bytes4 internal constant SEL_REQUEST = bytes4(
-        keccak256("requestForcedWithdrawal(uint256,address,uint256,uint256,uint256[3],uint256,uint256,uint256,uint256,uint256,uint256[])")
-    );
-    bytes4 internal constant SEL_DISMISS = bytes4(keccak256("dismissForcedWithdrawal(uint256,uint256,uint256,uint256,uint256,uint256,uint256[])"));
+    bytes4 internal constant SEL_REQUEST = bytes4(keccak256("requestForcedWithdrawal(uint256,address,uint256,uint256,uint256[3])"));
+    bytes4 internal constant SEL_DISMISS = bytes4(keccak256("dismissForcedWithdrawal(uint256,uint256,uint256[3],uint256,uint256,uint256,uint256,uint256,uint256[])"));
     bytes4 internal constant SEL_ACTIVATE = bytes4(keccak256("activateExitMode(uint256)"));
     bytes4 internal constant SEL_CLAIM_EXIT = bytes4(keccak256("claimExit(uint256,address,uint256[3],uint256,uint256,uint256,uint256,uint256[])"));
     bytes4 internal constant SEL_REFUND = bytes4(keccak256("refundDeposit(uint256)"));
@@ -165,15 +176,15 @@ abstract contract RollupBridge {
         uint256 amountAndTime;
     }
 
-    /// Four slots a forced withdrawal request.
+    /// Three slots a forced withdrawal request (its requester and signature are in its event).
     struct Request {
-        /// requester | deadline << 160 | dismissedAt << 208 | dismissed << 255.
-        uint256 parties;
         /// recipient | amount << 160.
         uint256 payout;
-        uint256 nonce;
-        /// from | rootBatch << 64 | carrier batch << 128 | carrier withdrawal index << 192.
+        /// from | atBatch << 48 | carrier batch << 112 | carrier withdrawal index << 176 | deadline << 208 |
+        /// dismissed << 255. atBatch: the latest batch when the request was made.
         uint256 links;
+        /// keccak256(nonce, R8x, R8y, S): what a dismissal must show the account cannot honour.
+        bytes32 seal;
     }
 
     /// An account as decoded from calldata (its path stays in calldata at pathAt).
@@ -195,7 +206,9 @@ abstract contract RollupBridge {
     /// batch => index => the rollup's withdrawal slot (recipient in the low 160 bits); PAID once paid; 0: none.
     mapping(uint256 => mapping(uint256 => uint256)) internal withdrawals;
     mapping(uint256 => Request) internal requests;
-    uint256 public requestCount;
+    /// Requests ever made, with bit 255 set at deployment so the first request rewrites the slot instead of
+    /// creating it (17,100 gas); requestCount() reads the count.
+    uint256 internal requestCounter = 1 << 255;
     /// Account index => its latest request id + 1.
     mapping(uint256 => uint256) internal accountRequest;
     /// active | activatedAt << 8 | requestId << 72 | activatedAtBatch << 136 (0: not in exit mode).
@@ -220,6 +233,7 @@ abstract contract RollupBridge {
             words += a;
             bits += a == 2 ? 1 : a == 4 ? 2 : 3;
         }
+        require(bits <= 48, "more than 2^48 accounts");
         uint256 rb = (40 + 2 * bits + 7) / 8;
         require(rb <= 31, "record wider than 31 bytes");
         rollupId = c.rollupId;
@@ -339,60 +353,61 @@ abstract contract RollupBridge {
         if (exitState != 0) revert EXIT_MODE();
     }
 
-    /// requestForcedWithdrawal: from | recipient | amount | nonce | R8x | R8y | S | rootBatch | Ax | Ay |
-    /// balance | account nonce | path length | path.
+    /// requestForcedWithdrawal: from | recipient | amount | nonce | R8x | R8y | S (a signed L2 withdraw).
     function requestForcedWithdrawal() internal {
-        if (msg.data.length < 4 + 13 * 32) revert MALFORMED();
+        if (msg.data.length != 4 + 7 * 32) revert MALFORMED();
         uint256 from = word(4);
         uint256 recipient = word(36);
         uint256 amount = word(68);
         uint256 nonce = word(100);
-        if (from >= accounts || recipient >> 160 != 0 || amount > MAX_BALANCE || nonce >= FIELD) revert MALFORMED();
-        if (word(132) >= FIELD || word(164) >= FIELD) revert MALFORMED();
-        ProvenAccount memory a = readAccount(228, from);
+        // A nonce grows by one an operation from 0: one of 64 bits or more can never be reached.
+        if (from >= accounts || recipient >> 160 != 0 || amount > MAX_BALANCE || nonce > M64) revert MALFORMED();
+        if (word(132) >= FIELD || word(164) >= FIELD || word(196) >= FIELD) revert MALFORMED();
         if (exitState != 0) revert EXIT_MODE();
         if (amount == 0 || !encodable(amount)) revert BAD_AMOUNT();
-        checkFinalProof(a);
-        if (nonce != a.nonce) revert BAD_NONCE();
-        if (amount > a.balance) revert INSUFFICIENT_BALANCE();
-        if (!signatureValid(a.x, a.y, 132, withdrawM0(from, amount, nonce), recipient)) revert BAD_SIGNATURE();
         uint256 previous = accountRequest[from];
         if (previous != 0) {
             (uint256 status, , ) = requestStatus(previous - 1);
             if (status != STATUS_SERVED && status != STATUS_DISMISSED) revert REQUEST_OPEN();
         }
-        uint256 id = requestCount;
+        uint256 counter = requestCounter;
+        uint256 id = counter & M64;
         uint256 deadline = block.timestamp + forcedDeadlineSeconds;
+        uint256 atBatch = _latestBatch();
         Request storage q = requests[id];
-        q.parties = uint160(msg.sender) | (deadline << 160);
         q.payout = recipient | (amount << 160);
-        q.nonce = nonce;
-        q.links = from | (a.rootBatch << 64);
-        requestCount = id + 1;
+        q.links = from | (atBatch << 48) | (deadline << DEADLINE_SHIFT);
+        q.seal = keccak256(msg.data[100:228]);
+        requestCounter = counter + 1;
         accountRequest[from] = id + 1;
-        emit ForcedWithdrawalRequested(
-            id, from, msg.sender, address(uint160(recipient)), amount, nonce, [word(132), word(164), word(196)], [a.x, a.y], a.rootBatch, deadline
-        );
+        emit ForcedWithdrawalRequested(id, from, msg.sender, address(uint160(recipient)), amount, nonce, [word(132), word(164), word(196)], atBatch, deadline);
     }
 
-    /// dismissForcedWithdrawal: id | rootBatch | Ax | Ay | balance | nonce | path length | path.
+    /// dismissForcedWithdrawal: id | nonce | R8x | R8y | S | rootBatch | Ax | Ay | balance | account nonce |
+    /// path length | path. The request's nonce and signature (checked against its seal), and its account under
+    /// the final root of batch rootBatch, no older than the request: dismissed if the account's nonce is
+    /// another, else if its balance is short, else if its key did not sign the withdraw (SERVABLE otherwise).
     function dismissForcedWithdrawal() internal {
-        if (msg.data.length < 4 + 7 * 32) revert MALFORMED();
+        if (msg.data.length < 4 + 11 * 32) revert MALFORMED();
         uint256 id = word(4);
         if (id > MAX_SAFE) revert MALFORMED();
-        ProvenAccount memory a = readAccount(36, 0);
-        if (id >= requestCount) revert NO_REQUEST();
+        ProvenAccount memory a = readAccount(164, 0);
+        if (id >= requestCount()) revert NO_REQUEST();
         Request storage q = requests[id];
         uint256 links = q.links;
-        a.index = links & M64;
+        a.index = links & M48;
         (uint256 status, , ) = requestStatus(id);
         if (status == STATUS_SERVED || status == STATUS_DISMISSED) revert NOT_PENDING();
-        if (a.rootBatch <= (links >> 64) & M64) revert BAD_WITNESS();
+        if (a.rootBatch < (links >> 48) & M64 || keccak256(msg.data[36:164]) != q.seal) revert BAD_WITNESS();
         checkFinalProof(a);
-        // Keys never leave their leaf, so the proven nonce is the requester's account's.
-        if (a.nonce <= q.nonce) revert NOT_STALE();
-        q.parties = (q.parties & ((1 << 208) - 1)) | (block.timestamp << 208) | (1 << 255);
-        emit ForcedWithdrawalDismissed(id, a.rootBatch);
+        uint256 amount = q.payout >> 160;
+        uint256 reason;
+        if (a.nonce != word(36)) reason = DISMISSED_NONCE;
+        else if (a.balance < amount) reason = DISMISSED_BALANCE;
+        else if (!signatureValid(a.x, a.y, 68, withdrawM0(a.index, amount, a.nonce), uint160(q.payout))) reason = DISMISSED_SIGNATURE;
+        else revert SERVABLE();
+        q.links = links | (1 << 255);
+        emit ForcedWithdrawalDismissed(id, a.rootBatch, reason);
     }
 
     /// activateExitMode: id.
@@ -400,10 +415,10 @@ abstract contract RollupBridge {
         if (msg.data.length != 36 || word(4) > MAX_SAFE) revert MALFORMED();
         uint256 id = word(4);
         if (exitState != 0) revert EXIT_MODE();
-        if (id >= requestCount) revert NO_REQUEST();
+        if (id >= requestCount()) revert NO_REQUEST();
         (uint256 status, , ) = requestStatus(id);
         if (status != STATUS_PENDING) revert NOT_PENDING();
-        uint256 deadline = (requests[id].parties >> 160) & ((1 << 48) - 1);
+        uint256 deadline = (requests[id].links >> DEADLINE_SHIFT) & M47;
         if (block.timestamp <= deadline) revert DEADLINE_NOT_PASSED();
         if (!_settledBy(deadline)) revert NOT_FINAL();
         uint256 batchNumber = _latestBatch();
@@ -449,11 +464,12 @@ abstract contract RollupBridge {
         uint256 r = accountRequest[from];
         if (r == 0) return;
         Request storage q = requests[r - 1];
-        if (q.parties >> 255 != 0 || q.payout != recipient | (amount << 160)) return;
         uint256 links = q.links;
-        uint256 carrier = (links >> 128) & M64;
+        if (links >> 255 != 0 || q.payout != recipient | (amount << 160)) return;
+        uint256 carrier = (links >> CARRIER_SHIFT) & M64;
         if (carrier == batchNumber || (carrier != 0 && _isLive(carrier))) return;
-        q.links = (links & ((1 << 128) - 1)) | (batchNumber << 128) | (withdrawalIndex << 192);
+        uint256 carrierMask = ((1 << 96) - 1) << CARRIER_SHIFT;
+        q.links = (links & ~carrierMask) | (batchNumber << CARRIER_SHIFT) | (withdrawalIndex << CARRIER_INDEX_SHIFT);
         emit ForcedWithdrawalIncluded(r - 1, batchNumber, withdrawalIndex);
     }
 
@@ -461,34 +477,24 @@ abstract contract RollupBridge {
 
     /// A request's status now (a carrier rolled back does not count) and its live carrier.
     function requestStatus(uint256 id) public view returns (uint256 status, uint256 carrierBatch, uint256 carrierIndex) {
-        Request storage q = requests[id];
-        if (q.parties >> 255 != 0) return (STATUS_DISMISSED, 0, 0);
-        uint256 links = q.links;
-        carrierBatch = (links >> 128) & M64;
+        uint256 links = requests[id].links;
+        if (links >> 255 != 0) return (STATUS_DISMISSED, 0, 0);
+        carrierBatch = (links >> CARRIER_SHIFT) & M64;
         if (carrierBatch == 0 || !_isLive(carrierBatch)) return (STATUS_PENDING, 0, 0);
-        carrierIndex = links >> 192;
+        carrierIndex = (links >> CARRIER_INDEX_SHIFT) & M32;
         status = _isFinal(carrierBatch) ? STATUS_SERVED : STATUS_INCLUDED;
     }
 
-    /// The stored parts of request `id` (the signature and key are in its ForcedWithdrawalRequested event).
-    function requestAt(uint256 id)
-        external
-        view
-        returns (address requester, uint256 deadline, uint256 dismissedAt, uint256 from, uint256 rootBatch, address recipient, uint256 amount, uint256 nonce)
-    {
-        Request storage q = requests[id];
-        uint256 p = q.parties;
-        uint256 links = q.links;
-        return (
-            address(uint160(p)),
-            (p >> 160) & ((1 << 48) - 1),
-            (p >> 208) & ((1 << 47) - 1),
-            links & M64,
-            (links >> 64) & M64,
-            address(uint160(q.payout)),
-            q.payout >> 160,
-            q.nonce
-        );
+    /// Requests ever made.
+    function requestCount() public view returns (uint256) {
+        return requestCounter & M64;
+    }
+
+    /// The stored parts of request `id` (its requester, nonce and signature are in its ForcedWithdrawalRequested event).
+    function requestAt(uint256 id) external view returns (uint256 from, uint256 atBatch, uint256 deadline, address recipient, uint256 amount) {
+        uint256 links = requests[id].links;
+        uint256 payout = requests[id].payout;
+        return (links & M48, (links >> 48) & M64, (links >> DEADLINE_SHIFT) & M47, address(uint160(payout)), payout >> 160);
     }
 
     /// Exit mode as it stands: the exit batch is the latest live batch; claims open once it is final.
@@ -651,7 +657,9 @@ abstract contract RollupBridge {
     }
 
     /// leaf = Poseidon(Ax, Ay, balance, nonce).
+    /// An empty leaf is 0 (circuits/operation.circom): the all-zero account, as (0, 0) is no key.
     function leafHash(uint256 x, uint256 y, uint256 bal, uint256 nonce) internal view returns (uint256) {
+        if (x | y | bal | nonce == 0) return 0;
         return hashN(poseidon4, 4, x, y, bal, nonce, 0, 0);
     }
 

@@ -176,11 +176,7 @@ async function run(opts: ForcedExitRunOptions, clock: L1Clock, session: EvmSessi
   const bobAccount = state.account(bobIndex);
   if (bobAccount === undefined) throw new Error("bob has no account");
   const withdraw = signWithdraw(bob.key, { kind: "withdraw", from: bobIndex, recipient: bob.l1, amount: FORCED_AMOUNT, nonce: bobAccount.nonce }, ctx.layout, ROLLUP_ID);
-  const rootBatch = await forced.lastFinalBatch();
-  const request = record(
-    `bob requests a forced withdrawal of ${FORCED_AMOUNT} (proof under final batch ${rootBatch})`,
-    await forced.requestForcedWithdrawal(bob.l1, { withdraw, witness: { rootBatch, account: bobAccount, path: state.tree.path(bobIndex) } }),
-  );
+  const request = record(`bob requests a forced withdrawal of ${FORCED_AMOUNT} (his signed withdraw, nonce ${bobAccount.nonce})`, await forced.requestForcedWithdrawal(bob.l1, withdraw));
   const requestId = request.result?.id;
   const deadline = request.result?.deadline;
   if (requestId === undefined || deadline === undefined) throw new Error(`the request reverted: ${request.revertReason ?? "?"}`);

@@ -14,9 +14,12 @@ export interface ForcedExitL1 {
   readonly forcedDeadlineSeconds: number;
 
   // ---- transactions (a revert is a mined receipt, never a throw) ----
-  /** A signed L2 withdraw plus a proof of the account under a final batch's root. */
-  requestForcedWithdrawal(sender: L1Address, request: { readonly withdraw: Withdraw; readonly witness: BatchAccountProof }): Promise<ZkL1Receipt<ForcedWithdrawalRequest>>;
-  /** A request the account's nonce moved past, proven under a later final root. */
+  /** A signed L2 withdraw, queued unchecked (the batch that carries it proves it). */
+  requestForcedWithdrawal(sender: L1Address, withdraw: Withdraw): Promise<ZkL1Receipt<ForcedWithdrawalRequest>>;
+  /**
+   * A request its account cannot honour under a final root no older than the request (another nonce, a
+   * short balance, or a signature its key did not make), proven with the account under that root.
+   */
   dismissForcedWithdrawal(sender: L1Address, requestId: number, witness: BatchAccountProof): Promise<ZkL1Receipt<ForcedWithdrawalRequest>>;
   /** Anyone, once a request is still pending after its deadline. */
   activateExitMode(sender: L1Address, requestId: number): Promise<ZkL1Receipt<ExitMode>>;

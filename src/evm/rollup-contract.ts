@@ -21,7 +21,7 @@ import {
   encodeRefundDeposit,
   encodeRequestForcedWithdrawal,
 } from "../l1/forced-exit-calldata.ts";
-import type { BatchAccountProof, Carrier, ExitClaim, ExitMode, ForcedRequestStatus, ForcedWithdrawalRequest, QueuedRequest } from "../l1/forced-exit-types.ts";
+import { DISMISS_REASONS, type BatchAccountProof, type Carrier, type ExitClaim, type ExitMode, type ForcedRequestStatus, type ForcedWithdrawalRequest, type QueuedRequest } from "../l1/forced-exit-types.ts";
 import type { Withdraw } from "../tx/operation.ts";
 import { TX_BASE_GAS, calldataCost } from "../l1/calldata-cost.ts";
 import type { AnvilOptions } from "./anvil.ts";
@@ -41,15 +41,14 @@ export const BRIDGE_SIGNATURES = [
   "function depositSender(uint256 index) view returns (address sender, bool wasRefunded)",
   "function forcedDeadlineSeconds() view returns (uint256)",
   "function requestCount() view returns (uint256)",
-  "function requestAt(uint256 id) view returns (address requester, uint256 deadline, uint256 dismissedAt, uint256 from, uint256 rootBatch, address recipient, uint256 amount, uint256 nonce)",
   "function requestStatus(uint256 id) view returns (uint256 status, uint256 carrierBatch, uint256 carrierIndex)",
   "function exitMode() view returns (bool active, uint256 activatedAt, uint256 requestId, uint256 activatedAtBatch, uint256 batchNumber, uint256 root, bool claimsOpen)",
   "function exitClaimed(uint256 index) view returns (bool)",
   "event DepositQueued(uint256 indexed index, uint256 x, uint256 y, uint256 amount, uint256 timestamp)",
   "event WithdrawalClaimed(uint256 indexed batchNumber, uint256 index, address indexed recipient, uint256 amount)",
-  "event ForcedWithdrawalRequested(uint256 indexed id, uint256 indexed from, address requester, address recipient, uint256 amount, uint256 nonce, uint256[3] signature, uint256[2] publicKey, uint256 rootBatch, uint256 deadline)",
+  "event ForcedWithdrawalRequested(uint256 indexed id, uint256 indexed from, address requester, address recipient, uint256 amount, uint256 nonce, uint256[3] signature, uint256 atBatch, uint256 deadline)",
   "event ForcedWithdrawalIncluded(uint256 indexed id, uint256 indexed batchNumber, uint256 withdrawalIndex)",
-  "event ForcedWithdrawalDismissed(uint256 indexed id, uint256 rootBatch)",
+  "event ForcedWithdrawalDismissed(uint256 indexed id, uint256 rootBatch, uint256 reason)",
   "event ExitModeActivated(uint256 indexed requestId, uint256 batchNumber, uint256 root)",
   "event ExitClaimed(uint256 indexed index, address indexed recipient, uint256 amount)",
   "event DepositRefunded(uint256 indexed index, address indexed sender, uint256 amount)",
@@ -72,7 +71,7 @@ export const BRIDGE_SIGNATURES = [
   "error BAD_NONCE()",
   "error BAD_SIGNATURE()",
   "error NOT_PENDING()",
-  "error NOT_STALE()",
+  "error SERVABLE()",
   "error NO_REQUEST()",
   "error NO_DEPOSIT()",
   "error DEPOSIT_CONSUMED()",
@@ -282,11 +281,8 @@ export abstract class RollupContract<D extends { readonly rollup: Address }> imp
 
   // ---- forced withdrawals and exit mode (RollupBridge.sol, the same on both rollups) ----
 
-  async requestForcedWithdrawal(
-    sender: L1Address,
-    request: { readonly withdraw: Withdraw; readonly witness: BatchAccountProof },
-  ): Promise<EvmReceipt<ForcedWithdrawalRequest>> {
-    const input = encodeRequestForcedWithdrawal(request.withdraw, request.witness);
+  async requestForcedWithdrawal(sender: L1Address, withdraw: Withdraw): Promise<EvmReceipt<ForcedWithdrawalRequest>> {
+    const input = encodeRequestForcedWithdrawal(withdraw);
     const sent = await this.send(sender, input, 0n);
     const log = parseEventLogs({ abi: BRIDGE_ABI, logs: sent.receipt.logs, eventName: "ForcedWithdrawalRequested" })[0];
     let result: ForcedWithdrawalRequest | undefined;
@@ -299,7 +295,10 @@ export abstract class RollupContract<D extends { readonly rollup: Address }> imp
   }
 
   async dismissForcedWithdrawal(sender: L1Address, requestId: number, witness: BatchAccountProof): Promise<EvmReceipt<ForcedWithdrawalRequest>> {
-    const input = encodeDismissForcedWithdrawal(requestId, witness);
+    const request = await this.queuedRequest(requestId).catch(() => undefined);
+    // An unknown id still goes to the L1 (which refuses it NO_REQUEST) with placeholder request words.
+    const withdraw: Withdraw = request?.withdraw ?? { kind: "withdraw", from: 0, recipient: 0n, amount: 0n, nonce: 0n, signature: { r8x: 0n, r8y: 0n, s: 0n } };
+    const input = encodeDismissForcedWithdrawal(requestId, withdraw, witness);
     const sent = await this.send(sender, input, 0n);
     return this.receipt(sent, input, sent.receipt.status === "success" ? await this.requestView(requestId) : undefined);
   }
@@ -371,9 +370,15 @@ export abstract class RollupContract<D extends { readonly rollup: Address }> imp
 
   private async requestView(id: number): Promise<ForcedWithdrawalRequest> {
     const base = await this.queuedRequest(id);
-    const [, , dismissedAt] = await this.bridgeRead("requestAt", [BigInt(id)]);
     const [code, carrierBatch, carrierIndex] = await this.bridgeRead("requestStatus", [BigInt(id)]);
-    if (REQUEST_STATUSES[Number(code)] === "dismissed") return { ...base, status: "dismissed", dismissedAt: Number(dismissedAt) };
+    if (REQUEST_STATUSES[Number(code)] === "dismissed") {
+      const found = await this.emitted(eventAbi(BRIDGE_ABI, "ForcedWithdrawalDismissed"), { id: BigInt(id) });
+      if (found === undefined) throw new EvmError("RPC_FAILED", `forced withdrawal ${id} is dismissed but has no ForcedWithdrawalDismissed event`);
+      const block = await this.session.public.getBlock({ blockNumber: found.log.blockNumber });
+      const reason = DISMISS_REASONS[Number(found.log.args.reason ?? -1n)];
+      if (reason === undefined) throw new EvmError("RPC_FAILED", `forced withdrawal ${id}: unknown dismissal reason`);
+      return { ...base, status: "dismissed", dismissedAt: Number(block.timestamp), dismissReason: reason };
+    }
     // The contract's status is judged at the last block's time; the client judges finality by its own.
     const n = Number(carrierBatch);
     if (n === 0 || !(await this.forcedLive(n))) return { ...base, status: "pending" };
@@ -400,8 +405,7 @@ export abstract class RollupContract<D extends { readonly rollup: Address }> imp
         amount: args.amount,
         nonce: args.nonce ?? 0n,
         signature: args.signature ?? [0n, 0n, 0n],
-        publicKey: args.publicKey ?? [0n, 0n],
-        rootBatch: args.rootBatch ?? 0n,
+        atBatch: args.atBatch ?? 0n,
         deadline: args.deadline ?? 0n,
       },
       Number(block.timestamp),
@@ -419,8 +423,7 @@ export abstract class RollupContract<D extends { readonly rollup: Address }> imp
       amount: bigint;
       nonce: bigint;
       signature: readonly [bigint, bigint, bigint];
-      publicKey: readonly [bigint, bigint];
-      rootBatch: bigint;
+      atBatch: bigint;
       deadline: bigint;
     },
     requestedAt: number,
@@ -437,8 +440,7 @@ export abstract class RollupContract<D extends { readonly rollup: Address }> imp
       id: Number(a.id),
       requester: fromAddress(a.requester),
       withdraw,
-      publicKey: { x: a.publicKey[0], y: a.publicKey[1] },
-      rootBatch: Number(a.rootBatch),
+      atBatch: Number(a.atBatch),
       requestedAt,
       deadline: Number(a.deadline),
     };
@@ -527,13 +529,11 @@ export abstract class RollupContract<D extends { readonly rollup: Address }> imp
   }
 }
 
-type BridgeReadName = "requestCount" | "requestAt" | "requestStatus" | "exitMode" | "exitClaimed" | "depositSender";
+type BridgeReadName = "requestCount" | "requestStatus" | "exitMode" | "exitClaimed" | "depositSender";
 type BridgeReadArgs<F extends BridgeReadName> = F extends "requestCount" | "exitMode" ? [] : [bigint];
 type BridgeReadResult<F extends BridgeReadName> = F extends "requestCount"
   ? bigint
-  : F extends "requestAt"
-    ? readonly [Address, bigint, bigint, bigint, bigint, Address, bigint, bigint]
-    : F extends "requestStatus"
+  : F extends "requestStatus"
       ? readonly [bigint, bigint, bigint]
       : F extends "exitMode"
         ? readonly [boolean, bigint, bigint, bigint, bigint, bigint, boolean]

@@ -44,7 +44,7 @@ export type L1RevertCode =
   | "BAD_NONCE"
   | "BAD_SIGNATURE"
   | "NOT_PENDING"
-  | "NOT_STALE"
+  | "SERVABLE"
   | "NO_REQUEST"
   | "NO_DEPOSIT"
   | "DEPOSIT_CONSUMED";

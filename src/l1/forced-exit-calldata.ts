@@ -12,25 +12,30 @@ import { L1Error } from "./errors.ts";
 import type { BatchAccountProof, ExitClaim } from "./forced-exit-types.ts";
 
 export const FORCED_EXIT_SIGNATURES = {
-  requestForcedWithdrawal:
-    "requestForcedWithdrawal(uint256,address,uint256,uint256,uint256[3],uint256,uint256,uint256,uint256,uint256,uint256[])",
-  dismissForcedWithdrawal: "dismissForcedWithdrawal(uint256,uint256,uint256,uint256,uint256,uint256,uint256[])",
+  requestForcedWithdrawal: "requestForcedWithdrawal(uint256,address,uint256,uint256,uint256[3])",
+  dismissForcedWithdrawal: "dismissForcedWithdrawal(uint256,uint256,uint256[3],uint256,uint256,uint256,uint256,uint256,uint256[])",
   activateExitMode: "activateExitMode(uint256)",
   claimExit: "claimExit(uint256,address,uint256[3],uint256,uint256,uint256,uint256,uint256[])",
   refundDeposit: "refundDeposit(uint256)",
 } as const;
 
-/** from | recipient | amount | nonce | R8x | R8y | S | rootBatch | Ax | Ay | balance | nonce | path. */
-export function encodeRequestForcedWithdrawal(withdraw: Withdraw, witness: BatchAccountProof): Uint8Array {
+/** from | recipient | amount | nonce | R8x | R8y | S: the signed withdraw alone. */
+export function encodeRequestForcedWithdrawal(withdraw: Withdraw): Uint8Array {
   const w = withdraw;
-  return packed(FORCED_EXIT_SIGNATURES.requestForcedWithdrawal, [
-    index(w.from, "from"), w.recipient, w.amount, w.nonce, w.signature.r8x, w.signature.r8y, w.signature.s, ...witnessWords(witness),
-  ], witness.path);
+  return packed(FORCED_EXIT_SIGNATURES.requestForcedWithdrawal, [index(w.from, "from"), w.recipient, w.amount, w.nonce, w.signature.r8x, w.signature.r8y, w.signature.s]);
 }
 
-/** id | rootBatch | Ax | Ay | balance | nonce | path. */
-export function encodeDismissForcedWithdrawal(requestId: number, witness: BatchAccountProof): Uint8Array {
-  return packed(FORCED_EXIT_SIGNATURES.dismissForcedWithdrawal, [index(requestId, "request id"), ...witnessWords(witness)], witness.path);
+/**
+ * id | the request's nonce | R8x | R8y | S | rootBatch | Ax | Ay | balance | nonce | path: the request's
+ * signed words as it was made (the contract checks them against its seal) and the account under a final root.
+ */
+export function encodeDismissForcedWithdrawal(requestId: number, request: Withdraw, witness: BatchAccountProof): Uint8Array {
+  const s = request.signature;
+  return packed(
+    FORCED_EXIT_SIGNATURES.dismissForcedWithdrawal,
+    [index(requestId, "request id"), request.nonce, s.r8x, s.r8y, s.s, ...witnessWords(witness)],
+    witness.path,
+  );
 }
 
 export function encodeActivateExitMode(requestId: number): Uint8Array {

@@ -2,7 +2,7 @@
  * What a client of either rollup sees of forced withdrawals and exit mode (the rules are the contracts':
  * contracts/): requests and their status, the exit mode, what proves an account, the exit claim's message.
  */
-import type { PublicKey, Signature } from "../crypto/eddsa.ts";
+import type { Signature } from "../crypto/eddsa.ts";
 import { poseidon } from "../crypto/poseidon.ts";
 import type { Account } from "../state/account.ts";
 import { checkRollupId, type Withdraw } from "../tx/operation.ts";
@@ -14,12 +14,18 @@ export const EXIT_CLAIM_TAG = 0x65786974n;
 export type ForcedExitKind = "zk" | "optimistic";
 
 /**
- * pending: no live batch after the proven root holds an operation of the account. included: a live
- * batch that can still be rolled back carries the withdraw; served: one that cannot. stale: another
- * operation of the account in a live batch took its nonce. dismissed: stale, and proven so under a
- * final root.
+ * pending: no live batch carries the withdraw. included: a live batch that can still be rolled back
+ * carries it; served: one that cannot. dismissed: proven unservable under a final root no older than
+ * the request (see DismissReason).
  */
-export type ForcedRequestStatus = "pending" | "included" | "served" | "stale" | "dismissed";
+export type ForcedRequestStatus = "pending" | "included" | "served" | "dismissed";
+
+/**
+ * Why a request was dismissed: the account's nonce under that root is another (spent, or the request
+ * signed one ahead), its balance is short of the amount, or its key did not make the signature.
+ */
+export type DismissReason = "nonce" | "balance" | "signature";
+export const DISMISS_REASONS: readonly DismissReason[] = ["nonce", "balance", "signature"];
 
 /** Where a batch carries a request's withdraw: the batch and the withdraw's position among its withdrawals. */
 export interface Carrier {
@@ -31,10 +37,10 @@ export interface Carrier {
 export interface QueuedRequest {
   readonly id: number;
   readonly requester: L1Address;
+  /** As signed; the L1 stores it unchecked (the batch carrying it, or a dismissal, proves the rest). */
   readonly withdraw: Withdraw;
-  readonly publicKey: PublicKey;
-  /** The final batch whose root the request's account proof was checked against. */
-  readonly rootBatch: number;
+  /** The latest batch when the request was made: a dismissal proves under a final root no older. */
+  readonly atBatch: number;
   readonly requestedAt: number;
   readonly deadline: number;
 }
@@ -43,9 +49,8 @@ export interface ForcedWithdrawalRequest extends QueuedRequest {
   readonly status: ForcedRequestStatus;
   readonly servedIn?: Carrier;
   readonly includedIn?: Carrier;
-  /** Stale: the live batch whose operation took the request's nonce. */
-  readonly nonceUsedIn?: number;
   readonly dismissedAt?: number;
+  readonly dismissReason?: DismissReason;
 }
 
 export interface ExitMode {

@@ -50,8 +50,7 @@ const pathSchema = array(fieldElement, MAX_PATH);
 const faucetSchema = object({ address: l1Address, amount: decimal(MAX_FAUCET) });
 const depositSchema = object({ from: l1Address, publicKey: publicKeySchema, amount: uint64 });
 const claimSchema = object({ from: l1Address, batch: integer(1, 2 ** 31), index: integer(0, 2 ** 31) });
-const witnessSchema = object({ rootBatch: integer(0, 2 ** 31), account: accountSchema, path: pathSchema });
-const forcedSchema = object({ from: l1Address, withdraw: operationSchema, witness: witnessSchema });
+const forcedSchema = object({ from: l1Address, withdraw: operationSchema });
 const exitModeSchema = object({ from: l1Address, requestId: integer(0, 2 ** 31) });
 const exitClaimSchema = object({ from: l1Address, index: indexSchema, account: accountSchema, path: pathSchema, recipient: l1Address, signature: signatureSchema });
 const refundSchema = object({ from: l1Address, queueIndex: integer(0, 2 ** 31) });
@@ -229,10 +228,11 @@ const routes: Route[] = [
           recipient: addressHex(r.withdraw.recipient),
           amount: r.withdraw.amount.toString(),
           nonce: r.withdraw.nonce.toString(),
-          rootBatch: r.rootBatch,
+          atBatch: r.atBatch,
           requestedAt: r.requestedAt,
           deadline: r.deadline,
           status: r.status,
+          dismissReason: r.dismissReason ?? null,
           servedIn: r.servedIn ?? null,
           includedIn: r.includedIn ?? null,
         })),
@@ -244,7 +244,7 @@ const routes: Route[] = [
     handler: async ({ node, body }) => {
       const b = parse(forcedSchema, await body());
       if (b.withdraw.kind !== "withdraw") throw new NodeError("INVALID_REQUEST", "withdraw.kind: must be withdraw");
-      const r = await node.l1.requestForcedWithdrawal(b.from, b.withdraw, b.witness);
+      const r = await node.l1.requestForcedWithdrawal(b.from, b.withdraw);
       node.kick();
       return ok(receiptJson(r, r.result === undefined ? null : { requestId: r.result.id, deadline: r.result.deadline }));
     },

@@ -3,7 +3,7 @@
  * A refusal becomes an ApiError carrying the HTTP status and the stable code.
  */
 import type { PublicKey } from "../crypto/eddsa.ts";
-import type { BatchAccountProof, ExitClaim, ForcedRequestStatus } from "../l1/forced-exit-types.ts";
+import type { DismissReason, ExitClaim, ForcedRequestStatus } from "../l1/forced-exit-types.ts";
 import type { L1RollupData } from "../l1/reconstruct.ts";
 import type { Account } from "../state/account.ts";
 import { COMMITMENTS, type RecordLayout } from "../tx/layout.ts";
@@ -11,7 +11,6 @@ import type { SignedOperation, Withdraw } from "../tx/operation.ts";
 import {
   accountFromJson,
   addressHex,
-  batchAccountProofToJson,
   exitClaimToJson,
   hexToBytes,
   operationToJson,
@@ -124,10 +123,12 @@ export interface ForcedRequestJson {
   readonly recipient: string;
   readonly amount: string;
   readonly nonce: string;
-  readonly rootBatch: number;
+  /** The latest batch when it was made. */
+  readonly atBatch: number;
   readonly requestedAt: number;
   readonly deadline: number;
   readonly status: ForcedRequestStatus;
+  readonly dismissReason: DismissReason | null;
   readonly servedIn: { batchNumber: number; withdrawalIndex: number } | null;
   readonly includedIn: { batchNumber: number; withdrawalIndex: number } | null;
 }
@@ -278,12 +279,8 @@ export class NodeClient {
     return this.request("GET", "/l1/forced-withdrawals");
   }
 
-  requestForcedWithdrawal(
-    from: bigint,
-    withdraw: Withdraw,
-    witness: BatchAccountProof,
-  ): Promise<ReceiptJson<{ requestId: number; deadline: number }>> {
-    return this.request("POST", "/l1/forced-withdrawals", { from: addressHex(from), withdraw: operationToJson(withdraw), witness: batchAccountProofToJson(witness) });
+  requestForcedWithdrawal(from: bigint, withdraw: Withdraw): Promise<ReceiptJson<{ requestId: number; deadline: number }>> {
+    return this.request("POST", "/l1/forced-withdrawals", { from: addressHex(from), withdraw: operationToJson(withdraw) });
   }
 
   exitMode(): Promise<{ active: boolean; activatedAt?: number; requestId?: number; batchNumber?: number; root?: string; claimsOpen?: boolean }> {

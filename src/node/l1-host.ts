@@ -82,7 +82,7 @@ export type L1CallJson =
   | { type: "deposit"; from: string; publicKey: PublicKeyJson; amount: string }
   | { type: "submitBatch"; from: string; records: string; withdrawalRecipients: string[]; newRoot: string; proof: JsonObject }
   | { type: "claimWithdrawal"; from: string; batchNumber: number; index: number }
-  | { type: "requestForcedWithdrawal"; from: string; withdraw: OperationJson; witness: BatchAccountProofJson }
+  | { type: "requestForcedWithdrawal"; from: string; withdraw: OperationJson }
   | { type: "dismissForcedWithdrawal"; from: string; requestId: number; witness: BatchAccountProofJson }
   | { type: "activateExitMode"; from: string; requestId: number }
   | ({ type: "claimExit"; from: string } & ExitClaimJson)
@@ -279,11 +279,8 @@ export class L1Host {
     return this.logged({ type: "claimWithdrawal", from: addressHex(from), batchNumber, index }, (c) => this.execClaimWithdrawal(c));
   }
 
-  requestForcedWithdrawal(from: L1Address, withdraw: Withdraw, witness: BatchAccountProof): Promise<L1Receipt<ForcedWithdrawalRequest>> {
-    return this.logged(
-      { type: "requestForcedWithdrawal", from: addressHex(from), withdraw: operationToJson(withdraw), witness: batchAccountProofToJson(witness) },
-      (c) => this.execRequestForced(c),
-    );
+  requestForcedWithdrawal(from: L1Address, withdraw: Withdraw): Promise<L1Receipt<ForcedWithdrawalRequest>> {
+    return this.logged({ type: "requestForcedWithdrawal", from: addressHex(from), withdraw: operationToJson(withdraw) }, (c) => this.execRequestForced(c));
   }
 
   dismissForcedWithdrawal(from: L1Address, requestId: number, witness: BatchAccountProof): Promise<L1Receipt<ForcedWithdrawalRequest>> {
@@ -331,7 +328,7 @@ export class L1Host {
   private execRequestForced(c: Extract<L1CallJson, { type: "requestForcedWithdrawal" }>): Promise<L1Receipt<ForcedWithdrawalRequest>> {
     const op = operationFromJson(c.withdraw);
     if (op.kind !== "withdraw") throw new NodeError("STORE_CORRUPT", "a logged forced withdrawal is not a withdraw");
-    return this.evm.requestForcedWithdrawal(BigInt(c.from), { withdraw: op, witness: batchAccountProofFromJson(c.witness) });
+    return this.evm.requestForcedWithdrawal(BigInt(c.from), op);
   }
 
   private execDismissForced(c: Extract<L1CallJson, { type: "dismissForcedWithdrawal" }>): Promise<L1Receipt<ForcedWithdrawalRequest>> {

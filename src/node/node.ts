@@ -32,8 +32,8 @@ import { RollupError } from "../state/errors.ts";
 import { accountProof, type AccountProof } from "../state/merkle-proof.ts";
 import { RollupState } from "../state/rollup-state.ts";
 import { stateFromJson, stateToJson, type StateJson } from "../state/serialize.ts";
-import type { RollupContext } from "../state/transition.ts";
-import type { SignedOperation } from "../tx/operation.ts";
+import { applyOperation, type RollupContext } from "../state/transition.ts";
+import type { SignedOperation, Withdraw } from "../tx/operation.ts";
 import {
   addressHex,
   bytesToHex,
@@ -118,7 +118,7 @@ export interface NodeOptions {
 
 export interface Meta extends GenesisParams {
   /** 2: the L1 is ZkRollup.sol in an in-process EVM (1: the TypeScript L1, whose log this node cannot replay). */
-  readonly version: 2;
+  readonly version: 3;
   readonly instance: string;
   readonly arities: number[];
   readonly capacity: number;
@@ -683,9 +683,9 @@ export class RollupNode {
 
   private async serveForcedWithdrawals(): Promise<void> {
     if (this.opts.censorForced === true) return;
-    // Requests come from the L1 with their signed withdraw: the sequencer admits it like any operation.
-    // One it cannot admit (another operation took its nonce) is stale: once a final root shows the
-    // account's nonce past the request's, the node proves so to the L1 and the request is dismissed.
+    // Requests come from the L1 with their signed withdraw, unchecked: the sequencer admits it like any
+    // operation. One the latest final state refuses (another nonce, a short balance, a bad signature) is
+    // proven so to the L1, which dismisses it; the reference transition decides, the contract re-checks.
     for (const req of this.l1.view.forcedRequests.filter((r) => r.status === "pending")) {
       if (!this.forcedHandled.has(req.id)) {
         this.forcedHandled.add(req.id);
@@ -694,20 +694,20 @@ export class RollupNode {
           this.log(`forced withdrawal ${req.id} admitted`);
         } catch (err) {
           if (err instanceof NodeError && err.code === "MEMPOOL_FULL") this.forcedHandled.delete(req.id);
-          else if (err instanceof RollupError) {
-            this.log(`forced withdrawal ${req.id} cannot be included (${err.code}); it will be dismissed once a final root shows its nonce used`);
-          } else throw err;
+          else if (err instanceof RollupError) this.log(`forced withdrawal ${req.id} cannot be included (${err.code}); it will be dismissed with a proof under a final root`);
+          else throw err;
         }
         continue;
       }
       const finalBatch = this.l1.view.lastFinalBatch;
-      if (finalBatch <= req.rootBatch || this.forcedDismissTried.get(req.id) === finalBatch) continue;
+      if (finalBatch < req.atBatch || this.forcedDismissTried.get(req.id) === finalBatch) continue;
       const state = await this.finalState(finalBatch);
-      const account = state.account(req.withdraw.from);
-      if (account === undefined || account.nonce <= req.withdraw.nonce) continue;
+      if (servableAt(state, req.withdraw, this.ctx)) continue;
       this.forcedDismissTried.set(req.id, finalBatch);
+      const account = state.account(req.withdraw.from) ?? EMPTY_ACCOUNT;
       const r = await this.l1.dismissForcedWithdrawal(SEQUENCER_ADDRESS, req.id, { rootBatch: finalBatch, account, path: state.tree.path(req.withdraw.from) });
-      this.log(`forced withdrawal ${req.id} dismissed as stale: ${r.status}${r.revertReason === null ? "" : ` ${r.revertReason}`}`);
+      const reason = r.result?.dismissReason;
+      this.log(`forced withdrawal ${req.id} dismissal: ${r.status}${r.revertReason === null ? "" : ` ${r.revertReason}`}${reason === undefined ? "" : ` (${reason})`}`);
     }
   }
 
@@ -937,8 +937,8 @@ async function loadMeta(store: NodeStore, opts: NodeOptions, keys: NodeKeys, gen
   const existing = await store.get<Meta>(META_KEY);
   const given = opts.genesis ?? {};
   if (existing !== undefined) {
-    if (existing.version !== 2) {
-      throw new NodeError("CONFIG_MISMATCH", `${store.dir} was made by an older zkr (its L1 log is of the TypeScript L1, which is gone): start a new data directory`);
+    if (existing.version !== 3) {
+      throw new NodeError("CONFIG_MISMATCH", `${store.dir} was made by an older zkr (its L1 log replays on other contracts): start a new data directory`);
     }
     if (existing.instance !== opts.instance.name) {
       throw new NodeError("CONFIG_MISMATCH", `${store.dir} holds a rollup of instance ${existing.instance}, not ${opts.instance.name}`);
@@ -962,7 +962,7 @@ async function loadMeta(store: NodeStore, opts: NodeOptions, keys: NodeKeys, gen
     return existing;
   }
   const meta: Meta = {
-    version: 2,
+    version: 3,
     ...DEFAULT_GENESIS,
     ...given,
     instance: opts.instance.name,
@@ -976,4 +976,18 @@ async function loadMeta(store: NodeStore, opts: NodeOptions, keys: NodeKeys, gen
   };
   await store.write([{ type: "put", key: META_KEY, value: meta }]);
   return meta;
+}
+
+/** The all-zero account: what an empty leaf proves (its hash is 0 in the tree). */
+const EMPTY_ACCOUNT: Account = { publicKey: { x: 0n, y: 0n }, balance: 0n, nonce: 0n };
+
+/** Whether the reference transition would apply `withdraw` to `state` (tried on a copy). */
+function servableAt(state: RollupState, withdraw: Withdraw, ctx: RollupContext): boolean {
+  try {
+    applyOperation(state.clone(), withdraw, ctx);
+    return true;
+  } catch (err) {
+    if (err instanceof RollupError) return false;
+    throw err;
+  }
 }

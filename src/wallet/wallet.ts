@@ -129,8 +129,8 @@ export class Wallet {
   }
 
   /**
-   * Queues a forced withdrawal on L1: the withdraw is signed with the account's nonce at the latest final
-   * root and carries that root's Merkle proof. Send it while nothing else of yours is pending.
+   * Queues a forced withdrawal on L1: the withdraw, signed with the account's nonce at the latest final
+   * root. Send it while nothing else of yours is pending (a spent nonce gets the request dismissed).
    */
   async forceWithdraw(amount: bigint, recipient: bigint = this.key.l1Address): Promise<ReceiptJson<{ requestId: number; deadline: number }>> {
     const index = await this.requireIndex();
@@ -139,9 +139,7 @@ export class Wallet {
     const account = accountOf(acc.account);
     if (account === undefined) throw new WalletError("NO_ACCOUNT", `account ${index} is not in the latest final root yet`);
     const withdraw: Withdraw = signWithdraw(this.key.privateKey, { kind: "withdraw", from: index, recipient, amount, nonce: account.nonce }, layout, rollupId);
-    return requireSuccess(
-      await this.client.requestForcedWithdrawal(this.key.l1Address, withdraw, { rootBatch: acc.finalBatch, account, path: acc.path.map((p) => BigInt(p)) }),
-    );
+    return requireSuccess(await this.client.requestForcedWithdrawal(this.key.l1Address, withdraw));
   }
 
   async activateExitMode(requestId: number): Promise<ReceiptJson<{ batchNumber: number; root: string }>> {

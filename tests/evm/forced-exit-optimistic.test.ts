@@ -55,14 +55,20 @@ function proofOf(state: RollupState, index: number, rootBatch: number): BatchAcc
   return { rootBatch, account, path: state.tree.path(index) };
 }
 
+/** The all-zero account of an empty leaf, under a root. */
+function emptyProof(state: RollupState, index: number, rootBatch: number): BatchAccountProof {
+  if (state.account(index) !== undefined) throw new Error(`account ${index} is not empty`);
+  return { rootBatch, account: { publicKey: { x: 0n, y: 0n }, balance: 0n, nonce: 0n }, path: state.tree.path(index) };
+}
+
 function claimOf(state: RollupState, index: number, signer: User, recipient: bigint): ExitClaim {
   const account = state.account(index);
   if (account === undefined) throw new Error(`no account ${index}`);
   return { index, account, path: state.tree.path(index), recipient, signature: sign(signer.key, exitClaimMessage(ctx.rollupId, index, recipient)) };
 }
 
-async function request(w: World, state: RollupState, user: User, index: number, l1: bigint, amount: bigint, nonce = 0n, rootBatch = 1) {
-  return w.rollup.requestForcedWithdrawal(l1, { withdraw: withdraw(user, index, l1, amount, nonce), witness: proofOf(state, index, rootBatch) });
+async function request(w: World, user: User, index: number, l1: bigint, amount: bigint, nonce = 0n) {
+  return w.rollup.requestForcedWithdrawal(l1, withdraw(user, index, l1, amount, nonce));
 }
 
 async function statuses(w: World): Promise<string[]> {
@@ -70,40 +76,50 @@ async function statuses(w: World): Promise<string[]> {
 }
 
 describe("forced withdrawals on OptimisticRollup.sol", () => {
-  it("a request is checked against a final root: proof, key, nonce, balance; one open request per account", async () => {
+  it("a request is queued unchecked (no proof), one open request per account; an unservable one is dismissed for its nonce, balance or signature", async () => {
     const w = await newWorld();
     const proposer = new Proposer(w.rollup, HONEST_PROPOSER);
     w.clock.advanceSlots(1);
     expect((await proposer.propose(await depositAll(w))).status).toBe("success");
-    const s1 = proposer.state;
+    const s1 = proposer.state.clone();
     expect(w.rollup.forcedDeadlineSeconds).toBe(DEADLINE);
-    // Batch 1 is still in its window: its root is not final.
-    expectReverted(await request(w, s1, w.bob, BOB, BOB_L1, 20n), "NOT_FINAL");
-    advancePast(w, (await w.rollup.batch(1))!.windowEnd);
-
-    expectReverted(await request(w, s1, w.bob, BOB, BOB_L1, 20n, 1n), "BAD_NONCE");
-    expectReverted(await request(w, s1, w.bob, BOB, BOB_L1, 60n), "INSUFFICIENT_BALANCE");
-    expectReverted(await request(w, s1, w.bob, BOB, BOB_L1, 0n), "BAD_AMOUNT");
-    expectReverted(await w.rollup.requestForcedWithdrawal(BOB_L1, { withdraw: withdraw(w.mallory, BOB, BOB_L1, 20n, 0n), witness: proofOf(s1, BOB, 1) }), "BAD_SIGNATURE");
-    const inflated = proofOf(s1, BOB, 1);
-    expectReverted(
-      await w.rollup.requestForcedWithdrawal(BOB_L1, { withdraw: withdraw(w.bob, BOB, BOB_L1, 60n, 0n), witness: { ...inflated, account: { ...inflated.account, balance: 100n } } }),
-      "BAD_MERKLE_PROOF",
-    );
-    expect(await w.rollup.forcedRequests()).toEqual([]);
-    const ok = await request(w, s1, w.bob, BOB, BOB_L1, 20n);
-    console.log(`optimistic: forced-withdrawal request ${ok.gasUsed} gas`);
-    expect(ok.result).toMatchObject({ id: 0, status: "pending", deadline: ok.timestamp + DEADLINE, rootBatch: 1, requester: BOB_L1, requestedAt: ok.timestamp });
+    expectReverted(await request(w, w.bob, BOB, BOB_L1, 0n), "BAD_AMOUNT");
+    // Batch 1 is still in its window: a request is queued all the same (it is checked when served or dismissed).
+    const ok = await request(w, w.bob, BOB, BOB_L1, 20n);
+    console.log(`optimistic: forced-withdrawal request ${ok.gasUsed} gas (first request of the contract)`);
+    expect(ok.gasUsed).toBeLessThanOrEqual(150_000);
+    expect(ok.result).toMatchObject({ id: 0, status: "pending", deadline: ok.timestamp + DEADLINE, atBatch: 1, requester: BOB_L1, requestedAt: ok.timestamp });
     expect(ok.result?.withdraw).toEqual(withdraw(w.bob, BOB, BOB_L1, 20n, 0n));
-    expect(ok.result?.publicKey).toEqual(w.bob.publicKey);
-    expectReverted(await request(w, s1, w.bob, BOB, BOB_L1, 10n), "REQUEST_OPEN");
+    expectReverted(await request(w, w.bob, BOB, BOB_L1, 10n), "REQUEST_OPEN");
     expectReverted(await w.rollup.activateExitMode(ANYONE, 7), "NO_REQUEST");
     expectReverted(await w.rollup.activateExitMode(ANYONE, 0), "DEADLINE_NOT_PASSED");
+    // Alice signs one nonce ahead; Mallory asks for more than her balance; Carol, who has no account yet, asks too.
+    const ahead = await request(w, w.alice, ALICE, ALICE_L1, 20n, 1n);
+    const short = await request(w, w.mallory, MALLORY, MALLORY_L1, 1_000_000n);
+    const forged = await request(w, w.carol, CAROL, CAROL_L1, 1n);
+    expect([ahead.status, short.status, forged.status]).toEqual(["success", "success", "success"]);
+    // Not before batch 1 is final (a proof needs a final root no older than the request).
+    expectReverted(await w.rollup.dismissForcedWithdrawal(ANYONE, 1, proofOf(s1, ALICE, 1)), "NOT_FINAL");
+    advancePast(w, (await w.rollup.batch(1))!.windowEnd);
+    expectReverted(await w.rollup.dismissForcedWithdrawal(ANYONE, 0, proofOf(s1, BOB, 1)), "SERVABLE");
+    const reasons: (string | undefined)[] = [];
+    for (const [id, index] of [[1, ALICE], [2, MALLORY]] as const) reasons.push((await w.rollup.dismissForcedWithdrawal(ANYONE, id, proofOf(s1, index, 1))).result?.dismissReason);
+    reasons.push((await w.rollup.dismissForcedWithdrawal(ANYONE, 3, emptyProof(s1, CAROL, 1))).result?.dismissReason);
+    expect(reasons).toEqual(["nonce", "balance", "balance"]);
+    // A withdraw of Bob's account that Mallory signed, once Bob's own request is served: dismissed for its signature.
+    w.clock.advanceSlots(1);
+    const b2 = await proposer.propose([ok.result!.withdraw]);
+    advancePast(w, b2.result!.windowEnd);
+    const bad = await w.rollup.requestForcedWithdrawal(MALLORY_L1, withdraw(w.mallory, BOB, MALLORY_L1, 1n, 1n));
+    const sig = await w.rollup.dismissForcedWithdrawal(ANYONE, bad.result!.id, proofOf(proposer.state, BOB, 2));
+    console.log(`optimistic: dismissal (signature) ${sig.gasUsed} gas`);
+    expect(sig.result).toMatchObject({ status: "dismissed", dismissReason: "signature" });
+    expect(await statuses(w)).toEqual(["served", "dismissed", "dismissed", "dismissed", "dismissed"]);
   });
 
   it("included by a proposed batch, served once it is final; an included or served request never opens exit mode", async () => {
-    const { w, proposer, state1 } = await setup();
-    const req = await request(w, state1, w.bob, BOB, BOB_L1, 20n);
+    const { w, proposer } = await setup();
+    const req = await request(w, w.bob, BOB, BOB_L1, 20n);
     w.clock.advanceSlots(1);
     const b2 = await proposer.propose([req.result!.withdraw]);
     expect((await w.rollup.forcedRequests())[0]).toMatchObject({ status: "included", includedIn: { batchNumber: 2, withdrawalIndex: 0 } });
@@ -114,15 +130,15 @@ describe("forced withdrawals on OptimisticRollup.sol", () => {
     expectReverted(await w.rollup.activateExitMode(ANYONE, 0), "NOT_PENDING");
     expect((await w.rollup.claimWithdrawal(BOB_L1, 2, 0)).result).toMatchObject({ recipient: BOB_L1, amount: 20n });
     // Served: Bob may request again (a withdraw of the same amount later carries only the new request).
-    const again = await request(w, proposer.state.clone(), w.bob, BOB, BOB_L1, 5n, 1n, 2);
+    const again = await request(w, w.bob, BOB, BOB_L1, 5n, 1n);
     expect(again.result).toMatchObject({ id: 1, status: "pending" });
   });
 
   it("a carrier that is rolled back does not count: the request is pending again and exit mode can start", async () => {
-    const { w, proposer, state1 } = await setup(true);
+    const { w, proposer } = await setup(true);
     const mallory = proposer as MaliciousProposer;
     const watcher = new Watcher(w.rollup, WATCHER);
-    const req = await request(w, state1, w.bob, BOB, BOB_L1, 20n);
+    const req = await request(w, w.bob, BOB, BOB_L1, 20n);
     w.clock.advanceSlots(1);
     // It carries Bob's withdraw, and mints for Mallory.
     await mallory.proposeTampered([req.result!.withdraw], { kind: "mint", at: 0, account: MALLORY, amount: 5000n });
@@ -136,31 +152,31 @@ describe("forced withdrawals on OptimisticRollup.sol", () => {
     expect(on.result).toMatchObject({ activatedAtBatch: 1, batchNumber: 1, claimsOpen: true });
   });
 
-  it("dismissal: a nonce spent is proven under a later final root; until then no exit mode", async () => {
+  it("dismissal: a nonce spent is proven under a final root no older than the request; until then no exit mode", async () => {
     const { w, proposer, state1 } = await setup();
     w.clock.advanceSlots(1);
     // Alice's transfer at nonce 0 is in live batch 2; she forces a withdrawal at that nonce against batch 1.
     const b2 = await proposer.propose([transfer(w.alice, ALICE, BOB, 100n, 0n)]);
     const state2 = proposer.state.clone();
-    const stale = await request(w, state1, w.alice, ALICE, ALICE_L1, 50n);
+    const stale = await request(w, w.alice, ALICE, ALICE_L1, 50n);
     expect(stale.result?.status).toBe("pending");
-    const bobReq = await request(w, state1, w.bob, BOB, BOB_L1, 20n);
+    const bobReq = await request(w, w.bob, BOB, BOB_L1, 20n);
     // Past the deadline with batch 2 (proposed before it) not final: the sequencer may still dismiss.
     advancePast(w, stale.result!.deadline);
     expectReverted(await w.rollup.activateExitMode(ANYONE, 0), "NOT_FINAL");
     expectReverted(await w.rollup.dismissForcedWithdrawal(ANYONE, 0, proofOf(state2, ALICE, 2)), "NOT_FINAL");
     advancePast(w, b2.result!.windowEnd);
-    // The proof must be under a root later than the request's.
+    // The proof must be under a root no older than the request's (batch 2 was the latest when it was made).
     expectReverted(await w.rollup.dismissForcedWithdrawal(ANYONE, 0, proofOf(state1, ALICE, 1)), "BAD_WITNESS");
     expectReverted(await w.rollup.dismissForcedWithdrawal(ANYONE, 0, { ...proofOf(state2, ALICE, 2), account: { ...state2.account(ALICE)!, nonce: 5n } }), "BAD_MERKLE_PROOF");
     const dismissed = await w.rollup.dismissForcedWithdrawal(ANYONE, 0, proofOf(state2, ALICE, 2));
     console.log(`optimistic: dismissal ${dismissed.gasUsed} gas`);
-    expect(dismissed.result).toMatchObject({ id: 0, status: "dismissed", dismissedAt: dismissed.timestamp });
+    expect(dismissed.result).toMatchObject({ id: 0, status: "dismissed", dismissReason: "nonce", dismissedAt: dismissed.timestamp });
     expectReverted(await w.rollup.dismissForcedWithdrawal(ANYONE, 0, proofOf(state2, ALICE, 2)), "NOT_PENDING");
     expectReverted(await w.rollup.activateExitMode(ANYONE, 0), "NOT_PENDING");
     expectReverted(await w.rollup.dismissForcedWithdrawal(ANYONE, 7, proofOf(state2, ALICE, 2)), "NO_REQUEST");
-    // Bob's nonce has not moved at batch 2: his request is not stale, and it opens exit mode.
-    expectReverted(await w.rollup.dismissForcedWithdrawal(ANYONE, 1, proofOf(state2, BOB, 2)), "NOT_STALE");
+    // Bob's request can be served at batch 2: SERVABLE, and it opens exit mode.
+    expectReverted(await w.rollup.dismissForcedWithdrawal(ANYONE, 1, proofOf(state2, BOB, 2)), "SERVABLE");
     expect(await statuses(w)).toEqual(["dismissed", "pending"]);
     expect((await w.rollup.activateExitMode(ANYONE, bobReq.result!.id)).status).toBe("success");
   });
@@ -170,7 +186,7 @@ describe("forced withdrawals on OptimisticRollup.sol", () => {
     const mallory = proposer as MaliciousProposer;
     const watcher = new Watcher(w.rollup, WATCHER);
     await watcher.step();
-    const req = await request(w, state1, w.bob, BOB, BOB_L1, 20n);
+    const req = await request(w, w.bob, BOB, BOB_L1, 20n);
     // Carol deposits; Mallory censors Bob, takes Carol's deposit in a batch that mints 5000 for herself.
     expect((await w.rollup.deposit(CAROL_L1, w.carol.publicKey, 70n)).status).toBe("success");
     w.clock.advanceSlots(1);
@@ -187,7 +203,7 @@ describe("forced withdrawals on OptimisticRollup.sol", () => {
     const on = await w.rollup.activateExitMode(ANYONE, 0);
     expect(on.result).toMatchObject({ activatedAtBatch: 1, batchNumber: 1, root: (await w.rollup.batch(1))!.newRoot, claimsOpen: true });
     expectReverted(await w.rollup.activateExitMode(ANYONE, 0), "EXIT_MODE");
-    expectReverted(await request(w, state1, w.alice, ALICE, ALICE_L1, 10n), "EXIT_MODE");
+    expectReverted(await request(w, w.alice, ALICE, ALICE_L1, 10n), "EXIT_MODE");
     expectReverted(await mallory.propose([]), "EXIT_MODE");
 
     const minted = claimOf(state1, MALLORY, w.mallory, MALLORY_L1);
@@ -219,37 +235,35 @@ describe("forced withdrawals on OptimisticRollup.sol", () => {
 });
 
 describe("forced exit on OptimisticRollup.sol: calldata words aliased by +p are MALFORMED", () => {
-  it("a request proving balance + p, key + p or a path word + p; a recipient wider than 160 bits", async () => {
-    const { w, state1 } = await setup();
-    const honest = proofOf(state1, BOB, 1);
-    const big = honest.account.balance + 1000n;
-    const send = (amount: bigint, witness: BatchAccountProof, recipient = BOB_L1) =>
-      w.rollup.requestForcedWithdrawal(BOB_L1, { withdraw: { ...withdraw(w.bob, BOB, BOB_L1, amount, 0n), recipient }, witness });
-    expectReverted(await send(big, { ...honest, account: { ...honest.account, balance: honest.account.balance + FIELD_MODULUS } }), "MALFORMED");
-    const key = honest.account.publicKey;
-    expectReverted(await send(1n, { ...honest, account: { ...honest.account, publicKey: { ...key, x: key.x + FIELD_MODULUS } } }), "MALFORMED");
-    expectReverted(await send(1n, { ...honest, account: { ...honest.account, nonce: honest.account.nonce + FIELD_MODULUS } }), "MALFORMED");
-    expectReverted(await send(1n, { ...honest, path: honest.path.map((p, i) => (i === 0 ? p + FIELD_MODULUS : p)) }), "MALFORMED");
-    expectReverted(await send(1n, honest, BOB_L1 + (1n << 160n)), "MALFORMED");
+  it("a request whose signature words are + p, whose nonce no account reaches, or whose recipient is wider than 160 bits", async () => {
+    const { w } = await setup();
+    const honest = withdraw(w.bob, BOB, BOB_L1, 1n, 0n);
+    const sig = honest.signature;
+    for (const bad of [
+      { ...honest, signature: { ...sig, r8x: sig.r8x + FIELD_MODULUS } },
+      { ...honest, signature: { ...sig, s: sig.s + FIELD_MODULUS } },
+      { ...honest, nonce: 2n ** 64n },
+      { ...honest, recipient: BOB_L1 + (1n << 160n) },
+    ]) expectReverted(await w.rollup.requestForcedWithdrawal(BOB_L1, bad), "MALFORMED");
     expect(await w.rollup.forcedRequests()).toEqual([]);
-    expect((await send(1n, honest)).status).toBe("success");
+    expect((await w.rollup.requestForcedWithdrawal(BOB_L1, honest)).status).toBe("success");
   });
 
   it("a dismissal proving nonce + p is MALFORMED: an honest pending request stays pending", async () => {
-    const { w, proposer, state1 } = await setup();
-    expect((await request(w, state1, w.bob, BOB, BOB_L1, 10n)).status).toBe("success");
+    const { w, proposer } = await setup();
+    expect((await request(w, w.bob, BOB, BOB_L1, 10n)).status).toBe("success");
     w.clock.advanceSlots(1);
     const b2 = await proposer.propose([]);
     advancePast(w, b2.result!.windowEnd);
     const later = proofOf(proposer.state, BOB, 2);
     expectReverted(await w.rollup.dismissForcedWithdrawal(ANYONE, 0, { ...later, account: { ...later.account, nonce: later.account.nonce + FIELD_MODULUS } }), "MALFORMED");
-    expectReverted(await w.rollup.dismissForcedWithdrawal(ANYONE, 0, later), "NOT_STALE");
+    expectReverted(await w.rollup.dismissForcedWithdrawal(ANYONE, 0, later), "SERVABLE");
     expect(await statuses(w)).toEqual(["pending"]);
   });
 
   it("an exit claim proving balance + p is MALFORMED", async () => {
     const { w, state1 } = await setup();
-    const req = await request(w, state1, w.bob, BOB, BOB_L1, 10n);
+    const req = await request(w, w.bob, BOB, BOB_L1, 10n);
     advancePast(w, req.result!.deadline);
     expect((await w.rollup.activateExitMode(ANYONE, 0)).status).toBe("success");
     const claim = claimOf(state1, ALICE, w.alice, ALICE_L1);
