@@ -7,7 +7,7 @@
 // same reference batch (keyCheckBatch): the proving work of a batch does not depend on its contents.
 // Writes build/reports/prover-load.json and .md (the README's "Prover pool" section quotes the .md).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { loadavg } from "node:os";
 import type { JsonObject } from "snarkjs";
 import { keyCheckBatch } from "../src/artifacts/key-check.ts";
@@ -15,7 +15,7 @@ import { setupInstance } from "../src/artifacts/setup.ts";
 import { fileSha256 } from "../src/artifacts/files.ts";
 import { intOption, noPositionals, parseArgs, parseInteger, stringFlag } from "../src/cli/args.ts";
 import { findInstance } from "../src/circuit/instances.ts";
-import { BUILD_DIR } from "../src/paths.ts";
+import { BUILD_DIR, REPO_ROOT } from "../src/paths.ts";
 import { killAll, spawnWorker, startRedis, type RedisServer, type WorkerProcess } from "../src/prover-pool/local-processes.ts";
 import { PoolProver, type PoolProved } from "../src/prover-pool/pool-prover.ts";
 import { parseRedisUrl } from "../src/prover-pool/redis-url.ts";
@@ -44,16 +44,31 @@ const median = (xs: readonly number[]) => {
 };
 const r = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
-/** L1 gas per batch for this instance from a `zkr bench` results.json (receipts' gasUsed), if it has one. */
-function benchGas(file: string): { gasPerBatch: number; source: string } | undefined {
+/**
+ * From a `zkr bench` results.json, for this instance: L1 gas per batch (median of the receipts' gasUsed)
+ * and the median witness + prove seconds of one proof (the engine the pool's workers use), if it has them.
+ */
+function benchFigures(file: string): { gasPerBatch?: number; proofSeconds?: number; loadAverage?: unknown; source: string } | undefined {
   try {
     const res = JSON.parse(readFileSync(file, "utf8")) as {
       command: string;
-      configurations: { config: { instance: string }; l1Gas?: { summary?: { gasPerBatch?: { median: number } } } }[];
+      loadAverage?: unknown;
+      configurations: {
+        config: { instance: string; engine?: string };
+        l1Gas?: { summary?: { gasPerBatch?: { median: number } } };
+        summary?: { witnessSeconds?: { median: number }; proveSeconds?: { median: number } };
+      }[];
     };
-    const c = res.configurations.find((x) => x.config.instance === instance.name);
-    const g = c?.l1Gas?.summary?.gasPerBatch?.median;
-    return g === undefined ? undefined : { gasPerBatch: g, source: `${file} (median of the receipts' gasUsed, \`${res.command}\`)` };
+    const c = res.configurations.find((x) => x.config.instance === instance.name && (x.config.engine ?? "native") === "native");
+    if (c === undefined) return undefined;
+    const w = c.summary?.witnessSeconds?.median;
+    const p = c.summary?.proveSeconds?.median;
+    return {
+      ...(c.l1Gas?.summary?.gasPerBatch?.median === undefined ? {} : { gasPerBatch: c.l1Gas.summary.gasPerBatch.median }),
+      ...(w === undefined || p === undefined ? {} : { proofSeconds: w + p }),
+      loadAverage: res.loadAverage,
+      source: `${relative(REPO_ROOT, file)} (\`${res.command}\`)`,
+    };
   } catch {
     return undefined;
   }
@@ -152,18 +167,28 @@ try {
   // Projection: W machines like this one, one worker each, each at the 1-worker rate measured here.
   const one = rounds.find((x) => x.workers === 1) ?? rounds[0];
   if (one === undefined) throw new Error("no round");
-  const gas = benchGas(benchFile);
+  const bench = benchFigures(benchFile);
+  const gas = bench?.gasPerBatch === undefined ? undefined : { gasPerBatch: bench.gasPerBatch, source: bench.source };
+  // The same rate from the bench's own proof time (a quieter machine, if its load says so): one worker
+  // proves back to back, so its rate is 1 / (witness + prove) plus the queue's overhead per job.
+  const overheadSeconds = typeof overhead?.["totalMs"] === "number" ? overhead["totalMs"] / 1000 : 0;
+  const r1Bench = bench?.proofSeconds === undefined ? undefined : 1 / (bench.proofSeconds + overheadSeconds);
   const verifyMs = typeof overhead?.["verifyMs"] === "number" ? overhead["verifyMs"] : undefined;
   const l1BatchesPerSecond = gas === undefined ? undefined : Math.floor(blockGas / gas.gasPerBatch) / blockSeconds;
   const nodeVerifyBound = verifyMs === undefined || verifyMs <= 0 ? undefined : 1000 / verifyMs;
-  const projection = [1, 2, 4, 8, 16, 32, 64, 128].map((W) => {
-    const prover = W * one.batchesPerSecond;
-    const bounds = [prover, l1BatchesPerSecond ?? Infinity, nodeVerifyBound ?? Infinity];
-    const rate = Math.min(...bounds);
+  const project = (r1: number, W: number) => {
+    const prover = W * r1;
+    const rate = Math.min(prover, l1BatchesPerSecond ?? Infinity, nodeVerifyBound ?? Infinity);
     const boundBy = rate === prover ? "provers" : rate === l1BatchesPerSecond ? "L1 gas" : "node verification";
-    return { machines: W, batchesPerSecond: r(rate, 3), transfersPerSecond: r(rate * instance.ops, 1), boundBy };
-  });
+    return { batchesPerSecond: r(rate, 3), transfersPerSecond: r(rate * instance.ops, 1), boundBy };
+  };
+  const projection = [1, 2, 4, 8, 16, 32, 64, 128, 256].map((W) => ({
+    machines: W,
+    ...project(one.batchesPerSecond, W),
+    ...(r1Bench === undefined ? {} : { withBenchProofTime: project(r1Bench, W) }),
+  }));
   const saturation = l1BatchesPerSecond === undefined ? undefined : Math.ceil(l1BatchesPerSecond / one.batchesPerSecond);
+  const saturationBench = l1BatchesPerSecond === undefined || r1Bench === undefined ? undefined : Math.ceil(l1BatchesPerSecond / r1Bench);
   const report = {
     command: `npx tsx scripts/prover-load.ts ${process.argv.slice(2).join(" ")}`.trim(),
     createdAt: new Date().toISOString(),
@@ -178,6 +203,10 @@ try {
     projection: {
       formula: "batches/s(W) = min(W · r1, floor(G_block / g_batch) / T_block, 1 / t_verify); transfers/s = batches/s · B",
       r1: one.batchesPerSecond,
+      r1FromBench: r1Bench === undefined ? null : r(r1Bench, 4),
+      benchProofSeconds: bench?.proofSeconds === undefined ? null : r(bench.proofSeconds, 3),
+      benchLoadAverage: bench?.loadAverage ?? null,
+      overheadShareOfBenchProof: bench?.proofSeconds === undefined ? null : r(overheadSeconds / bench.proofSeconds, 4),
       blockGas,
       blockSeconds,
       gasPerBatch: gas?.gasPerBatch ?? null,
@@ -185,6 +214,7 @@ try {
       l1BatchesPerSecond: l1BatchesPerSecond === undefined ? null : r(l1BatchesPerSecond, 3),
       nodeVerifyBatchesPerSecond: nodeVerifyBound === undefined ? null : r(nodeVerifyBound, 1),
       machinesToSaturateL1: saturation ?? null,
+      machinesToSaturateL1FromBench: saturationBench ?? null,
       rows: projection,
     },
   };
@@ -198,6 +228,12 @@ try {
   await stopAll();
 }
 
+interface Cell {
+  batchesPerSecond: number;
+  transfersPerSecond: number;
+  boundBy: string;
+}
+
 function markdown(rep: {
   command: string;
   machine: ReturnType<typeof machineInfo>;
@@ -209,6 +245,11 @@ function markdown(rep: {
   projection: {
     formula: string;
     r1: number;
+    r1FromBench: number | null;
+    benchProofSeconds: number | null;
+    benchLoadAverage: unknown;
+    overheadShareOfBenchProof: number | null;
+    machinesToSaturateL1FromBench: number | null;
     blockGas: number;
     blockSeconds: number;
     gasPerBatch: number | null;
@@ -216,7 +257,7 @@ function markdown(rep: {
     l1BatchesPerSecond: number | null;
     nodeVerifyBatchesPerSecond: number | null;
     machinesToSaturateL1: number | null;
-    rows: { machines: number; batchesPerSecond: number; transfersPerSecond: number; boundBy: string }[];
+    rows: ({ machines: number; withBenchProofTime?: { batchesPerSecond: number; transfersPerSecond: number; boundBy: string } } & Cell)[];
   };
 }): string {
   const m = rep.machine;
@@ -236,13 +277,16 @@ function markdown(rep: {
     "",
     `This machine has ${m.cores} cores and one proof already uses all of them (the warm prover's MSMs and FFTs are multi-threaded), so more workers on it do not prove faster: they share the same cores. The rate that scales is one worker per machine.`,
     "",
-    `Per-job overhead of the queue (one job at a time, ${String(o["jobs"] ?? "?")} jobs, medians): enqueue → worker starts ${String(o["pickupMs"])} ms, in the worker besides witness + proof ${String(o["inWorkerMs"])} ms, worker done → node has the result ${String(o["returnMs"])} ms, node verifies the proof ${String(o["verifyMs"])} ms; **in all ${String(o["totalMs"])} ms = ${r(Number(o["shareOfProof"]) * 100, 2)} % of the ${String(o["medianProofMs"])} ms witness + proof** (target ≤ 5 %).`,
+    `Per-job overhead of the queue (one job at a time, ${String(o["jobs"] ?? "?")} jobs, medians): enqueue → worker starts ${String(o["pickupMs"])} ms, in the worker besides witness + proof ${String(o["inWorkerMs"])} ms, worker done → node has the result ${String(o["returnMs"])} ms, node verifies the proof ${String(o["verifyMs"])} ms; **in all ${String(o["totalMs"])} ms = ${r(Number(o["shareOfProof"]) * 100, 2)} % of the ${String(o["medianProofMs"])} ms witness + proof** (target ≤ 5 %)${p.overheadShareOfBenchProof === null ? "" : `; against the bench's batch-${rep.batchSize} proof of ${String(p.benchProofSeconds)} s (witness + prove, ${p.gasSource}, load ${JSON.stringify(p.benchLoadAverage)}) it is ${r(p.overheadShareOfBenchProof * 100, 2)} %`}.`,
     "",
-    `Projection for W machines like this one, one worker each: \`${p.formula}\` with r1 = ${p.r1} batches/s (measured above, 1 worker), G_block = ${p.blockGas.toLocaleString("en-US")} gas, T_block = ${p.blockSeconds} s, g_batch = ${p.gasPerBatch === null ? "unknown" : p.gasPerBatch.toLocaleString("en-US")} gas (${p.gasSource}), t_verify = the node's verification time above, B = ${rep.batchSize}. L1 bound: ${p.l1BatchesPerSecond ?? "?"} batches/s; the L1 is full from ${p.machinesToSaturateL1 ?? "?"} machines on.`,
+    `Projection for W machines like this one, one worker each: \`${p.formula}\` with r1 = ${p.r1} batches/s (measured above, 1 worker), G_block = ${p.blockGas.toLocaleString("en-US")} gas, T_block = ${p.blockSeconds} s, g_batch = ${p.gasPerBatch === null ? "unknown" : p.gasPerBatch.toLocaleString("en-US")} gas (${p.gasSource}), t_verify = the node's verification time above, B = ${rep.batchSize}. L1 bound: ${p.l1BatchesPerSecond ?? "?"} batches/s; the L1 is full from ${p.machinesToSaturateL1 ?? "?"} machines on at r1${p.r1FromBench === null ? "" : `, from ${String(p.machinesToSaturateL1FromBench)} at the bench's rate r1' = 1 / (${String(p.benchProofSeconds)} s + the overhead above) = ${p.r1FromBench} batches/s`}.`,
     "",
-    "| machines W | proven batches/s | transfers/s | bound by |",
-    "|---:|---:|---:|---|",
-    ...p.rows.map((x) => `| ${x.machines} | ${x.batchesPerSecond} | ${x.transfersPerSecond} | ${x.boundBy} |`),
+    "| machines W | batches/s at r1 (this run) | transfers/s | bound by | batches/s at r1' (bench proof time) | transfers/s | bound by |",
+    "|---:|---:|---:|---|---:|---:|---|",
+    ...p.rows.map((x) => {
+      const b = x.withBenchProofTime;
+      return `| ${x.machines} | ${x.batchesPerSecond} | ${x.transfersPerSecond} | ${x.boundBy} | ${b?.batchesPerSecond ?? "–"} | ${b?.transfersPerSecond ?? "–"} | ${b?.boundBy ?? "–"} |`;
+    }),
     "",
   ];
   return lines.join("\n");

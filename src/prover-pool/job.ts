@@ -15,6 +15,9 @@ export const QUEUE_NAME = "zkr-proofs";
 
 export const JOB_FORMAT = 1;
 
+/** A worker's job lock lasts this long without renewal (ms) before another worker may take the job over. */
+export const DEFAULT_STALL_MS = 30_000;
+
 type InputsJson = Record<string, string | string[] | string[][]>;
 
 export interface ProofJobData {

@@ -80,10 +80,14 @@ export interface WorkerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `zkr prover` as its own process (guarded: it never outlives the test runner). */
-export function spawnCli(args: readonly string[]): WorkerProcess & { readonly id: string } {
+/**
+ * A zkr command as its own process (guarded: it never outlives its parent): `script` is the CLI's router
+ * (src/cli/main.ts, args starting with the command) or a one-command entry that starts faster
+ * (src/prover-pool/main.ts, src/node/main.ts).
+ */
+export function spawnCli(args: readonly string[], script = "src/cli/main.ts"): WorkerProcess {
   const guard = guardedChild();
-  const child = spawn(process.execPath, [...guard.execArgv, "--import", "tsx", "src/cli/main.ts", ...args], {
+  const child = spawn(process.execPath, [...guard.execArgv, "--import", "tsx", script, ...args], {
     cwd: REPO_ROOT,
     env: guard.env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -111,7 +115,7 @@ export function spawnCli(args: readonly string[]): WorkerProcess & { readonly id
 }
 
 export function spawnWorker(url: string, id: string, extra: readonly string[] = []): WorkerProcess {
-  return spawnCli(["prover", "--queue", url, "--id", id, ...extra]);
+  return spawnCli(["--queue", url, "--id", id, ...extra], "src/prover-pool/main.ts");
 }
 
 export async function killAll(procs: readonly WorkerProcess[]): Promise<void> {

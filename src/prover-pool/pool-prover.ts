@@ -176,7 +176,9 @@ export class PoolProver {
         waitingSince = Date.now();
       } else if (!warned && Date.now() - waitingSince > idleWarnMs) {
         warned = true;
-        this.log(`batch ${batch}: no worker has taken its job for ${Math.round(idleWarnMs / 1000)} s (is a \`zkr prover\` with keys ${this.opts.instance}@${this.opts.zkeySha256.slice(0, 12)}… running?)`);
+        this.log(
+          `batch ${batch}: queued ${Math.round(idleWarnMs / 1000)} s and not taken yet (every worker busy, or none running with keys ${this.opts.instance}@${this.opts.zkeySha256.slice(0, 12)}…)`,
+        );
       }
       await this.nextEvent(id, pollMs);
     }

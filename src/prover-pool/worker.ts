@@ -13,11 +13,10 @@ import { CircuitError } from "../circuit/errors.ts";
 import { Prover } from "../prover/prover.ts";
 import { shutdownProver } from "../prover/prove.ts";
 import { PoolError } from "./errors.ts";
-import { inputsFromJson, isWorkerId, parseJobData, parseJobResult, QUEUE_NAME, type ProofJobResult } from "./job.ts";
+import { DEFAULT_STALL_MS, inputsFromJson, isWorkerId, parseJobData, parseJobResult, QUEUE_NAME, type ProofJobResult } from "./job.ts";
 import { connectRedis, type RedisTarget } from "./redis-url.ts";
 import { findWorkerKeys, type WorkerKeys } from "./worker-keys.ts";
 
-export const DEFAULT_STALL_MS = 30_000;
 /** A job this worker must leave to others goes back for this long (another worker takes it meanwhile). */
 const PASS_MS = 250;
 const REFUSE_MS = 1000;

@@ -13,7 +13,11 @@ import { PoolProver } from "../../src/prover-pool/pool-prover.ts";
 import { parseRedisUrl } from "../../src/prover-pool/redis-url.ts";
 import { startProverWorker, type RunningProverWorker } from "../../src/prover-pool/worker.ts";
 import { shutdownProver, verifyProof } from "../../src/prover/prove.ts";
-import { testArtifacts, testInstance } from "../helpers/fixtures.ts";
+import { labelAddress } from "../../src/l1/address.ts";
+import { NodeClient } from "../../src/node/client.ts";
+import { poolProvers } from "../../src/prover-pool/node-provers.ts";
+import { newUser, testArtifacts, testInstance, transfer } from "../helpers/fixtures.ts";
+import { TestNodes } from "../node/helpers.ts";
 import { killAll, sleep, startRedis, until, spawnWorker, type RedisServer, type WorkerProcess } from "./helpers.ts";
 
 const { keys } = testArtifacts();
@@ -26,12 +30,14 @@ let redis: RedisServer;
 const procs: WorkerProcess[] = [];
 const inProcess: RunningProverWorker[] = [];
 const pools: PoolProver[] = [];
+const nodes = new TestNodes("zkr-pool-node-");
 
 beforeAll(async () => {
   redis = await startRedis();
 });
 
 afterAll(async () => {
+  await nodes.stopAll();
   for (const p of pools) await p.close();
   for (const w of inProcess) await w.close().catch(() => undefined);
   await killAll(procs);
@@ -105,5 +111,37 @@ describe("prover pool faults (real redis-server)", () => {
     await until(() => survivor?.output.some((l) => l.includes("refused batch 1 of rollup aa03")) ?? false, 30_000, "the refusal");
     expect(["delayed", "waiting", "active"]).toContain((await p.inspect(1)).state);
     expect(survivor?.output.some((l) => l.includes("proved batch 1 of rollup aa03"))).toBe(false);
+  });
+
+  it("a node with --provers has every batch proven by a pool worker, verified, and accepted in order", async () => {
+    const survivor = procs.find((w) => w.child.exitCode === null && w.child.signalCode === null);
+    const logs: string[] = [];
+    const running = await nodes.start({ provers: poolProvers(parseRedisUrl(redis.url), (m) => logs.push(m)), slotMs: 100, maxInFlight: 4 });
+    const client = new NodeClient(running.api.url);
+    const [alice, bob] = [newUser(), newUser()];
+    for (const [i, u] of [alice, bob].entries()) {
+      const l1 = labelAddress(`pool node user ${i}`);
+      await client.faucet(l1, 10_000n);
+      await client.deposit(l1, u.publicKey, 1_000n);
+    }
+    let ia = -1;
+    let ib = -1;
+    await until(async () => {
+      ia = (await client.findAccounts(alice.publicKey))[0] ?? -1;
+      ib = (await client.findAccounts(bob.publicKey))[0] ?? -1;
+      return ia >= 0 && ib >= 0;
+    }, 30_000, "the deposits");
+    for (let n = 0n; n < 4n; n++) await client.submit(transfer(alice, ia, ib, 1n, n));
+    await until(async () => {
+      const h = await client.health();
+      return h.mempool.pending === 0 && h.batches.cut === h.batches.accepted;
+    }, 60_000, "every batch accepted", 100);
+    const h = await client.health();
+    expect(h.batches.cut).toBeGreaterThanOrEqual(3);
+    for (let n = 1; n <= h.batches.cut; n++) {
+      const b = await client.batch(n);
+      expect((b.prove as { worker?: string } | undefined)?.worker).toBe(survivor?.id);
+    }
+    expect(logs.filter((l) => l.includes("REJECTED"))).toEqual([]);
   });
 });

@@ -7,8 +7,7 @@ import { DEFAULT_GENESIS, type GenesisParams } from "../../node/node.ts";
 import { startNode } from "../../node/run.ts";
 import { BUILD_DIR } from "../../paths.ts";
 import { PoolError } from "../../prover-pool/errors.ts";
-import { poolProvers } from "../../prover-pool/node-provers.ts";
-import { connectRedis, parseRedisUrl, type RedisTarget } from "../../prover-pool/redis-url.ts";
+import type { RedisTarget } from "../../prover-pool/redis-url.ts";
 import { intOption, parseArgs, stringFlag } from "../args.ts";
 import { CliError } from "../errors.ts";
 
@@ -76,7 +75,7 @@ export async function nodeCommand(argv: readonly string[]): Promise<number> {
     censorForced: args.flags.has("censor-forced"),
     faucet: !args.flags.has("no-faucet"),
     ...(maxInFlight === undefined ? {} : { maxInFlight }),
-    ...(provers === undefined ? {} : { provers: poolProvers(provers, log) }),
+    ...(provers === undefined ? {} : { provers: (await import("../../prover-pool/node-provers.ts")).poolProvers(provers, log) }),
     log,
   }).catch((err: unknown) => {
     // Redis gone between the check and the start: still one line and exit 2, still no fallback.
@@ -99,6 +98,8 @@ export async function nodeCommand(argv: readonly string[]): Promise<number> {
 
 /** The --provers URL, parsed and answering PING (else one line, exit 2, before any key or store work). */
 async function reachableRedis(url: string): Promise<RedisTarget> {
+  // Loaded only with --provers: a node proving in-process never loads BullMQ or ioredis.
+  const { connectRedis, parseRedisUrl } = await import("../../prover-pool/redis-url.ts");
   try {
     const target = parseRedisUrl(url);
     (await connectRedis(target)).disconnect();

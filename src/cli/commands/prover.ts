@@ -1,6 +1,5 @@
 import { PoolError } from "../../prover-pool/errors.ts";
-import { parseRedisUrl } from "../../prover-pool/redis-url.ts";
-import { DEFAULT_STALL_MS, startProverWorker } from "../../prover-pool/worker.ts";
+import { DEFAULT_STALL_MS } from "../../prover-pool/job.ts";
 import { intOption, noPositionals, parseArgs, stringFlag } from "../args.ts";
 import { CliError } from "../errors.ts";
 
@@ -20,6 +19,9 @@ export async function proverCommand(argv: readonly string[]): Promise<number> {
   const concurrency = intOption(args, "concurrency", 1, 64) ?? 1;
   const stallMs = intOption(args, "stall-ms", 200, 3_600_000) ?? DEFAULT_STALL_MS;
   const id = stringFlag(args, "id");
+  // Loaded here: every other command starts without BullMQ and ioredis.
+  const { parseRedisUrl } = await import("../../prover-pool/redis-url.ts");
+  const { startProverWorker } = await import("../../prover-pool/worker.ts");
   let worker;
   try {
     worker = await startProverWorker({
