@@ -1,6 +1,6 @@
 /**
- * `zkr web`: bad input is refused before anything starts (exit 2, one line); through the real binary, a
- * port in use is one line and exit 2, and the page is served on 127.0.0.1 until SIGTERM.
+ * `zkr web`: bad input (options, a port in use) is refused with exit code 2 in one line before anything
+ * starts; through the real binary, the page is served on 127.0.0.1 until SIGTERM.
  */
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
@@ -36,26 +36,30 @@ describe("zkr web", () => {
     expect((err as Error).message).not.toContain("\n");
   });
 
-  it("through the binary: a port in use is one line and exit 2; otherwise it serves the page and stops on SIGTERM", async () => {
+  it("refuses a port in use with exit code 2", async () => {
     const busy = createServer();
     await new Promise<void>((r) => busy.listen(0, "127.0.0.1", () => r()));
     const port = (busy.address() as { port: number }).port;
-    let page: Promise<number> | undefined;
     try {
-      const [inUse, served] = await Promise.all([
-        zkr(["--port", String(port)]),
-        zkr(["--port", "0", "--instance", "batch_n2_d2_a4"], (line, stop) => {
-          const url = /serving the demo on (http:\/\/127\.0\.0\.1:[0-9]+)\//.exec(line)?.[1];
-          if (url !== undefined) page = fetch(`${url}/`).then((res) => res.status).finally(stop);
-        }),
-      ]);
-      expect(inUse.code).toBe(2);
-      expect(inUse.stderr.trim().split("\n")).toEqual([`zkr: port ${port} on 127.0.0.1 is in use (--port N, or 0 for a free one)`]);
-      expect(await page).toBe(200);
-      expect(served.code).toBe(0);
-      expect(served.stdout).toContain("zkr web: stopping");
+      const err = await webCommand(["--port", String(port), "--instance", "batch_n2_d2_a4"]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(exitCodeOf(err)).toBe(2);
+      expect((err as Error).message).toBe(`port ${port} on 127.0.0.1 is in use (--port N, or 0 for a free one)`);
     } finally {
       busy.close();
     }
+  });
+
+  it("through the binary: serves the page on 127.0.0.1 and stops on SIGTERM", async () => {
+    let page: Promise<number> | undefined;
+    const served = await zkr(["--port", "0", "--instance", "batch_n2_d2_a4"], (line, stop) => {
+      const url = /serving the demo on (http:\/\/127\.0\.0\.1:[0-9]+)\//.exec(line)?.[1];
+      if (url !== undefined) page = fetch(`${url}/`).then((res) => res.status).finally(stop);
+    });
+    expect(await page).toBe(200);
+    expect(served.code).toBe(0);
+    expect(served.stdout).toContain("zkr web: stopping");
   });
 });
