@@ -211,7 +211,7 @@ contract OptimisticRollup is RollupBridge {
         else if (sel == SEL_FINALIZE) finalize();
         else if (sel == SEL_DEPOSIT) deposit();
         else if (sel == SEL_CLAIM) claimWithdrawal();
-        else if (msg.value != 0 || !dispatchForcedExit(sel)) revert MALFORMED();
+        else if (!dispatchForcedExit(sel)) revert MALFORMED();
     }
 
     // ---- bridge ----

@@ -22,7 +22,10 @@ interface IBabyJubjubEdDSA {
 /// - requestForcedWithdrawal: a signed L2 withdraw, stored as it is (three slots, no check of the account:
 ///   an account proof and an EdDSA check on L1 cost ≈ 1.6M gas on a 65,536-account tree). The sequencer then
 ///   has `forcedDeadlineSeconds` to post a batch carrying that withdraw, whose signature, nonce and balance
-///   the batch's proof (zk) or one-step proof (optimistic) checks. One open request per account.
+///   the batch's proof (zk) or one-step proof (optimistic) checks. One open request per account. A request
+///   carries a bond (`forcedRequestBond`): a dismissal pays it to the dismisser (the proof it paid for), so a
+///   forged request costs its sender more than it costs the sequencer; releaseBond pays it to the request's
+///   recipient once the request is served, or while it is pending in exit mode.
 /// - Each batch's withdrawals, as the batch is accepted (zk) or proposed (optimistic), carry the open
 ///   request of their account when amount and recipient match and no live batch carries it already. A
 ///   request is *included* while its carrier is live and can still be rolled back, *served* once the
@@ -69,6 +72,8 @@ abstract contract RollupBridge {
     error REQUEST_OPEN();
     /// A dismissal whose proof shows the request can be served.
     error SERVABLE();
+    /// A forced-withdrawal request must carry exactly forcedRequestBond wei.
+    error BAD_BOND();
     /// An account proof against a root older than the rollup keeps (ZkRollup's ring of recent roots).
     error ROOT_EXPIRED();
 
@@ -117,11 +122,14 @@ abstract contract RollupBridge {
     uint256 internal constant DISMISSED_BALANCE = 1;
     uint256 internal constant DISMISSED_SIGNATURE = 2;
     /// Request links: from | atBatch << 48 | carrier batch << 112 | carrier withdrawal index << 176 |
-    /// deadline << 208 | dismissed << 255.
+    /// deadline << 208 (46 bits) | bond released << 254 | dismissed << 255.
     uint256 internal constant CARRIER_SHIFT = 112;
     uint256 internal constant CARRIER_INDEX_SHIFT = 176;
     uint256 internal constant DEADLINE_SHIFT = 208;
-    uint256 internal constant M47 = (1 << 47) - 1;
+    uint256 internal constant M46 = (1 << 46) - 1;
+    uint256 internal constant RELEASED = 1 << 254;
+    /// requestCounter: count | bonds held << 64 (the number of requests whose bond is still here) | 1 << 255.
+    uint256 internal constant BOND_UNIT = 1 << 64;
     uint256 internal constant M48 = (1 << 48) - 1;
 
     bytes4 internal constant SEL_REQUEST = bytes4(keccak256("requestForcedWithdrawal(uint256,address,uint256,uint256,uint256[3])"));
@@ -129,6 +137,7 @@ abstract contract RollupBridge {
     bytes4 internal constant SEL_ACTIVATE = bytes4(keccak256("activateExitMode(uint256)"));
     bytes4 internal constant SEL_CLAIM_EXIT = bytes4(keccak256("claimExit(uint256,address,uint256[3],uint256,uint256,uint256,uint256,uint256[])"));
     bytes4 internal constant SEL_REFUND = bytes4(keccak256("refundDeposit(uint256)"));
+    bytes4 internal constant SEL_RELEASE_BOND = bytes4(keccak256("releaseBond(uint256)"));
 
     // ---- configuration ----
     uint256 public immutable rollupId;
@@ -148,6 +157,8 @@ abstract contract RollupBridge {
     uint256 internal immutable wordKindShift;
     /// L1 seconds the sequencer has to serve a forced withdrawal.
     uint256 public immutable forcedDeadlineSeconds;
+    /// Wei a forced-withdrawal request must carry (see the forced-withdrawal rules above).
+    uint256 public immutable forcedRequestBond;
     address internal immutable poseidon2;
     address internal immutable poseidon3;
     address internal immutable poseidon4;
@@ -160,6 +171,7 @@ abstract contract RollupBridge {
         /// Tree arity per level, bottom-up (2, 4 or 8).
         uint256[] arities;
         uint256 forcedDeadlineSeconds;
+        uint256 forcedRequestBond;
         /// Poseidon(n) contracts (poseidon(uint256[n])); 2 and 8 only if a level has that arity.
         address poseidon2;
         address poseidon3;
@@ -247,6 +259,7 @@ abstract contract RollupBridge {
         kindShift = 38 + 2 * bits;
         wordKindShift = 256 - 8 * rb + 38 + 2 * bits;
         forcedDeadlineSeconds = c.forcedDeadlineSeconds;
+        forcedRequestBond = c.forcedRequestBond;
         poseidon2 = c.poseidon2;
         poseidon3 = c.poseidon3;
         poseidon4 = c.poseidon4;
@@ -339,11 +352,14 @@ abstract contract RollupBridge {
 
     /// Dispatches a forced-exit call from the rollup's fallback; false: not one of them.
     function dispatchForcedExit(bytes4 sel) internal returns (bool) {
+        // Only a request carries value (its bond); ETH sent with any other forced-exit call would be stuck.
+        if (msg.value != 0 && sel != SEL_REQUEST) revert MALFORMED();
         if (sel == SEL_REQUEST) requestForcedWithdrawal();
         else if (sel == SEL_DISMISS) dismissForcedWithdrawal();
         else if (sel == SEL_ACTIVATE) activateExitMode();
         else if (sel == SEL_CLAIM_EXIT) claimExit();
         else if (sel == SEL_REFUND) refundDeposit();
+        else if (sel == SEL_RELEASE_BOND) releaseBond();
         else return false;
         return true;
     }
@@ -365,6 +381,7 @@ abstract contract RollupBridge {
         if (word(132) >= FIELD || word(164) >= FIELD || word(196) >= FIELD) revert MALFORMED();
         if (exitState != 0) revert EXIT_MODE();
         if (amount == 0 || !encodable(amount)) revert BAD_AMOUNT();
+        if (msg.value != forcedRequestBond) revert BAD_BOND();
         uint256 previous = accountRequest[from];
         if (previous != 0) {
             (uint256 status, , ) = requestStatus(previous - 1);
@@ -378,7 +395,7 @@ abstract contract RollupBridge {
         q.payout = recipient | (amount << 160);
         q.links = from | (atBatch << 48) | (deadline << DEADLINE_SHIFT);
         q.seal = keccak256(msg.data[100:228]);
-        requestCounter = counter + 1;
+        requestCounter = counter + 1 + BOND_UNIT;
         accountRequest[from] = id + 1;
         emit ForcedWithdrawalRequested(id, from, msg.sender, address(uint160(recipient)), amount, nonce, [word(132), word(164), word(196)], atBatch, deadline);
     }
@@ -406,8 +423,37 @@ abstract contract RollupBridge {
         else if (a.balance < amount) reason = DISMISSED_BALANCE;
         else if (!signatureValid(a.x, a.y, 68, withdrawM0(a.index, amount, a.nonce), uint160(q.payout))) reason = DISMISSED_SIGNATURE;
         else revert SERVABLE();
-        q.links = links | (1 << 255);
+        q.links = links | (1 << 255) | RELEASED;
         emit ForcedWithdrawalDismissed(id, a.rootBatch, reason);
+        payBond(msg.sender);
+    }
+
+    /// releaseBond: id. Pays a served request's bond (or a pending one's, in exit mode) to its recipient, once.
+    function releaseBond() internal {
+        if (msg.data.length != 36 || word(4) > MAX_SAFE) revert MALFORMED();
+        uint256 id = word(4);
+        if (id >= requestCount()) revert NO_REQUEST();
+        Request storage q = requests[id];
+        uint256 links = q.links;
+        if (links & RELEASED != 0) revert ALREADY_CLAIMED();
+        (uint256 status, , ) = requestStatus(id);
+        if (status != STATUS_SERVED && !(status == STATUS_PENDING && exitState != 0)) revert NOT_FINAL();
+        q.links = links | RELEASED;
+        payBond(address(uint160(q.payout)));
+    }
+
+    /// Sends one bond out of the contract and counts it gone.
+    function payBond(address to) internal {
+        requestCounter -= BOND_UNIT;
+        uint256 bond = forcedRequestBond;
+        if (bond == 0) return;
+        (bool sent, ) = to.call{value: bond}("");
+        if (!sent) revert PAYOUT_FAILED();
+    }
+
+    /// Wei of forced-request bonds the contract holds (not the bridge's).
+    function bondsHeld() internal view returns (uint256) {
+        return ((requestCounter >> 64) & M64) * forcedRequestBond;
     }
 
     /// activateExitMode: id.
@@ -418,7 +464,7 @@ abstract contract RollupBridge {
         if (id >= requestCount()) revert NO_REQUEST();
         (uint256 status, , ) = requestStatus(id);
         if (status != STATUS_PENDING) revert NOT_PENDING();
-        uint256 deadline = (requests[id].links >> DEADLINE_SHIFT) & M47;
+        uint256 deadline = (requests[id].links >> DEADLINE_SHIFT) & M46;
         if (block.timestamp <= deadline) revert DEADLINE_NOT_PASSED();
         if (!_settledBy(deadline)) revert NOT_FINAL();
         uint256 batchNumber = _latestBatch();
@@ -494,7 +540,7 @@ abstract contract RollupBridge {
     function requestAt(uint256 id) external view returns (uint256 from, uint256 atBatch, uint256 deadline, address recipient, uint256 amount) {
         uint256 links = requests[id].links;
         uint256 payout = requests[id].payout;
-        return (links & M48, (links >> 48) & M64, (links >> DEADLINE_SHIFT) & M47, address(uint160(payout)), payout >> 160);
+        return (links & M48, (links >> 48) & M64, (links >> DEADLINE_SHIFT) & M46, address(uint160(payout)), payout >> 160);
     }
 
     /// Exit mode as it stands: the exit batch is the latest live batch; claims open once it is final.

@@ -121,8 +121,12 @@ contract ZkRollup is RollupBridge {
 
     // ---- batches ----
 
-    fallback() external {
-        if (msg.sig == SUBMIT_BATCH) submitBatch();
+    /// Payable for the forced-withdrawal request's bond; a batch carrying value is MALFORMED.
+    fallback() external payable {
+        if (msg.sig == SUBMIT_BATCH) {
+            if (msg.value != 0) revert MALFORMED();
+            submitBatch();
+        }
         else if (msg.data.length < 4 || !dispatchForcedExit(msg.sig)) revert MALFORMED();
     }
 
@@ -263,7 +267,7 @@ contract ZkRollup is RollupBridge {
 
     /// The contract holds only the bridge's funds.
     function _bridgeBalance() internal view override returns (uint256) {
-        return address(this).balance - msg.value;
+        return address(this).balance - msg.value - bondsHeld();
     }
 
     function _bridgeDebited(uint256) internal override {}

@@ -212,6 +212,7 @@ async function run(opts: ForcedExitRunOptions, clock: L1Clock, session: EvmSessi
   const aliceClaim = record("alice claims her exit", await claim(alice));
   const carolDeposit = (await forced.depositQueue()).find((d) => d.sender === carol.l1)?.index ?? 0;
   const refund = record("carol's unconsumed deposit is refunded", await forced.refundDeposit(carol.l1, carolDeposit));
+  record("the bond of bob's request (pending at exit mode) goes back to his recipient", await forced.releaseBond(anyone, requestId));
 
   if (bobClaim.status !== "success" || aliceClaim.status !== "success" || refund.status !== "success") {
     throw new Error(`the forced exit did not complete: ${steps.map((s) => `${s.what}: ${s.revertReason ?? s.status}`).join("; ")}`);

@@ -14,13 +14,15 @@ export interface ForcedExitL1 {
   readonly forcedDeadlineSeconds: number;
 
   // ---- transactions (a revert is a mined receipt, never a throw) ----
-  /** A signed L2 withdraw, queued unchecked (the batch that carries it proves it). */
+  /** A signed L2 withdraw, queued unchecked (the batch that carries it proves it), with the request bond. */
   requestForcedWithdrawal(sender: L1Address, withdraw: Withdraw): Promise<ZkL1Receipt<ForcedWithdrawalRequest>>;
   /**
    * A request its account cannot honour under a final root no older than the request (another nonce, a
    * short balance, or a signature its key did not make), proven with the account under that root.
    */
   dismissForcedWithdrawal(sender: L1Address, requestId: number, witness: BatchAccountProof): Promise<ZkL1Receipt<ForcedWithdrawalRequest>>;
+  /** Pays a served request's bond (or a pending one's, in exit mode) to its recipient, once. */
+  releaseBond(sender: L1Address, requestId: number): Promise<ZkL1Receipt<bigint>>;
   /** Anyone, once a request is still pending after its deadline. */
   activateExitMode(sender: L1Address, requestId: number): Promise<ZkL1Receipt<ExitMode>>;
   /** Pays an account's balance under the exit root, once per account. */

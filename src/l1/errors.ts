@@ -45,6 +45,7 @@ export type L1RevertCode =
   | "BAD_SIGNATURE"
   | "NOT_PENDING"
   | "SERVABLE"
+  | "BAD_BOND"
   | "NO_REQUEST"
   | "NO_DEPOSIT"
   | "DEPOSIT_CONSUMED";

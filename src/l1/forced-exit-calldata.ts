@@ -17,6 +17,7 @@ export const FORCED_EXIT_SIGNATURES = {
   activateExitMode: "activateExitMode(uint256)",
   claimExit: "claimExit(uint256,address,uint256[3],uint256,uint256,uint256,uint256,uint256[])",
   refundDeposit: "refundDeposit(uint256)",
+  releaseBond: "releaseBond(uint256)",
 } as const;
 
 /** from | recipient | amount | nonce | R8x | R8y | S: the signed withdraw alone. */
@@ -50,6 +51,10 @@ export function encodeClaimExit(claim: ExitClaim): Uint8Array {
     [index(claim.index, "account index"), claim.recipient, s.r8x, s.r8y, s.s, a.publicKey.x, a.publicKey.y, a.balance, a.nonce],
     claim.path,
   );
+}
+
+export function encodeReleaseBond(requestId: number): Uint8Array {
+  return packed(FORCED_EXIT_SIGNATURES.releaseBond, [index(requestId, "request id")]);
 }
 
 export function encodeRefundDeposit(queueIndex: number): Uint8Array {

@@ -54,6 +54,7 @@ const forcedSchema = object({ from: l1Address, withdraw: operationSchema });
 const exitModeSchema = object({ from: l1Address, requestId: integer(0, 2 ** 31) });
 const exitClaimSchema = object({ from: l1Address, index: indexSchema, account: accountSchema, path: pathSchema, recipient: l1Address, signature: signatureSchema });
 const refundSchema = object({ from: l1Address, queueIndex: integer(0, 2 ** 31) });
+const bondSchema = object({ from: l1Address, requestId: integer(0, 2 ** 31) });
 
 function param<T>(schema: Schema<T>, raw: string | null | undefined, name: string): T {
   return schema(raw ?? undefined, name);
@@ -281,6 +282,15 @@ const routes: Route[] = [
     handler: async ({ node, body }) => {
       const b = parse(refundSchema, await body());
       const r = await node.l1.refundDeposit(b.from, b.queueIndex);
+      return ok(receiptJson(r, r.result === undefined ? null : { amount: r.result.toString() }));
+    },
+  },
+  {
+    method: "POST",
+    pattern: /^\/l1\/bond-releases$/,
+    handler: async ({ node, body }) => {
+      const b = parse(bondSchema, await body());
+      const r = await node.l1.releaseBond(b.from, b.requestId);
       return ok(receiptJson(r, r.result === undefined ? null : { amount: r.result.toString() }));
     },
   },

@@ -299,6 +299,11 @@ export class NodeClient {
     return this.request("POST", "/l1/deposit-refunds", { from: addressHex(from), queueIndex });
   }
 
+  /** A served request's bond (or a pending one's, in exit mode), paid to its recipient once. */
+  releaseBond(from: bigint, requestId: number): Promise<ReceiptJson<{ amount: string }>> {
+    return this.request("POST", "/l1/bond-releases", { from: addressHex(from), requestId });
+  }
+
   async rollupData(): Promise<RollupDataJson> {
     const data = await this.request<RollupDataJson>("GET", "/l1/rollup");
     // The layout decides what the wallet signs and how reconstruction hashes: only a known one is used.

@@ -86,7 +86,8 @@ export type L1CallJson =
   | { type: "dismissForcedWithdrawal"; from: string; requestId: number; witness: BatchAccountProofJson }
   | { type: "activateExitMode"; from: string; requestId: number }
   | ({ type: "claimExit"; from: string } & ExitClaimJson)
-  | { type: "refundDeposit"; from: string; queueIndex: number };
+  | { type: "refundDeposit"; from: string; queueIndex: number }
+  | { type: "releaseBond"; from: string; requestId: number };
 
 export interface L1LogEntry {
   /** L1 time (s) the input executes at. */
@@ -298,6 +299,10 @@ export class L1Host {
     return this.logged({ type: "claimExit", from: addressHex(from), ...exitClaimToJson(claim) }, (c) => this.execClaimExit(c));
   }
 
+  releaseBond(from: L1Address, requestId: number): Promise<L1Receipt<bigint>> {
+    return this.logged({ type: "releaseBond", from: addressHex(from), requestId }, (c) => this.evm.releaseBond(BigInt(c.from), c.requestId));
+  }
+
   refundDeposit(from: L1Address, queueIndex: number): Promise<L1Receipt<bigint>> {
     return this.logged({ type: "refundDeposit", from: addressHex(from), queueIndex }, (c) => this.execRefund(c));
   }
@@ -367,6 +372,8 @@ export class L1Host {
         return this.execClaimExit(c);
       case "refundDeposit":
         return this.execRefund(c);
+      case "releaseBond":
+        return this.evm.releaseBond(BigInt(c.from), c.requestId);
     }
   }
 

@@ -142,6 +142,11 @@ export class Wallet {
     return requireSuccess(await this.client.requestForcedWithdrawal(this.key.l1Address, withdraw));
   }
 
+  /** A served forced withdrawal's bond (or a pending one's, in exit mode), paid to its recipient. */
+  async releaseBond(requestId: number): Promise<ReceiptJson<{ amount: string }>> {
+    return requireSuccess(await this.client.releaseBond(this.key.l1Address, requestId));
+  }
+
   async activateExitMode(requestId: number): Promise<ReceiptJson<{ batchNumber: number; root: string }>> {
     return requireSuccess(await this.client.activateExitMode(this.key.l1Address, requestId));
   }

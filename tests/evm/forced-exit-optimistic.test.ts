@@ -9,6 +9,10 @@ import { sign } from "../../src/crypto/eddsa.ts";
 import { FIELD_MODULUS } from "../../src/crypto/field.ts";
 import { exitClaimMessage, type BatchAccountProof, type ExitClaim } from "../../src/l1/forced-exit-types.ts";
 import { MaliciousProposer, Proposer, Watcher } from "../../src/optimistic/index.ts";
+import { revertName } from "../../src/evm/client.ts";
+import { OPTIMISTIC_ROLLUP_ABI } from "../../src/evm/optimistic-rollup.ts";
+import { FORCED_REQUEST_BOND, bytesToHex } from "../../src/evm/rollup-contract.ts";
+import { encodeRequestForcedWithdrawal } from "../../src/l1/forced-exit-calldata.ts";
 import type { RollupState } from "../../src/state/index.ts";
 import { ctx, transfer, withdraw, type User } from "../helpers/fixtures.ts";
 import {
@@ -246,7 +250,13 @@ describe("forced exit on OptimisticRollup.sol: calldata words aliased by +p are 
       { ...honest, recipient: BOB_L1 + (1n << 160n) },
     ]) expectReverted(await w.rollup.requestForcedWithdrawal(BOB_L1, bad), "MALFORMED");
     expect(await w.rollup.forcedRequests()).toEqual([]);
-    expect((await w.rollup.requestForcedWithdrawal(BOB_L1, honest)).status).toBe("success");
+    // The bond is exact (OptimisticRollup.sol's payable fallback passes the value through to the shared rule).
+    for (const value of [0n, FORCED_REQUEST_BOND - 1n]) {
+      const sent = await w.rollup.session.send({ from: BOB_L1, to: w.rollup.address, data: bytesToHex(encodeRequestForcedWithdrawal(honest)), value });
+      expect(revertName(OPTIMISTIC_ROLLUP_ABI, sent.revertData)).toBe("BAD_BOND");
+    }
+    const accepted = await w.rollup.requestForcedWithdrawal(BOB_L1, honest);
+    expect([accepted.status, accepted.revertReason]).toEqual(["success", null]);
   });
 
   it("a dismissal proving nonce + p is MALFORMED: an honest pending request stays pending", async () => {

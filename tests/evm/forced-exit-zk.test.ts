@@ -15,8 +15,8 @@ import { L1Clock } from "../../src/l1/clock.ts";
 import { exitClaimMessage, type BatchAccountProof, type ExitClaim } from "../../src/l1/forced-exit-types.ts";
 import { shutdownProver } from "../../src/prover/prove.ts";
 import { buildBatch, type RollupState } from "../../src/state/index.ts";
-import { bytesToHex } from "../../src/evm/rollup-contract.ts";
-import { encodeDismissForcedWithdrawal } from "../../src/l1/forced-exit-calldata.ts";
+import { FORCED_REQUEST_BOND, bytesToHex } from "../../src/evm/rollup-contract.ts";
+import { encodeActivateExitMode, encodeDismissForcedWithdrawal, encodeRequestForcedWithdrawal } from "../../src/l1/forced-exit-calldata.ts";
 import type { Withdraw } from "../../src/tx/operation.ts";
 import { ctx, testInstance, withdraw, type User } from "../helpers/fixtures.ts";
 import { ALICE_L1, BOB_L1, GENESIS_ROOT, RECIPIENT, SEQUENCER, args, keys, proveZkBatches, type ZkBatches } from "../helpers/zk-batches.ts";
@@ -84,7 +84,7 @@ describe("forced withdrawals and exit mode on ZkRollup.sol", () => {
     const s1 = b1.batch.state;
     const s2 = b2.batch.state;
     const s3 = b3.batch.state;
-    for (const a of [ALICE_L1, BOB_L1, CAROL_L1]) await evm.fund(a, 10_000n);
+    for (const a of [ALICE_L1, BOB_L1, CAROL_L1, ANYONE]) await evm.fund(a, 10_000n);
     expect((await evm.deposit(ALICE_L1, alice.publicKey, 1000n)).status).toBe("success");
     expect((await evm.deposit(BOB_L1, bob.publicKey, 50n)).status).toBe("success");
     clock.advanceSlots(1);
@@ -115,9 +115,18 @@ describe("forced withdrawals and exit mode on ZkRollup.sol", () => {
     expectReverted(await evm.activateExitMode(ANYONE, 0), "NOT_PENDING");
     expectReverted(await evm.activateExitMode(ANYONE, 1), "DEADLINE_NOT_PASSED");
     expectReverted(await evm.dismissForcedWithdrawal(ANYONE, 0, proofOf(s2, BOB, 2)), "NOT_PENDING");
+    // Served: its bond goes to the withdrawal's recipient, once; a pending request's stays until exit mode.
+    expectReverted(await evm.releaseBond(ANYONE, 1), "NOT_FINAL");
+    const recipientBefore = await evm.balanceOf(RECIPIENT);
+    expect((await evm.releaseBond(ANYONE, 0)).result).toBe(FORCED_REQUEST_BOND);
+    expect(await evm.balanceOf(RECIPIENT)).toBe(recipientBefore + FORCED_REQUEST_BOND);
+    expectReverted(await evm.releaseBond(ANYONE, 0), "ALREADY_CLAIMED");
 
-    // Alice's nonce moved at batch 2: dismissed under that root, as spent.
+    // Alice's nonce moved at batch 2: dismissed under that root, as spent; the dismisser takes the bond.
+    const dismisserBefore = await evm.balanceOf(ANYONE);
     const dismissed = await evm.dismissForcedWithdrawal(ANYONE, 1, proofOf(s2, ALICE, 2));
+    expect(await evm.balanceOf(ANYONE)).toBe(dismisserBefore + FORCED_REQUEST_BOND);
+    expectReverted(await evm.releaseBond(ANYONE, 1), "ALREADY_CLAIMED");
     console.log(`zk: dismissal (nonce) ${dismissed.gasUsed} gas`);
     expect(dismissed.result).toMatchObject({ id: 1, status: "dismissed", dismissReason: "nonce", dismissedAt: dismissed.timestamp });
     expectReverted(await evm.dismissForcedWithdrawal(ANYONE, 1, proofOf(s2, ALICE, 2)), "NOT_PENDING");
@@ -169,6 +178,8 @@ describe("forced withdrawals and exit mode on ZkRollup.sol", () => {
     expect((await evm.refundDeposit(ANYONE, 2)).result).toBe(70n);
     expectReverted(await evm.refundDeposit(ANYONE, 2), "ALREADY_CLAIMED");
     expect(await evm.isRefunded(2)).toBe(true);
+    // Bob's last request was pending when exit mode began: its bond goes back to its recipient.
+    expect((await evm.releaseBond(ANYONE, 4)).result).toBe(FORCED_REQUEST_BOND);
     expect(await evm.balanceOf(BigInt(evm.address))).toBe(0n);
   }, 300_000);
 
@@ -193,6 +204,14 @@ describe("forced withdrawals and exit mode on ZkRollup.sol", () => {
       { ...honest, from: 16 },
     ]) expectReverted(await send(w), "MALFORMED");
     expectReverted(await send({ ...honest, amount: 0n }), "BAD_AMOUNT");
+    // Without the bond, or with value on a batch: refused.
+    const withValue = async (data: Uint8Array, value: bigint) => {
+      const sent = await evm.session.send({ from: BOB_L1, to: evm.address, data: bytesToHex(data), value });
+      return { status: sent.receipt.status, code: revertName(ZK_ROLLUP_ABI, sent.revertData) };
+    };
+    expect(await withValue(encodeRequestForcedWithdrawal(honest), 0n)).toEqual({ status: "reverted", code: "BAD_BOND" });
+    expect(await withValue(encodeRequestForcedWithdrawal(honest), FORCED_REQUEST_BOND + 1n)).toEqual({ status: "reverted", code: "BAD_BOND" });
+    expect(await withValue(encodeActivateExitMode(0), 1n)).toEqual({ status: "reverted", code: "MALFORMED" });
     expect(await evm.forcedRequests()).toEqual([]);
     expect((await send(honest)).status).toBe("success");
 

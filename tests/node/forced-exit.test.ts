@@ -6,6 +6,7 @@
  * trigger exit mode.
  */
 import { afterAll, describe, expect, it } from "vitest";
+import { FORCED_REQUEST_BOND } from "../../src/evm/rollup-contract.ts";
 import { newPrivateKey, sign } from "../../src/crypto/eddsa.ts";
 import { exitClaimMessage } from "../../src/l1/forced-exit-types.ts";
 import type { RunningNode } from "../../src/node/run.ts";
@@ -102,6 +103,9 @@ describe("forced withdrawal → exit mode → claims, once (zk mode)", () => {
     const carolDeposit = queue.deposits.find((d) => !d.consumed)!;
     expect((await carol.client.refundDeposit(carol.key.l1Address, carolDeposit.queueIndex)).result).toEqual({ amount: "300" });
     expect((await carol.client.refundDeposit(carol.key.l1Address, carolDeposit.queueIndex)).revertReason).toBe("ALREADY_CLAIMED");
+    // Bob's request was pending when exit mode began: its bond goes back to its recipient, once.
+    expect((await bob.releaseBond(req.result!.requestId)).result).toEqual({ amount: String(FORCED_REQUEST_BOND) });
+    expect((await bob.client.releaseBond(bob.key.l1Address, req.result!.requestId)).revertReason).toBe("ALREADY_CLAIMED");
     expect(await n.node.l1.evm.balanceOf(BigInt(n.node.l1.evm.address))).toBe(0n);
     console.log(
       `L1 gas (${testInstance.name}): forced withdrawal request ${req.gasUsed}, exit-mode activation ${activated.gasUsed}, ` +

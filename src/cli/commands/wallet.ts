@@ -17,7 +17,8 @@ export const WALLET_HELP = `zkr wallet COMMAND [--wallet FILE] [--node URL] [--t
     withdraw AMOUNT [--recipient 0x]  sign and send an L2 withdrawal to L1 (default: this wallet's address)
     claim                             claim on L1 every final withdrawal paid to this wallet
     status [OP_ID] [--watch]          an operation's status with its L1 times (--watch: until final)
-    force-withdraw AMOUNT [--recipient 0x]  queue a forced withdrawal on L1 (censorship resistance)
+    force-withdraw AMOUNT [--recipient 0x]  queue a forced withdrawal on L1 (censorship resistance; carries a bond)
+    release-bond REQUEST_ID           pay a served request's bond (or a pending one's, in exit mode) to its recipient
     exit-mode REQUEST_ID              put the rollup in exit mode once a forced withdrawal's deadline passed
     exit-claim [--recipient 0x]       in exit mode: rebuild the state from L1 data, prove and claim the balance
   --node URL (http://HOST:PORT) defaults to $ZKR_NODE or http://127.0.0.1:${DEFAULT_NODE_PORT}; --wallet to $ZKR_WALLET or
@@ -115,6 +116,12 @@ export async function walletCommand(argv: readonly string[]): Promise<number> {
         const recipient = optionalAddress(args);
         const r = await wallet.forceWithdraw(parseAmount(amount), ...(recipient === undefined ? [] : [recipient]));
         print(`forced withdrawal ${r.result?.requestId ?? "?"} queued on L1 at t=${r.timestamp} s; the sequencer must include it by t=${r.result?.deadline ?? "?"} s`, r);
+        return 0;
+      }
+      case "release-bond": {
+        const [id] = expectArgs(rest, 1, "release-bond REQUEST_ID");
+        const r = await wallet.releaseBond(parseIndex(id, "REQUEST_ID"));
+        print(`bond of forced withdrawal ${id}: ${r.result?.amount ?? "?"} wei paid to its recipient (block ${r.block})`, r);
         return 0;
       }
       case "exit-mode": {
