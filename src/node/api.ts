@@ -9,13 +9,13 @@
  * mined: status "reverted", with the contract's custom error as its code; gasUsed is the receipt's).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { L1Error } from "../l1/errors.ts";
 import { EvmError } from "../evm/errors.ts";
 import { RollupError } from "../state/errors.ts";
 import { accountSchema, addressHex, accountToJson, bytesToHex, indexSchema, operationSchema, publicKeySchema, publicKeyToJson, signatureSchema } from "./codec.ts";
 import { HTTP_STATUS, NodeError, type NodeErrorCode } from "./errors.ts";
 import { withdrawalsOf, type L1Receipt } from "./l1-host.ts";
+import { listenLoopback } from "../web/http.ts";
 import { serveNodeWeb } from "../web/node-web.ts";
 import type { RollupNode } from "./node.ts";
 import { array, decimal, fieldElement, integer, l1Address, object, parse, uint64, type Schema } from "./schema.ts";
@@ -355,11 +355,7 @@ export async function startApi(node: RollupNode, opts: ApiOptions): Promise<Runn
     handle(node, req, res, maxBody).catch(() => res.destroy());
   });
   server.maxConnections = 1024;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLoopback(server, opts.port);
   return {
     server,
     port,

@@ -4,11 +4,10 @@
  * JSON) and `POST /api/runs` `{"scenario": NAME}` (starts a run; one at a time: 409 while one computes).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { webAssets } from "./assets.ts";
 import { DemoRun, isScenario, SCENARIOS, type DemoWebConfig, type RunState, type ScenarioName } from "./demo-run.ts";
 import { EventStream } from "./event-stream.ts";
-import { HttpError, readJson, sendError, sendJson } from "./http.ts";
+import { HttpError, listenLoopback, readJson, sendError, sendJson } from "./http.ts";
 import { serveAsset } from "./static-files.ts";
 
 const MAX_BODY_BYTES = 1024;
@@ -90,11 +89,7 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<RunningD
     });
   });
   server.maxConnections = 256;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLoopback(server, opts.port);
   return {
     server,
     url: `http://127.0.0.1:${port}`,

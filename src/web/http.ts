@@ -1,8 +1,9 @@
 /**
- * Small HTTP helpers the web pages share (node:http only): answers with security headers, and a bounded
- * JSON request body.
+ * Small HTTP helpers the web pages and the node API share (node:http only): answers with security headers,
+ * a bounded JSON request body, listening on loopback.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 
 /**
  * Same-origin only. Vega compiles its expressions with Function (hence 'unsafe-eval') and sets inline
@@ -62,4 +63,13 @@ export async function readJson(req: IncomingMessage, max: number): Promise<unkno
   } catch {
     throw new HttpError(400, "MALFORMED_JSON", "the body is not valid JSON");
   }
+}
+
+/** Listens on 127.0.0.1 (never another interface) at `port` (0: any free one); resolves to the port. */
+export async function listenLoopback(server: Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
 }
