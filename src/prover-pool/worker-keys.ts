@@ -48,21 +48,3 @@ export function findWorkerKeys(instanceName: string, zkeySha256: string): Worker
   }
   return undefined;
 }
-
-/** What a worker holds, for its start-up line and its refusals: instance → key hashes (short). */
-export function heldKeys(instanceNames: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const name of instanceNames) {
-    let names: string[] = [];
-    try {
-      names = readdirSync(keysDir(name));
-    } catch {
-      continue;
-    }
-    for (const v of names) {
-      const kv = keyVersion(name, v);
-      if (kv?.manifest.zkeySha256 !== undefined) out.push(`${name}@${kv.manifest.zkeySha256.slice(0, 12)}`);
-    }
-  }
-  return out;
-}
