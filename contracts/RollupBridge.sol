@@ -536,13 +536,6 @@ abstract contract RollupBridge {
         return requestCounter & M64;
     }
 
-    /// The stored parts of request `id` (its requester, nonce and signature are in its ForcedWithdrawalRequested event).
-    function requestAt(uint256 id) external view returns (uint256 from, uint256 atBatch, uint256 deadline, address recipient, uint256 amount) {
-        uint256 links = requests[id].links;
-        uint256 payout = requests[id].payout;
-        return (links & M48, (links >> 48) & M64, (links >> DEADLINE_SHIFT) & M46, address(uint160(payout)), payout >> 160);
-    }
-
     /// Exit mode as it stands: the exit batch is the latest live batch; claims open once it is final.
     function exitMode()
         external

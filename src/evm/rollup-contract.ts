@@ -87,7 +87,8 @@ const REQUEST_STATUSES: readonly ForcedRequestStatus[] = ["pending", "included",
 /**
  * The wei a forced-withdrawal request carries: paid to whoever dismisses it (the proof's gas), else back to
  * its recipient once served (or pending in exit mode). On a priced L1 it must cover a dismissal's gas
- * (≈ 0.65M on the test tree, ≈ 1.8M on the 65,536-account tree, measured by tests/evm/forced-exit-*.test.ts);
+ * (≈ 0.66M for a forged signature on the test tree, measured by tests/evm/forced-exit-*.test.ts; on the
+ * 65,536-account tree an account proof and an EdDSA check cost ≈ 1.6M, as an exit claim there does);
  * here gas is not priced, so it is a nominal 1,000 wei (L2 units are wei).
  */
 export const FORCED_REQUEST_BOND = 1_000n;
@@ -306,9 +307,12 @@ export abstract class RollupContract<D extends { readonly rollup: Address }> imp
   }
 
   async dismissForcedWithdrawal(sender: L1Address, requestId: number, witness: BatchAccountProof): Promise<EvmReceipt<ForcedWithdrawalRequest>> {
-    const request = await this.queuedRequest(requestId).catch(() => undefined);
-    // An unknown id still goes to the L1 (which refuses it NO_REQUEST) with placeholder request words.
-    const withdraw: Withdraw = request?.withdraw ?? { kind: "withdraw", from: 0, recipient: 0n, amount: 0n, nonce: 0n, signature: { r8x: 0n, r8y: 0n, s: 0n } };
+    // A request's words come from its event; an id never issued still goes to the L1 (which refuses it
+    // NO_REQUEST) with zero words.
+    const known = Number.isSafeInteger(requestId) && requestId >= 0 && requestId < Number(await this.bridgeRead("requestCount", []));
+    const withdraw: Withdraw = known
+      ? (await this.queuedRequest(requestId)).withdraw
+      : { kind: "withdraw", from: 0, recipient: 0n, amount: 0n, nonce: 0n, signature: { r8x: 0n, r8y: 0n, s: 0n } };
     const input = encodeDismissForcedWithdrawal(requestId, withdraw, witness);
     const sent = await this.send(sender, input, 0n);
     return this.receipt(sent, input, sent.receipt.status === "success" ? await this.requestView(requestId) : undefined);
