@@ -11,6 +11,17 @@ interface IBabyJubjubEdDSA {
     function verify(uint256 ax, uint256 ay, uint256 r8x, uint256 r8y, uint256 sWord, uint256 h) external view returns (bool);
 }
 
+/// snarkjs's Groth16 verifier of the exit-claim circuit (circuits/exit_claim.circom) for this tree, with
+/// the public inputs root, rollupId, index, recipient, balance.
+interface IExitClaimVerifier {
+    function verifyProof(
+        uint256[2] calldata pA,
+        uint256[2][2] calldata pB,
+        uint256[2] calldata pC,
+        uint256[5] calldata pubSignals
+    ) external view returns (bool);
+}
+
 /// What the zk rollup (ZkRollup.sol) and the optimistic rollup (OptimisticRollup.sol) share, written once:
 /// the bridge (deposit queue with its key registry, withdrawal claims), the account tree's proofs and the
 /// EdDSA check, and censorship resistance (forced withdrawals, exit mode). Each rollup says, through the
@@ -37,7 +48,9 @@ interface IBabyJubjubEdDSA {
 /// - activateExitMode: a request still pending after its deadline, once every batch proposed by the
 ///   deadline is final or rolled back (the sequencer could dismiss a request whose nonce it spent). Then no
 ///   batch is accepted; the exit batch is the latest live batch, and claims open once it is final.
-/// - claimExit: an account's balance under the exit root, signed by its key (exitClaimMessage), once.
+/// - claimExit: an account's balance under the exit root, signed by its key (exitClaimMessage), once. The
+///   Merkle path and the signature are checked by a Groth16 proof of the exit-claim circuit (≈ 0.3M gas)
+///   instead of on L1 (≈ 1.6M gas on a 65,536-account tree).
 ///   refundDeposit: a deposit no live batch consumed, back to its L1 sender, once. Withdrawals of final
 ///   batches stay claimable (their amounts were debited before the exit root).
 ///
@@ -58,6 +71,7 @@ abstract contract RollupBridge {
     error PAYOUT_FAILED();
     error BAD_MERKLE_PROOF();
     error BAD_WITNESS();
+    error INVALID_PROOF();
     error DEADLINE_NOT_PASSED();
     error INSUFFICIENT_BALANCE();
     error EXIT_MODE();
@@ -110,8 +124,6 @@ abstract contract RollupBridge {
     uint256 internal constant M64 = 0xffffffffffffffff;
     /// A withdrawal slot that was paid (a registered one is never 1: it holds a recipient and a tag).
     uint256 internal constant PAID = 1;
-    /// Domain tag of an exit claim's message ("exit"), src/l1/forced-exit-types.ts.
-    uint256 internal constant EXIT_CLAIM_TAG = 0x65786974;
 
     uint256 internal constant STATUS_PENDING = 0;
     uint256 internal constant STATUS_INCLUDED = 1;
@@ -135,7 +147,7 @@ abstract contract RollupBridge {
     bytes4 internal constant SEL_REQUEST = bytes4(keccak256("requestForcedWithdrawal(uint256,address,uint256,uint256,uint256[3])"));
     bytes4 internal constant SEL_DISMISS = bytes4(keccak256("dismissForcedWithdrawal(uint256,uint256,uint256[3],uint256,uint256,uint256,uint256,uint256,uint256[])"));
     bytes4 internal constant SEL_ACTIVATE = bytes4(keccak256("activateExitMode(uint256)"));
-    bytes4 internal constant SEL_CLAIM_EXIT = bytes4(keccak256("claimExit(uint256,address,uint256[3],uint256,uint256,uint256,uint256,uint256[])"));
+    bytes4 internal constant SEL_CLAIM_EXIT = bytes4(keccak256("claimExit(uint256,address,uint256,uint256[8])"));
     bytes4 internal constant SEL_REFUND = bytes4(keccak256("refundDeposit(uint256)"));
     bytes4 internal constant SEL_RELEASE_BOND = bytes4(keccak256("releaseBond(uint256)"));
 
@@ -165,6 +177,7 @@ abstract contract RollupBridge {
     address internal immutable poseidon6;
     address internal immutable poseidon8;
     IBabyJubjubEdDSA internal immutable eddsa;
+    IExitClaimVerifier internal immutable exitVerifier;
 
     struct TreeConfig {
         uint256 rollupId;
@@ -179,6 +192,8 @@ abstract contract RollupBridge {
         address poseidon6;
         address poseidon8;
         address eddsa;
+        /// The exit-claim circuit's Groth16 verifier for this tree shape.
+        address exitVerifier;
     }
 
     /// Three slots a deposit: key x, key y, amount | timestamp (32 bits) << 64 | sender << 96.
@@ -266,6 +281,7 @@ abstract contract RollupBridge {
         poseidon6 = c.poseidon6;
         poseidon8 = c.poseidon8;
         eddsa = IBabyJubjubEdDSA(c.eddsa);
+        exitVerifier = IExitClaimVerifier(c.exitVerifier);
     }
 
     // ---- what each rollup decides ----
@@ -472,21 +488,30 @@ abstract contract RollupBridge {
         emit ExitModeActivated(id, batchNumber, _liveRoot(batchNumber));
     }
 
-    /// claimExit: index | recipient | R8x | R8y | S | Ax | Ay | balance | nonce | path length | path.
+    /// claimExit: index | recipient | balance | proof (a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y): a Groth16
+    /// proof that account `index` holds `balance` under the exit root and its key signed the claim for
+    /// `recipient` on this rollup. The contract supplies the root and its rollupId; index, recipient and
+    /// balance are range-checked before they become public inputs (an index or balance + p would be the
+    /// same field element to the verifier).
     function claimExit() internal {
-        if (msg.data.length < 4 + 10 * 32) revert MALFORMED();
+        if (msg.data.length != 4 + 11 * 32) revert MALFORMED();
         uint256 index = word(4);
         uint256 recipient = word(36);
-        if (index >= accounts || recipient >> 160 != 0 || word(68) >= FIELD || word(100) >= FIELD) revert MALFORMED();
-        ProvenAccount memory a = readAccountAt(164, index);
+        uint256 balance = word(68);
+        if (index >= accounts || recipient >> 160 != 0 || balance > MAX_BALANCE) revert MALFORMED();
         uint256 root = openExitRoot();
         if (exitClaimed[index]) revert ALREADY_CLAIMED();
-        if (!proofLeadsTo(a, root)) revert BAD_MERKLE_PROOF();
-        if (!signatureValid(a.x, a.y, 68, hashN(poseidon3, 3, EXIT_CLAIM_TAG, rollupId, index, 0, 0, 0), recipient)) revert BAD_SIGNATURE();
-        if (a.balance == 0) revert BAD_AMOUNT();
+        if (balance == 0) revert BAD_AMOUNT();
+        bool ok = exitVerifier.verifyProof(
+            [word(100), word(132)],
+            [[word(164), word(196)], [word(228), word(260)]],
+            [word(292), word(324)],
+            [root, rollupId, index, recipient, balance]
+        );
+        if (!ok) revert INVALID_PROOF();
         exitClaimed[index] = true;
-        payOut(address(uint160(recipient)), a.balance);
-        emit ExitClaimed(index, address(uint160(recipient)), a.balance);
+        payOut(address(uint160(recipient)), balance);
+        emit ExitClaimed(index, address(uint160(recipient)), balance);
     }
 
     /// refundDeposit: queue index.

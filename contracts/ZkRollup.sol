@@ -51,7 +51,6 @@ contract ZkRollup is RollupBridge {
     error DEPOSIT_QUEUE_EMPTY(uint256 record);
     error DEPOSIT_MISMATCH(uint256 record, uint256 queued, uint256 posted);
     error WITHDRAWAL_COUNT();
-    error INVALID_PROOF();
 
     event BatchAccepted(uint256 indexed batchNumber, uint256 oldRoot, uint256 newRoot);
 

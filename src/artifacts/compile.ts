@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
+import type { ExitClaimCircuit } from "../circuit/exit-claim.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import { BUILD_DIR, CIRCUITS_DIR, REPO_ROOT } from "../paths.ts";
 import { COMMITMENT_CODE } from "../tx/layout.ts";
@@ -41,17 +42,23 @@ interface CompileManifest {
 
 export type Log = (message: string) => void;
 
-export function mainSource(instance: CircuitInstance): string {
-  return [
-    "pragma circom 2.1.0;",
-    'include "batch.circom";',
-    `component main {public [inputHash]} = Batch(${instance.ops}, ${instance.arities.length}, [${instance.arities.join(", ")}], ${COMMITMENT_CODE[instance.layout.commitment]});`,
-    "",
-  ].join("\n");
+/** What this pipeline compiles and keys: a batch instance, or the exit-claim circuit of a tree shape. */
+export type Circuit = CircuitInstance | ExitClaimCircuit;
+
+export function isExitClaimCircuit(c: Circuit): c is ExitClaimCircuit {
+  return "kind" in c && c.kind === "exit-claim";
+}
+
+export function mainSource(instance: Circuit): string {
+  const levels = `${instance.arities.length}, [${instance.arities.join(", ")}]`;
+  const main = isExitClaimCircuit(instance)
+    ? ['include "exit_claim.circom";', `component main {public [root, rollupId, index, recipient, balance]} = ExitClaim(${levels});`]
+    : ['include "batch.circom";', `component main {public [inputHash]} = Batch(${instance.ops}, ${levels}, ${COMMITMENT_CODE[instance.layout.commitment]});`];
+  return ["pragma circom 2.1.0;", ...main, ""].join("\n");
 }
 
 /** The cache key: circuit sources, instance parameters, compiler and circomlib versions, flags. */
-export function compileKey(instance: CircuitInstance): string {
+export function compileKey(instance: Circuit): string {
   return contentHash(CIRCUITS_DIR, filesUnder(CIRCUITS_DIR, ".circom"), [
     mainSource(instance),
     `circom2@${CIRCOM_VERSION}`,
@@ -60,12 +67,12 @@ export function compileKey(instance: CircuitInstance): string {
   ]);
 }
 
-export function circuitDir(instance: CircuitInstance): string {
+export function circuitDir(instance: Circuit): string {
   return join(BUILD_DIR, instance.name, `circuit-${compileKey(instance).slice(0, 12)}`);
 }
 
 /** The compiled circuit if it is built and current, else undefined. */
-export function compiledCircuit(instance: CircuitInstance): CompiledCircuit | undefined {
+export function compiledCircuit(instance: Circuit): CompiledCircuit | undefined {
   const dir = circuitDir(instance);
   const manifestPath = join(dir, "compile.json");
   if (!existsSync(manifestPath)) return undefined;
@@ -76,7 +83,7 @@ export function compiledCircuit(instance: CircuitInstance): CompiledCircuit | un
 
 /** Compiles the instance with circom (WASM build, --O2) unless a current build is cached. */
 export async function compileCircuit(
-  instance: CircuitInstance,
+  instance: Circuit,
   opts: { force?: boolean; log?: Log } = {},
 ): Promise<CompiledCircuit> {
   const log = opts.log ?? (() => {});

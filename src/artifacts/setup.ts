@@ -2,9 +2,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import * as snarkjs from "snarkjs";
-import type { CircuitInstance } from "../circuit/instances.ts";
 import { BUILD_DIR } from "../paths.ts";
-import { compileCircuit, type CompiledCircuit, type Log } from "./compile.ts";
+import { compileCircuit, type Circuit, type CompiledCircuit, type Log } from "./compile.ts";
 import { writeDevGroth16Zkey } from "./dev-groth16.ts";
 import { writeDevPtau } from "./dev-ptau.ts";
 import { ArtifactError } from "./errors.ts";
@@ -135,7 +134,7 @@ function currentSetup(circuit: CompiledCircuit, protocol: Protocol, ptauSha?: st
  * the current pointer moves to it; --force makes a new version and never touches the old ones, which a
  * running node may be proving with.
  */
-export async function setupInstance(instance: CircuitInstance, opts: SetupOptions = {}): Promise<SetupArtifacts> {
+export async function setupInstance(instance: Circuit, opts: SetupOptions = {}): Promise<SetupArtifacts> {
   const protocol = opts.protocol ?? "groth16";
   const log = opts.log ?? (() => {});
   // The ptau is user input: refused (not a regular file, malformed) before any work.
@@ -199,12 +198,12 @@ export async function setupInstance(instance: CircuitInstance, opts: SetupOption
     // The witness calculator travels with the keys: a version folder is all a prover needs.
     for (const f of WASM_FILES) linkOrCopy(join(dirname(circuit.wasm), f), join(tmp, "main_js", f));
 
-    log(`${instance.name}: proving and verifying a batch with the new keys ...`);
+    log(`${instance.name}: proving and verifying a check case with the new keys ...`);
     const check = await checkKeysProve({ instance, protocol, zkey: tmpZkey, wasm: join(tmp, "main_js", "main.wasm"), vkey });
     if (!check.ok) {
       const why = check.error instanceof Error ? `: ${check.error.message.split("\n")[0]}` : "";
       if (check.stage === "witness") {
-        throw new ArtifactError("SETUP_FAILED", `${instance.name}: the check batch of the reference model does not satisfy the circuit${why}`, { cause: check.error });
+        throw new ArtifactError("SETUP_FAILED", `${instance.name}: the check case of the reference model does not satisfy the circuit${why}`, { cause: check.error });
       }
       const what = check.stage === "prove" ? "cannot make a proof" : "make proofs that do not verify";
       if (opts.ptau !== undefined) {

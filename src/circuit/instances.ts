@@ -21,6 +21,11 @@ export interface CircuitInstance {
  * the proof commits with SHA-256 (the Poseidon chain is unmarked: instances named before it was a choice).
  */
 export function instanceName(ops: number, arities: readonly number[], commitment: Commitment = "poseidon"): string {
+  return `batch_n${ops}_${treeShapeName(arities)}${commitment === "poseidon" ? "" : `_${commitment}`}`;
+}
+
+/** d<levels>_a<arity>, mixed trees as runs bottom-up: d6_a4x2-8x4. */
+export function treeShapeName(arities: readonly number[]): string {
   const runs: [number, number][] = [];
   for (const a of arities) {
     const last = runs[runs.length - 1];
@@ -28,7 +33,7 @@ export function instanceName(ops: number, arities: readonly number[], commitment
     else runs.push([a, 1]);
   }
   const shape = runs.length === 1 ? String(arities[0]) : runs.map(([a, k]) => `${a}x${k}`).join("-");
-  return `batch_n${ops}_d${arities.length}_a${shape}${commitment === "poseidon" ? "" : `_${commitment}`}`;
+  return `d${arities.length}_a${shape}`;
 }
 
 export function loadInstances(file = resolve(CIRCUITS_DIR, "instances.json")): CircuitInstance[] {

@@ -2,7 +2,11 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { BatchInputs } from "../state/batch.ts";
+import type { ExitClaimInputs } from "./exit-claim.ts";
 import { CircuitError } from "./errors.ts";
+
+/** The input signals of a circuit this repo compiles. */
+export type CircuitInputs = BatchInputs | ExitClaimInputs;
 
 interface WitnessCalculator {
   calculateWitness(input: Record<string, unknown>, sanityCheck: boolean): Promise<bigint[]>;
@@ -30,19 +34,19 @@ export function witnessCalculator(wasmPath: string): Promise<WitnessCalculator> 
  * Computes the full witness. The circuit's assertions run here too, so an input that breaks a rule
  * throws ("Assert Failed" from circom's runtime) before any proof is attempted.
  */
-export async function calculateWitness(wasmPath: string, inputs: BatchInputs): Promise<bigint[]> {
+export async function calculateWitness(wasmPath: string, inputs: CircuitInputs): Promise<bigint[]> {
   const calc = await witnessCalculator(wasmPath);
   return withCircuitErrors(() => calc.calculateWitness(signalMap(inputs), true));
 }
 
 /** The same witness in snarkjs's .wtns binary format. */
-export async function calculateWitnessBin(wasmPath: string, inputs: BatchInputs): Promise<Uint8Array> {
+export async function calculateWitnessBin(wasmPath: string, inputs: CircuitInputs): Promise<Uint8Array> {
   const calc = await witnessCalculator(wasmPath);
   return withCircuitErrors(() => calc.calculateWTNSBin(signalMap(inputs), true));
 }
 
-/** The circuit's input signals by name: the BatchInputs fields, as circom's calculator takes them. */
-function signalMap(inputs: BatchInputs): Record<string, unknown> {
+/** The circuit's input signals by name: the inputs' fields, as circom's calculator takes them. */
+function signalMap(inputs: CircuitInputs): Record<string, unknown> {
   return { ...inputs };
 }
 

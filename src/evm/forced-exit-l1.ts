@@ -7,6 +7,7 @@
 import type { L1Address } from "../l1/address.ts";
 import type { BatchAccountProof, ExitClaim, ExitMode, ForcedWithdrawalRequest } from "../l1/forced-exit-types.ts";
 import type { Withdraw } from "../tx/operation.ts";
+import type { ProvenExitClaim } from "./exit-claim.ts";
 import type { ZkL1Receipt } from "./zk-l1.ts";
 
 export interface ForcedExitL1 {
@@ -25,8 +26,15 @@ export interface ForcedExitL1 {
   releaseBond(sender: L1Address, requestId: number): Promise<ZkL1Receipt<bigint>>;
   /** Anyone, once a request is still pending after its deadline. */
   activateExitMode(sender: L1Address, requestId: number): Promise<ZkL1Receipt<ExitMode>>;
-  /** Pays an account's balance under the exit root, once per account. */
+  /**
+   * Pays an account's balance under the exit root, once per account: the claim is proven with the
+   * exit-claim circuit first (a claim that does not hold there throws BAD_ARGUMENT, nothing is sent).
+   */
   claimExit(sender: L1Address, claim: ExitClaim): Promise<ZkL1Receipt<bigint>>;
+  /** The claim's proof under the exit root (or `root`), without sending it. */
+  proveExitClaim(claim: ExitClaim, root?: bigint): Promise<ProvenExitClaim>;
+  /** Sends a proven claim as it is. */
+  submitExitClaim(sender: L1Address, claim: ProvenExitClaim): Promise<ZkL1Receipt<bigint>>;
   /** In exit mode, gives a deposit no live batch consumed back to its L1 sender, once. */
   refundDeposit(sender: L1Address, queueIndex: number): Promise<ZkL1Receipt<bigint>>;
 

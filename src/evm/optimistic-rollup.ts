@@ -37,6 +37,7 @@ import {
 } from "./rollup-contract.ts";
 import { fromAddress, type EvmSession, type SentTransaction } from "./client.ts";
 import { compileSources, repoSources, requireContract, type CompileOutput } from "./compile.ts";
+import { exitClaimProver, type ExitClaimProver } from "./exit-claim.ts";
 import { EvmError } from "./errors.ts";
 import type { BatchView, DisputeView, OptimisticL1, OptimisticL1Receipt } from "./optimistic-l1.ts";
 
@@ -139,8 +140,9 @@ export class OptimisticRollupL1 extends RollupContract<OptimisticDeployment> imp
     compiled: CompileOutput,
     config: OptimisticRollupL1Config,
     settings: OptimisticRollupSettings,
+    exitClaim: ExitClaimProver,
   ) {
-    super(session, deployment, compiled, config, OPTIMISTIC_ROLLUP_ABI);
+    super(session, deployment, compiled, config, OPTIMISTIC_ROLLUP_ABI, exitClaim);
     Object.assign(this, settings);
     this.forcedDeadlineSeconds = checkForcedDeadline(config.forcedDeadlineSeconds);
   }
@@ -150,10 +152,11 @@ export class OptimisticRollupL1 extends RollupContract<OptimisticDeployment> imp
     const settings = evmConfigError(() => optimisticRollupSettings(config));
     const forcedDeadlineSeconds = checkForcedDeadline(config.forcedDeadlineSeconds);
     const compiled = compileOptimisticContracts(config.log);
+    const exitClaim = await exitClaimProver(settings.arities, config.log);
     return onEvm(config, async (session) => {
-      const deployment = await deploy(session, compiled, config.clock, settings, forcedDeadlineSeconds);
+      const deployment = await deploy(session, compiled, config.clock, settings, forcedDeadlineSeconds, exitClaim);
       config.log?.(`${session.backend.description} (${deployment.hardfork}): OptimisticRollup at ${deployment.rollup}, ${deployment.gas.rollup.toLocaleString("en-US")} gas to deploy`);
-      return new OptimisticRollupL1(session, deployment, compiled, config, settings);
+      return new OptimisticRollupL1(session, deployment, compiled, config, settings, exitClaim);
     });
   }
 
@@ -440,17 +443,18 @@ function evmConfigError<T>(check: () => T): T {
   }
 }
 
-/** Deploys Poseidon(2, 3, 4, 6, 8), the EdDSA contract and the rollup; gas measured. */
+/** Deploys Poseidon(2, 3, 4, 6, 8), the EdDSA contract, the exit-claim verifier and the rollup; gas measured. */
 async function deploy(
   session: EvmSession,
   compiled: CompileOutput,
   clock: L1Clock,
   settings: OptimisticRollupSettings,
   forcedDeadlineSeconds: number,
+  exitClaim: ExitClaimProver,
 ): Promise<OptimisticDeployment> {
   // Deployment blocks take the clock's time too, so no later transaction has to go back in time.
   const at = async (): Promise<void> => session.setNextTimestamp(clock.slotTimestamp(clock.slot));
-  const tree = await deployTreeContracts(session, compiled, DEPLOYER, settings.arities, { all: true, before: at });
+  const tree = await deployTreeContracts(session, compiled, DEPLOYER, settings.arities, exitClaim, { all: true, before: at });
   const artifact = requireContract(compiled, "OptimisticRollup");
   await at();
   const rollup = await session.deploy(

@@ -29,6 +29,7 @@ import type { AnvilOptions } from "./anvil.ts";
 import { EvmSession, fromAddress, revertName, type SentTransaction } from "./client.ts";
 import { requireContract, type CompileOutput } from "./compile.ts";
 import { EvmError } from "./errors.ts";
+import { proveExitClaim, type ExitClaimProver, type ProvenExitClaim } from "./exit-claim.ts";
 import type { ForcedExitL1 } from "./forced-exit-l1.ts";
 import { poseidonCreationCode } from "./poseidon-gen.ts";
 import type { EvmKind, ZkL1Receipt, ZkL1RevertCode } from "./zk-l1.ts";
@@ -79,6 +80,7 @@ export const BRIDGE_SIGNATURES = [
   "error DEPOSIT_CONSUMED()",
   "error REQUEST_OPEN()",
   "error ROOT_EXPIRED()",
+  "error INVALID_PROOF()",
 ] as const;
 
 /** On-chain request status codes (RollupBridge.sol STATUS_*). */
@@ -96,7 +98,10 @@ export const FORCED_REQUEST_BOND = 1_000n;
 /** Default forced-withdrawal deadline: one day of L1 time. */
 export const DEFAULT_FORCED_DEADLINE_SECONDS = 86_400;
 
-/** Addresses of the Poseidon(n) and EdDSA contracts the rollup's account proofs call (2 and 8 only if used). */
+/**
+ * Addresses of the Poseidon(n) and EdDSA contracts the rollup's account proofs call (2 and 8 only if used),
+ * and of the exit-claim circuit's verifier for the tree.
+ */
 export interface TreeContracts {
   readonly poseidon2: Address;
   readonly poseidon3: Address;
@@ -104,8 +109,9 @@ export interface TreeContracts {
   readonly poseidon6: Address;
   readonly poseidon8: Address;
   readonly eddsa: Address;
+  readonly exitVerifier: Address;
   /** Gas of each deployment, measured (0: not deployed, its arity is not used). */
-  readonly gas: Readonly<Record<"poseidon2" | "poseidon3" | "poseidon4" | "poseidon6" | "poseidon8" | "eddsa", number>>;
+  readonly gas: Readonly<Record<"poseidon2" | "poseidon3" | "poseidon4" | "poseidon6" | "poseidon8" | "eddsa" | "exitVerifier", number>>;
 }
 
 const NO_ADDRESS: Address = "0x0000000000000000000000000000000000000000";
@@ -119,14 +125,16 @@ export function poseidonCreation(n: number): Hex {
 }
 
 /**
- * Deploys Poseidon(3), (4), (6) (exit-claim message, leaves, signature hash), Poseidon(a) for each arity a
- * the tree uses (`all`: 2 and 8 too), and the EdDSA contract; `before` runs before each deployment.
+ * Deploys Poseidon(3), (4), (6) (deposit accumulator, leaves, signature hash), Poseidon(a) for each arity a
+ * the tree uses (`all`: 2 and 8 too), the EdDSA contract and the exit-claim verifier; `before` runs before
+ * each deployment.
  */
 export async function deployTreeContracts(
   session: EvmSession,
   compiled: CompileOutput,
   deployer: L1Address,
   arities: readonly number[],
+  exit: ExitClaimProver,
   opts: { readonly all?: boolean; readonly before?: () => Promise<void> } = {},
 ): Promise<TreeContracts> {
   const addresses: Record<string, Address> = {};
@@ -141,6 +149,8 @@ export async function deployTreeContracts(
   }
   await opts.before?.();
   const eddsa = await session.deploy(deployer, requireContract(compiled, "BabyJubjubEdDSA").bytecode, "BabyJubjubEdDSA");
+  await opts.before?.();
+  const exitVerifier = await session.deploy(deployer, exit.verifier.bytecode, "ExitClaimVerifier");
   return {
     poseidon2: addresses["poseidon2"] ?? NO_ADDRESS,
     poseidon3: addresses["poseidon3"] ?? NO_ADDRESS,
@@ -148,7 +158,16 @@ export async function deployTreeContracts(
     poseidon6: addresses["poseidon6"] ?? NO_ADDRESS,
     poseidon8: addresses["poseidon8"] ?? NO_ADDRESS,
     eddsa: eddsa.address,
-    gas: { poseidon2: gas["poseidon2"] ?? 0, poseidon3: gas["poseidon3"] ?? 0, poseidon4: gas["poseidon4"] ?? 0, poseidon6: gas["poseidon6"] ?? 0, poseidon8: gas["poseidon8"] ?? 0, eddsa: eddsa.gasUsed },
+    exitVerifier: exitVerifier.address,
+    gas: {
+      poseidon2: gas["poseidon2"] ?? 0,
+      poseidon3: gas["poseidon3"] ?? 0,
+      poseidon4: gas["poseidon4"] ?? 0,
+      poseidon6: gas["poseidon6"] ?? 0,
+      poseidon8: gas["poseidon8"] ?? 0,
+      eddsa: eddsa.gasUsed,
+      exitVerifier: exitVerifier.gasUsed,
+    },
   };
 }
 
@@ -165,6 +184,7 @@ export function treeConfigArg(rollupId: number, arities: readonly number[], forc
     poseidon6: tree.poseidon6,
     poseidon8: tree.poseidon8,
     eddsa: tree.eddsa,
+    exitVerifier: tree.exitVerifier,
   };
 }
 
@@ -237,6 +257,8 @@ export abstract class RollupContract<D extends { readonly rollup: Address }> imp
   /** A request's fixed parts (from its ForcedWithdrawalRequested event). */
   private readonly requestCache = new Map<number, QueuedRequest>();
   abstract readonly forcedDeadlineSeconds: number;
+  /** The contract's rollupId (what L2 signatures, and the exit proof's public input, name). */
+  abstract readonly rollupId: number;
 
   protected constructor(
     readonly session: EvmSession,
@@ -245,6 +267,8 @@ export abstract class RollupContract<D extends { readonly rollup: Address }> imp
     config: RollupContractConfig,
     /** The contract's ABI: a revert's custom error is its revert code, any other revert UNKNOWN_REVERT. */
     private readonly abi: RevertCodedAbi,
+    /** The exit-claim circuit's keys for this tree (its verifier is deployment.tree.exitVerifier). */
+    readonly exitClaim: ExitClaimProver,
   ) {
     this.clock = config.clock;
     this.ownsSession = config.session === undefined;
@@ -331,7 +355,27 @@ export abstract class RollupContract<D extends { readonly rollup: Address }> imp
     return this.receipt(sent, input, sent.receipt.status === "success" ? await this.exitMode() : undefined);
   }
 
+  /**
+   * Proves `claim` under the exit root (or `root`), then sends it. A claim with no proof there (not in exit
+   * mode, another balance, a path or signature that is not the account's) is refused before any transaction.
+   */
   async claimExit(sender: L1Address, claim: ExitClaim): Promise<EvmReceipt<bigint>> {
+    return this.submitExitClaim(sender, await this.proveExitClaim(claim));
+  }
+
+  /** The Groth16 proof of `claim` under the exit root (or `root`): ≈ 1 s of snarkjs on this circuit. */
+  async proveExitClaim(claim: ExitClaim, root?: bigint): Promise<ProvenExitClaim> {
+    let under = root;
+    if (under === undefined) {
+      const mode = await this.exitMode();
+      if (mode === undefined) throw new EvmError("BAD_ARGUMENT", "the rollup is not in exit mode: no exit root to prove a claim under");
+      under = mode.root;
+    }
+    return proveExitClaim(this.exitClaim.keys, claim, under, this.rollupId);
+  }
+
+  /** Sends a proven claim as it is (tests send altered ones: the L1 must refuse them). */
+  async submitExitClaim(sender: L1Address, claim: ProvenExitClaim): Promise<EvmReceipt<bigint>> {
     const input = encodeClaimExit(claim);
     const sent = await this.send(sender, input, 0n);
     const log = parseEventLogs({ abi: BRIDGE_ABI, logs: sent.receipt.logs, eventName: "ExitClaimed" })[0];
@@ -386,6 +430,7 @@ export abstract class RollupContract<D extends { readonly rollup: Address }> imp
 
   /** The rollup's batches as the forced exit sees them: the latest live one, and whether n is live and final. */
   protected abstract latestLiveBatch(): Promise<number>;
+
   /** Live and unable to be rolled back (zk: accepted; optimistic: final by the clock). */
   protected abstract forcedFinal(batchNumber: number): Promise<boolean>;
   protected abstract forcedLive(batchNumber: number): Promise<boolean>;

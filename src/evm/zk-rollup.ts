@@ -30,6 +30,7 @@ import {
 } from "./rollup-contract.ts";
 import { fromAddress, type EvmSession, type SentTransaction } from "./client.ts";
 import { compileSources, repoSources, requireContract, type CompileOutput } from "./compile.ts";
+import { exitClaimProver, type ExitClaimProver } from "./exit-claim.ts";
 import { EvmError } from "./errors.ts";
 import { VERIFIER_CONTRACT, VERIFIER_SOURCE_NAME, groth16VerifierSource } from "./verifier.ts";
 import type { ZkL1 } from "./zk-l1.ts";
@@ -126,8 +127,8 @@ export class ZkRollupL1 extends RollupContract<ZkDeployment> implements ZkL1 {
   readonly forcedDeadlineSeconds: number;
   private readonly batchCache = new Map<number, AcceptedBatch>();
 
-  private constructor(session: EvmSession, deployment: ZkDeployment, compiled: CompileOutput, config: ZkRollupL1Config) {
-    super(session, deployment, compiled, config, ZK_ROLLUP_ABI);
+  private constructor(session: EvmSession, deployment: ZkDeployment, compiled: CompileOutput, config: ZkRollupL1Config, exitClaim: ExitClaimProver) {
+    super(session, deployment, compiled, config, ZK_ROLLUP_ABI, exitClaim);
     this.rollupId = config.rollupId;
     this.layout = config.layout;
     this.capacity = config.capacity;
@@ -151,12 +152,13 @@ export class ZkRollupL1 extends RollupContract<ZkDeployment> implements ZkL1 {
     // With keys, one compile (cached) holds both verifiers.
     const compiled = config.keys === undefined ? compileSources(repoSources(), config.log === undefined ? {} : { log: config.log }) : await compileRollupContracts(config.keys, config.log);
     const verifierName = accepting ? ACCEPTING_VERIFIER_CONTRACT : VERIFIER_CONTRACT;
+    const exitClaim = await exitClaimProver(arities, config.log);
     return onEvm(config, async (session) => {
-      const deployment = await deployRollup(session, compiled, { rollupId, capacity, genesisRoot, finalityBlocks, commitment: config.layout.commitment, verifierName, arities, forcedDeadlineSeconds });
+      const deployment = await deployRollup(session, compiled, exitClaim, { rollupId, capacity, genesisRoot, finalityBlocks, commitment: config.layout.commitment, verifierName, arities, forcedDeadlineSeconds });
       config.log?.(
         `${session.backend.description} (${deployment.hardfork}): ZkRollup at ${deployment.rollup}, verifier ${fmtGas(deployment.gas.verifier)} gas to deploy`,
       );
-      return new ZkRollupL1(session, deployment, compiled, config);
+      return new ZkRollupL1(session, deployment, compiled, config, exitClaim);
     });
   }
 
@@ -326,10 +328,11 @@ export class ZkRollupL1 extends RollupContract<ZkDeployment> implements ZkL1 {
   }
 }
 
-/** Deploys the Poseidon and EdDSA contracts, the verifier and the rollup; gas measured. */
+/** Deploys the Poseidon and EdDSA contracts, the exit-claim verifier, the batch verifier and the rollup; gas measured. */
 async function deployRollup(
   session: EvmSession,
   compiled: CompileOutput,
+  exitClaim: ExitClaimProver,
   config: {
     rollupId: number;
     capacity: number;
@@ -341,7 +344,7 @@ async function deployRollup(
     forcedDeadlineSeconds: number;
   },
 ): Promise<ZkDeployment> {
-  const tree = await deployTreeContracts(session, compiled, DEPLOYER, config.arities);
+  const tree = await deployTreeContracts(session, compiled, DEPLOYER, config.arities, exitClaim);
   const verifierArtifact = requireContract(compiled, config.verifierName);
   const verifier = await session.deploy(DEPLOYER, verifierArtifact.bytecode, config.verifierName);
   const rollupArtifact = requireContract(compiled, "ZkRollup");

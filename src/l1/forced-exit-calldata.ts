@@ -9,13 +9,13 @@ import { concatBytes } from "../tx/bytes.ts";
 import type { Withdraw } from "../tx/operation.ts";
 import { encodeWord, selector } from "./calldata.ts";
 import { L1Error } from "./errors.ts";
-import type { BatchAccountProof, ExitClaim } from "./forced-exit-types.ts";
+import type { BatchAccountProof } from "./forced-exit-types.ts";
 
 export const FORCED_EXIT_SIGNATURES = {
   requestForcedWithdrawal: "requestForcedWithdrawal(uint256,address,uint256,uint256,uint256[3])",
   dismissForcedWithdrawal: "dismissForcedWithdrawal(uint256,uint256,uint256[3],uint256,uint256,uint256,uint256,uint256,uint256[])",
   activateExitMode: "activateExitMode(uint256)",
-  claimExit: "claimExit(uint256,address,uint256[3],uint256,uint256,uint256,uint256,uint256[])",
+  claimExit: "claimExit(uint256,address,uint256,uint256[8])",
   refundDeposit: "refundDeposit(uint256)",
   releaseBond: "releaseBond(uint256)",
 } as const;
@@ -43,14 +43,10 @@ export function encodeActivateExitMode(requestId: number): Uint8Array {
   return packed(FORCED_EXIT_SIGNATURES.activateExitMode, [index(requestId, "request id")]);
 }
 
-/** index | recipient | R8x | R8y | S | Ax | Ay | balance | nonce | path. */
-export function encodeClaimExit(claim: ExitClaim): Uint8Array {
-  const { account: a, signature: s } = claim;
-  return packed(
-    FORCED_EXIT_SIGNATURES.claimExit,
-    [index(claim.index, "account index"), claim.recipient, s.r8x, s.r8y, s.s, a.publicKey.x, a.publicKey.y, a.balance, a.nonce],
-    claim.path,
-  );
+/** index | recipient | balance | proof (8 words): an exit claim proven by the client (src/evm/exit-claim.ts). */
+export function encodeClaimExit(claim: { readonly index: number; readonly recipient: bigint; readonly balance: bigint; readonly proof: readonly bigint[] }): Uint8Array {
+  if (claim.proof.length !== 8) throw new L1Error("BAD_ARGUMENT", `an exit claim's proof is 8 words, not ${claim.proof.length}`);
+  return packed(FORCED_EXIT_SIGNATURES.claimExit, [index(claim.index, "account index"), claim.recipient, claim.balance, ...claim.proof]);
 }
 
 export function encodeReleaseBond(requestId: number): Uint8Array {

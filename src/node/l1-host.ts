@@ -295,8 +295,15 @@ export class L1Host {
     return this.logged({ type: "activateExitMode", from: addressHex(from), requestId }, (c) => this.execActivateExit(c));
   }
 
+  /**
+   * Proven before it is logged: a claim with no proof under the exit root is refused (400) and leaves no
+   * log entry. The log keeps the claim, not the proof: a replay proves it again under the same root.
+   */
   claimExit(from: L1Address, claim: ExitClaim): Promise<L1Receipt<bigint>> {
-    return this.logged({ type: "claimExit", from: addressHex(from), ...exitClaimToJson(claim) }, (c) => this.execClaimExit(c));
+    return this.serialized(async () => {
+      const proven = await this.evm.proveExitClaim(claim);
+      return this.loggedNow({ type: "claimExit", from: addressHex(from), ...exitClaimToJson(claim) }, () => this.evm.submitExitClaim(from, proven));
+    });
   }
 
   releaseBond(from: L1Address, requestId: number): Promise<L1Receipt<bigint>> {

@@ -117,8 +117,11 @@ export interface NodeOptions {
 }
 
 export interface Meta extends GenesisParams {
-  /** 2: the L1 is ZkRollup.sol in an in-process EVM (1: the TypeScript L1, whose log this node cannot replay). */
-  readonly version: 3;
+  /**
+   * 4: the L1 is ZkRollup.sol in an in-process EVM with exit claims proven by a circuit (older versions'
+   * logs replay on other contracts: 1 the TypeScript L1, 2-3 earlier contracts).
+   */
+  readonly version: 4;
   readonly instance: string;
   readonly arities: number[];
   readonly capacity: number;
@@ -937,7 +940,7 @@ async function loadMeta(store: NodeStore, opts: NodeOptions, keys: NodeKeys, gen
   const existing = await store.get<Meta>(META_KEY);
   const given = opts.genesis ?? {};
   if (existing !== undefined) {
-    if (existing.version !== 3) {
+    if (existing.version !== 4) {
       throw new NodeError("CONFIG_MISMATCH", `${store.dir} was made by an older zkr (its L1 log replays on other contracts): start a new data directory`);
     }
     if (existing.instance !== opts.instance.name) {
@@ -962,7 +965,7 @@ async function loadMeta(store: NodeStore, opts: NodeOptions, keys: NodeKeys, gen
     return existing;
   }
   const meta: Meta = {
-    version: 3,
+    version: 4,
     ...DEFAULT_GENESIS,
     ...given,
     instance: opts.instance.name,

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newPrivateKey, publicKeyOf, sign } from "../../src/crypto/eddsa.ts";
 import { FIELD_MODULUS } from "../../src/crypto/field.ts";
+import { BASE_FIELD_MODULUS } from "../../src/prover-pool/job.ts";
 import { ZK_ROLLUP_ABI, ZkRollupL1 } from "../../src/evm/zk-rollup.ts";
 import { EvmSession, revertName } from "../../src/evm/client.ts";
 import { labelAddress } from "../../src/l1/address.ts";
@@ -145,7 +146,7 @@ describe("forced withdrawals and exit mode on ZkRollup.sol", () => {
     clock.advanceSlots(1);
     expect((await evm.submitBatch(SEQUENCER, args(b3))).status).toBe("success");
     expectReverted(await evm.dismissForcedWithdrawal(ANYONE, 4, proofOf(s3, BOB, 3)), "SERVABLE");
-    expectReverted(await evm.claimExit(ALICE_L1, claimOf(s3, ALICE, alice, ALICE_L1)), "NOT_EXIT_MODE");
+    expectReverted(await evm.submitExitClaim(ALICE_L1, await evm.proveExitClaim(claimOf(s3, ALICE, alice, ALICE_L1), s3.root)), "NOT_EXIT_MODE");
     // Carol's deposit comes after the last batch: no batch takes it.
     const carolKey = publicKeyOf(newPrivateKey());
     expect((await evm.deposit(CAROL_L1, carolKey, 70n)).status).toBe("success");
@@ -161,11 +162,23 @@ describe("forced withdrawals and exit mode on ZkRollup.sol", () => {
     expectReverted(await evm.submitBatch(SEQUENCER, args(b3)), "EXIT_MODE");
     expectReverted(await evm.requestForcedWithdrawal(ALICE_L1, withdraw(alice, ALICE, ALICE_L1, 10n, 2n)), "EXIT_MODE");
 
-    // Claims from the exit root, once each; the aliased balance is MALFORMED, another key's signature BAD_SIGNATURE.
+    // Claims from the exit root, once each, proven by the exit-claim circuit. No proof exists for another
+    // balance or another key's signature (refused before any transaction); a proof's words altered on the
+    // way are refused by the L1: aliased or too wide MALFORMED, another balance, recipient or account, a
+    // proof under an older root or a proof word + q INVALID_PROOF.
     const aliceClaim = claimOf(s3, ALICE, alice, ALICE_L1);
-    expectReverted(await evm.claimExit(ALICE_L1, { ...aliceClaim, account: { ...aliceClaim.account, balance: aliceClaim.account.balance + FIELD_MODULUS } }), "MALFORMED");
-    expectReverted(await evm.claimExit(ALICE_L1, { ...aliceClaim, account: { ...aliceClaim.account, balance: aliceClaim.account.balance + 1n } }), "BAD_MERKLE_PROOF");
-    expectReverted(await evm.claimExit(BOB_L1, claimOf(s3, ALICE, bob, BOB_L1)), "BAD_SIGNATURE");
+    await expect(evm.claimExit(ALICE_L1, { ...aliceClaim, account: { ...aliceClaim.account, balance: aliceClaim.account.balance + 1n } })).rejects.toMatchObject({ code: "BAD_ARGUMENT" });
+    await expect(evm.claimExit(BOB_L1, claimOf(s3, ALICE, bob, BOB_L1))).rejects.toMatchObject({ code: "BAD_ARGUMENT" });
+    const proven = await evm.proveExitClaim(aliceClaim);
+    expectReverted(await evm.submitExitClaim(ALICE_L1, { ...proven, balance: proven.balance + FIELD_MODULUS }), "MALFORMED");
+    expectReverted(await evm.submitExitClaim(ALICE_L1, { ...proven, recipient: proven.recipient + (1n << 160n) }), "MALFORMED");
+    expectReverted(await evm.submitExitClaim(ALICE_L1, { ...proven, index: proven.index + testInstance.accounts }), "MALFORMED");
+    expectReverted(await evm.submitExitClaim(ALICE_L1, { ...proven, balance: proven.balance + 1n }), "INVALID_PROOF");
+    expectReverted(await evm.submitExitClaim(BOB_L1, { ...proven, recipient: BOB_L1 }), "INVALID_PROOF");
+    expectReverted(await evm.submitExitClaim(ALICE_L1, { ...proven, index: BOB }), "INVALID_PROOF");
+    expectReverted(await evm.submitExitClaim(ALICE_L1, { ...proven, proof: proven.proof.map((w, i) => (i === 0 ? w + BASE_FIELD_MODULUS : w)) }), "INVALID_PROOF");
+    expect(s2.account(ALICE)).not.toEqual(s3.account(ALICE));
+    expectReverted(await evm.submitExitClaim(ALICE_L1, await evm.proveExitClaim(claimOf(s2, ALICE, alice, ALICE_L1), s2.root)), "INVALID_PROOF");
     const a = await evm.claimExit(ALICE_L1, aliceClaim);
     console.log(`zk: exit claim ${a.gasUsed} gas`);
     const b = await evm.claimExit(BOB_L1, claimOf(s3, BOB, bob, BOB_L1));
