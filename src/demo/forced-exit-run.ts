@@ -153,13 +153,17 @@ async function run(opts: ForcedExitRunOptions, clock: L1Clock, session: EvmSessi
     for (const [i, a] of state.entries()) if (a.publicKey.x === u.publicKey.x && a.publicKey.y === u.publicKey.y) return i;
     throw new Error(`${u.name} has no account`);
   };
-  /** `u`'s exit claim from the exit root; `extra` inflates the balance it claims (a proof that cannot hold). */
-  const claim = (u: User, extra = 0n) => {
+  /**
+   * `u`'s exit claim, proven under `root` (default: the exit root) by the exit-claim circuit; `extra` is
+   * added to the proven balance on its way to the L1 (the proof is then of another balance).
+   */
+  const claim = async (u: User, opts: { readonly extra?: bigint; readonly root?: bigint } = {}) => {
     const i = index(u);
     const account = state.account(i);
     if (account === undefined) throw new Error(`${u.name} has no account`);
     const signature = sign(u.key, exitClaimMessage(ROLLUP_ID, i, u.l1));
-    return forced.claimExit(u.l1, { index: i, account: { ...account, balance: account.balance + extra }, path: state.tree.path(i), recipient: u.l1, signature });
+    const proven = await forced.proveExitClaim({ index: i, account, path: state.tree.path(i), recipient: u.l1, signature }, opts.root);
+    return forced.submitExitClaim(u.l1, { ...proven, balance: proven.balance + (opts.extra ?? 0n) });
   };
 
   // Alice and Bob deposit; the first batch credits them and becomes final.
@@ -180,7 +184,7 @@ async function run(opts: ForcedExitRunOptions, clock: L1Clock, session: EvmSessi
   const requestId = request.result?.id;
   const deadline = request.result?.deadline;
   if (requestId === undefined || deadline === undefined) throw new Error(`the request reverted: ${request.revertReason ?? "?"}`);
-  record("bob claims an exit before exit mode", await claim(bob));
+  record("bob claims an exit before exit mode", await claim(bob, { root: state.root }));
 
   // The censor keeps posting, without the request, right up to the deadline.
   clock.advanceSlots(Math.max(0, clock.slotOf(deadline) - clock.slot));
@@ -208,7 +212,7 @@ async function run(opts: ForcedExitRunOptions, clock: L1Clock, session: EvmSessi
     bobClaim = record("bob claims his exit once the exit root is final", await claim(bob));
   }
   record("bob claims again", await claim(bob));
-  record("alice claims 1 more than her balance", await claim(alice, 1n));
+  record("alice sends her proven claim with 1 more than her balance", await claim(alice, { extra: 1n }));
   const aliceClaim = record("alice claims her exit", await claim(alice));
   const carolDeposit = (await forced.depositQueue()).find((d) => d.sender === carol.l1)?.index ?? 0;
   const refund = record("carol's unconsumed deposit is refunded", await forced.refundDeposit(carol.l1, carolDeposit));

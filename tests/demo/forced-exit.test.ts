@@ -42,7 +42,7 @@ describe.each(["zk", "optimistic"] as const)("forced exit under a censoring sequ
     expect(step(r, "bob claims his exit")?.status).toBe("success");
     expect(step(r, "the sequencer posts another batch")).toMatchObject({ status: "reverted", revertReason: "EXIT_MODE" });
     expect(step(r, "bob claims again")).toMatchObject({ status: "reverted", revertReason: "ALREADY_CLAIMED" });
-    expect(step(r, "alice claims 1 more than her balance")).toMatchObject({ status: "reverted", revertReason: "BAD_MERKLE_PROOF" });
+    expect(step(r, "alice sends her proven claim with 1 more than her balance")).toMatchObject({ status: "reverted", revertReason: "INVALID_PROOF" });
     // Bob's forced withdrawal never happened: he exits with his deposit plus Alice's transfer.
     expect(r.paid).toEqual([
       { user: "bob", amount: "4100", how: "exit claim" },
