@@ -45,11 +45,12 @@ describe("a depositor cannot halt the node", () => {
     for (let i = 0; i < 2; i++) expect((await client.deposit(FUNDER, whale.publicKey, 9n * 10n ** 18n)).status).toBe("success");
     const over = await client.deposit(FUNDER, whale.publicKey, 10n ** 18n);
     expect([over.status, over.revertReason]).toEqual(["reverted", "BRIDGE_FULL"]);
-    // The last batch accepted is final one slot later (finalitySlots 1), not at once.
+    // The last batch accepted is not final at once (finalitySlots 1), but after the L1 moves on. How many
+    // blocks that takes depends on how the deposits and batches interleaved (each transaction is a block).
     await accepted(node);
     const h = node.node.health();
-    expect(h.batches.final).toBe(h.batches.accepted - 1);
-    await node.node.tick();
+    expect(h.batches.final).toBeLessThan(h.batches.accepted);
+    for (let i = 0; i < 3 && node.node.health().batches.final < h.batches.accepted; i++) await node.node.tick();
     expect(node.node.health().batches.final).toBe(h.batches.accepted);
     const [index] = await client.findAccounts(whale.publicKey);
     expect((await client.account(index!)).account?.balance).toBe((18n * 10n ** 18n).toString());
