@@ -10,7 +10,7 @@ import { setupInstance, type KeyVersion } from "../artifacts/setup.ts";
 import { proofToWords } from "../l1/calldata.ts";
 import type { ExitClaim } from "../l1/forced-exit-types.ts";
 import type { L1Address } from "../l1/address.ts";
-import { proveWitness } from "../prover/prove.ts";
+import { fastestEngine, proveWitness } from "../prover/prove.ts";
 import { compileSources, requireContract, type CompiledContract } from "./compile.ts";
 import { EvmError } from "./errors.ts";
 import { VERIFIER_CONTRACT, groth16VerifierSource } from "./verifier.ts";
@@ -58,7 +58,7 @@ export async function proveExitClaim(keys: KeyVersion, claim: ExitClaim, root: b
     }
     throw err;
   }
-  const proved = await proveWitness(keys.zkey, wtns, "groth16", "snarkjs");
+  const proved = await proveWitness(keys.zkey, wtns, "groth16", fastestEngine());
   const expected = exitClaimPublicSignals(inputs).map(String);
   if (JSON.stringify(proved.publicSignals) !== JSON.stringify(expected)) {
     throw new EvmError("BAD_CONFIG", `the exit-claim keys ${keys.version} prove other public signals than the claim's`);

@@ -111,10 +111,15 @@ export interface ZkDeployment {
 /** Deployer of the contracts (impersonated by anvil; needs no balance at zero gas price). */
 const DEPLOYER: L1Address = 0xdeadn << 140n;
 
-/** The ZkRollup, verifier and Poseidon contracts compiled for these keys (cached in build/evm/). */
+/**
+ * contracts/ and the verifier for these keys, each compiled on its own (cached in build/evm/): the verifier
+ * imports nothing, so new keys cost one small solc run, not a compile of every contract.
+ */
 export async function compileRollupContracts(keys: { zkey: string; vkey: string }, log?: (m: string) => void): Promise<CompileOutput> {
-  const verifier = await groth16VerifierSource(keys);
-  return compileSources({ ...repoSources(), [VERIFIER_SOURCE_NAME]: verifier }, log === undefined ? {} : { log });
+  const opts = log === undefined ? {} : { log };
+  const repo = compileSources(repoSources(), opts);
+  const verifier = compileSources({ [VERIFIER_SOURCE_NAME]: await groth16VerifierSource(keys) }, opts);
+  return { ...repo, contracts: { ...repo.contracts, ...verifier.contracts } };
 }
 
 export class ZkRollupL1 extends RollupContract<ZkDeployment> implements ZkL1 {
@@ -149,12 +154,14 @@ export class ZkRollupL1 extends RollupContract<ZkDeployment> implements ZkL1 {
     const forcedDeadlineSeconds = checkForcedDeadline(config.forcedDeadlineSeconds);
     const accepting = config.verifier === "accepting";
     if (!accepting && config.keys === undefined) throw new EvmError("BAD_CONFIG", "the Groth16 verifier needs the instance's keys");
-    // With keys, one compile (cached) holds both verifiers.
     const compiled = config.keys === undefined ? compileSources(repoSources(), config.log === undefined ? {} : { log: config.log }) : await compileRollupContracts(config.keys, config.log);
     const verifierName = accepting ? ACCEPTING_VERIFIER_CONTRACT : VERIFIER_CONTRACT;
     const exitClaim = await exitClaimProver(arities, config.log);
     return onEvm(config, async (session) => {
-      const deployment = await deployRollup(session, compiled, exitClaim, { rollupId, capacity, genesisRoot, finalityBlocks, commitment: config.layout.commitment, verifierName, arities, forcedDeadlineSeconds });
+      // With a clock, deployment blocks take its time too (anvil's would follow the wall clock past it).
+      const clock = config.clock;
+      const at = clock === undefined ? undefined : async (): Promise<void> => session.setNextTimestamp(clock.slotTimestamp(clock.slot));
+      const deployment = await deployRollup(session, compiled, exitClaim, { rollupId, capacity, genesisRoot, finalityBlocks, commitment: config.layout.commitment, verifierName, arities, forcedDeadlineSeconds }, at);
       config.log?.(
         `${session.backend.description} (${deployment.hardfork}): ZkRollup at ${deployment.rollup}, verifier ${fmtGas(deployment.gas.verifier)} gas to deploy`,
       );
@@ -343,11 +350,14 @@ async function deployRollup(
     arities: readonly number[];
     forcedDeadlineSeconds: number;
   },
+  before?: () => Promise<void>,
 ): Promise<ZkDeployment> {
-  const tree = await deployTreeContracts(session, compiled, DEPLOYER, config.arities, exitClaim);
+  const tree = await deployTreeContracts(session, compiled, DEPLOYER, config.arities, exitClaim, before === undefined ? {} : { before });
   const verifierArtifact = requireContract(compiled, config.verifierName);
+  await before?.();
   const verifier = await session.deploy(DEPLOYER, verifierArtifact.bytecode, config.verifierName);
   const rollupArtifact = requireContract(compiled, "ZkRollup");
+  await before?.();
   const rollup = await session.deploy(
     DEPLOYER,
     encodeDeployData({

@@ -7,7 +7,7 @@ import { compileCircuit } from "../../src/artifacts/compile.ts";
 import { setupInstance } from "../../src/artifacts/setup.ts";
 import { ZkRollupL1 } from "../../src/evm/zk-rollup.ts";
 import { labelAddress } from "../../src/l1/address.ts";
-import { proveBatch, shutdownProver } from "../../src/prover/prove.ts";
+import { fastestEngine, proveBatch, shutdownProver } from "../../src/prover/prove.ts";
 import { RollupState } from "../../src/state/index.ts";
 import { CircuitError } from "../../src/circuit/errors.ts";
 import { instanceName, type CircuitInstance } from "../../src/circuit/instances.ts";
@@ -79,9 +79,9 @@ describe("ZkRollup.sol with the SHA-256 commitment (in-process EVM, development 
     ];
     const sha = buildBatch(genesis, deposits, testInstance.ops, ctx);
     const poseidon = buildBatch(genesis, deposits, testInstance.ops, poseidonCtx);
-    const shaProof = (await proveBatch({ zkey: keys.zkey, wasm: circuit.wasm }, sha.inputs)).proof;
+    const shaProof = (await proveBatch({ zkey: keys.zkey, wasm: circuit.wasm }, sha.inputs, "groth16", fastestEngine())).proof;
     const test = testArtifacts();
-    const poseidonProof = (await proveBatch({ zkey: test.keys.zkey, wasm: test.circuit.wasm }, poseidon.inputs)).proof;
+    const poseidonProof = (await proveBatch({ zkey: test.keys.zkey, wasm: test.circuit.wasm }, poseidon.inputs, "groth16", fastestEngine())).proof;
 
     const sequencer = labelAddress("sha sequencer");
     const common = { rollupId: ROLLUP_ID, arities: testInstance.arities, capacity: testInstance.ops, genesisRoot: genesis.root };
