@@ -58,51 +58,47 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const { instance, log } = opts;
   const workload = makeWorkload(opts.seed, opts.users, opts.transfers, instance.ops);
   const withZk = opts.modes.includes("zk");
-  const keys = withZk ? await setupInstance(instance, { log }) : undefined;
-  const prover = keys === undefined ? undefined : new Prover({ zkey: keys.zkey, wasm: keys.circuit.wasm });
-  const runs: ModeRun[] = [];
-  const scenarios: ScenarioOutcome[] = [];
-  const forcedExits: ForcedExitOutcome[] = [];
+  // The zk keys (circuit compile, development setup) are made while the optimistic mode runs, which needs
+  // none: circom compiles in its own process, so both cores work from the start.
+  const keysReady = withZk ? setupInstance(instance, { log: (m) => log(`[zk setup] ${m}`) }) : undefined;
+  keysReady?.catch(() => {}); // awaited before the zk mode; a failure surfaces there
+  let keys: Awaited<typeof keysReady>;
+  let prover: Prover | undefined;
+  const runs = new Map<Mode, ModeRun>();
+  const scenarios = new Map<Mode, ScenarioOutcome[]>();
+  const forcedExits = new Map<Mode, ForcedExitOutcome>();
   const forcedDeadlineSeconds = opts.forcedDeadlineSeconds ?? DEFAULT_FORCED_DEADLINE_SECONDS;
   const l1 = opts.l1 ?? "simulated";
   let costs: CostByBatchSize;
   try {
-    if (!opts.maliciousOnly) {
-      for (const mode of opts.modes) {
-        log(`\n== ${mode} mode, honest sequencer: ${opts.users} users, ${opts.transfers} transfers, batches of ${instance.ops} ==`);
-        runs.push(
-          await runMode({
-            mode,
-            instance,
-            workload,
-            windowSeconds: opts.windowSeconds,
-            watcher: opts.watcher,
-            log,
-            ...(keys === undefined ? {} : { keys }),
-            ...(prover === undefined ? {} : { prover }),
-            outDir: opts.outDir,
-            l1,
-          }),
-        );
+    for (const mode of [...opts.modes].sort((a, b) => (a === b ? 0 : a === "optimistic" ? -1 : 1))) {
+      if (mode === "zk" && keysReady !== undefined) {
+        log("\n== zk mode: waiting for the circuit and its keys ==");
+        keys = await keysReady;
+        prover = new Prover({ zkey: keys.zkey, wasm: keys.circuit.wasm });
       }
-    }
-    log("\n== malicious sequencer: it moves a victim's deposit to itself and withdraws it ==");
-    if (withZk && keys !== undefined && prover !== undefined) scenarios.push(await maliciousZk(instance, workload, keys, prover, l1));
-    if (opts.modes.includes("optimistic")) {
-      scenarios.push(await maliciousOptimistic(instance, workload, opts.windowSeconds, opts.watcher, l1));
-      if (!opts.maliciousOnly) {
-        // The assumption shown both ways: the other watcher setting too.
-        scenarios.push(await maliciousOptimistic(instance, workload, opts.windowSeconds, !opts.watcher, l1));
-        scenarios.push(await dishonestChallenger(instance, workload, opts.windowSeconds, l1));
-      }
-    }
-    for (const s of scenarios) log(`${s.mode}: ${s.name}: ${s.summary}`);
-    if (!opts.maliciousOnly) {
-      log("\n== censoring sequencer: it ignores a forced withdrawal ==");
       const zk = keys === undefined || prover === undefined ? undefined : { keys, prover };
-      for (const mode of opts.modes) {
+      if (!opts.maliciousOnly) {
+        log(`\n== ${mode} mode, honest sequencer: ${opts.users} users, ${opts.transfers} transfers, batches of ${instance.ops} ==`);
+        runs.set(mode, await runMode({ mode, instance, workload, windowSeconds: opts.windowSeconds, watcher: opts.watcher, log, ...(zk ?? {}), outDir: opts.outDir, l1 }));
+      }
+      log(`\n== ${mode} mode, malicious sequencer: it moves a victim's deposit to itself and withdraws it ==`);
+      const found: ScenarioOutcome[] = [];
+      if (mode === "zk" && zk !== undefined) found.push(await maliciousZk(instance, workload, zk.keys, zk.prover, l1));
+      if (mode === "optimistic") {
+        found.push(await maliciousOptimistic(instance, workload, opts.windowSeconds, opts.watcher, l1));
+        if (!opts.maliciousOnly) {
+          // The assumption shown both ways: the other watcher setting too.
+          found.push(await maliciousOptimistic(instance, workload, opts.windowSeconds, !opts.watcher, l1));
+          found.push(await dishonestChallenger(instance, workload, opts.windowSeconds, l1));
+        }
+      }
+      for (const sc of found) log(`${sc.mode}: ${sc.name}: ${sc.summary}`);
+      scenarios.set(mode, found);
+      if (!opts.maliciousOnly) {
+        log(`\n== ${mode} mode, censoring sequencer: it ignores a forced withdrawal ==`);
         const r = await runForcedExit({ mode, instance, deadlineSeconds: forcedDeadlineSeconds, windowSeconds: opts.windowSeconds, l1, ...(zk === undefined ? {} : { zk }) });
-        forcedExits.push(r);
+        forcedExits.set(mode, r);
         log(`${mode}: ${r.summary}`);
       }
     }
@@ -116,6 +112,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   } finally {
     await prover?.close();
   }
+  // Reported in the order of opts.modes (zk first by default), whatever order they ran in.
+  const inOrder = <T>(m: Map<Mode, T>): T[] => opts.modes.flatMap((mode) => (m.has(mode) ? [m.get(mode)!] : []));
+  const runList = inOrder(runs);
   return {
     config: {
       instance: instance.name,
@@ -132,15 +131,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     },
     machine: machineInfo(),
     keys: keys === undefined ? undefined : { ceremony: keys.manifest.ceremony, insecure: keys.manifest.insecure },
-    runs,
-    scenarios,
-    forcedExits,
+    runs: runList,
+    scenarios: inOrder(scenarios).flat(),
+    forcedExits: inOrder(forcedExits),
     costByBatchSize: costs.points,
     verifierGas: costs.verifierGas,
     scaling: scalingTable({
       batchSize: instance.ops,
       costs: costs.points,
-      runs,
+      runs: runList,
       commitment: instance.layout.commitment,
       ...(opts.blockGasLimit === undefined ? {} : { blockGasLimit: opts.blockGasLimit }),
       ...(opts.blockSeconds === undefined ? {} : { blockSeconds: opts.blockSeconds }),
