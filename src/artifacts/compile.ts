@@ -1,14 +1,14 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import type { ExitClaimCircuit } from "../circuit/exit-claim.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import { BUILD_DIR, CIRCUITS_DIR, REPO_ROOT } from "../paths.ts";
 import { COMMITMENT_CODE } from "../tx/layout.ts";
 import { guardedChild } from "./child-process.ts";
 import { ArtifactError } from "./errors.ts";
-import { cleanStaleTemps, contentHash, filesUnder, replaceTreeFiles, tempPathFor, writeFileAtomic } from "./files.ts";
+import { cleanStaleTemps, contentHash, replaceTreeFiles, tempPathFor, writeFileAtomic } from "./files.ts";
 
 const require = createRequire(import.meta.url);
 const CIRCOM_CLI = require.resolve("circom2/cli.js");
@@ -57,10 +57,11 @@ export function mainSource(instance: Circuit): string {
   return ["pragma circom 2.1.0;", ...main, ""].join("\n");
 }
 
-/** The cache key: circuit sources, instance parameters, compiler and circomlib versions, flags. */
+/** The cache key: the circuit sources it includes, instance parameters, compiler and circomlib versions, flags. */
 export function compileKey(instance: Circuit): string {
-  return contentHash(CIRCUITS_DIR, filesUnder(CIRCUITS_DIR, ".circom"), [
-    mainSource(instance),
+  const main = mainSource(instance);
+  return contentHash(CIRCUITS_DIR, includedSources(main), [
+    main,
     `circom2@${CIRCOM_VERSION}`,
     `circomlib@${CIRCOMLIB_VERSION}`,
     ...FLAGS,
@@ -154,7 +155,7 @@ function publishCompiled(tmp: string, dir: string, manifest: string): void {
  * returns its constraint count: how the per-part breakdown and the pinned counts are measured.
  */
 export async function countConstraints(source: string): Promise<number> {
-  const key = contentHash(CIRCUITS_DIR, filesUnder(CIRCUITS_DIR, ".circom"), [source, `circom2@${CIRCOM_VERSION}`, `circomlib@${CIRCOMLIB_VERSION}`]);
+  const key = contentHash(CIRCUITS_DIR, includedSources(source), [source, `circom2@${CIRCOM_VERSION}`, `circomlib@${CIRCOMLIB_VERSION}`]);
   const dir = join(BUILD_DIR, "parts", key.slice(0, 16));
   const cached = join(dir, "constraints.txt");
   if (existsSync(cached)) return Number(readFileSync(cached, "utf8"));
@@ -171,6 +172,26 @@ export async function countConstraints(source: string): Promise<number> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * The files of circuits/ that `source` reaches through its includes, as circom resolves them (beside the
+ * including file, then circuits/): a change to a circuit another kind uses does not invalidate this one.
+ * circomlib's files are covered by its version in the key.
+ */
+export function includedSources(source: string): string[] {
+  const found = new Set<string>();
+  const visit = (text: string, dir: string): void => {
+    for (const m of text.matchAll(/^\s*include\s+"([^"]+)"\s*;/gm)) {
+      const name = m[1] ?? "";
+      const file = [resolve(dir, name), resolve(CIRCUITS_DIR, name)].find((f) => f.startsWith(CIRCUITS_DIR + sep) && existsSync(f));
+      if (file === undefined || found.has(file)) continue;
+      found.add(file);
+      visit(readFileSync(file, "utf8"), dirname(file));
+    }
+  };
+  visit(source, CIRCUITS_DIR);
+  return [...found];
 }
 
 function paths(dir: string) {
