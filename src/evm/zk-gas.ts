@@ -10,7 +10,7 @@ import type { SetupArtifacts } from "../artifacts/setup.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import { privateKeyFromLabel, publicKeyOf, type PublicKey } from "../crypto/index.ts";
 import { labelAddress, type L1Address } from "../l1/address.ts";
-import { proveBatch, type ProvedBatch } from "../prover/prove.ts";
+import { fastestEngine, proveBatch, type ProvedBatch } from "../prover/prove.ts";
 import { RollupState, batchInputHash, buildBatch, type BuiltBatch, type RollupContext } from "../state/index.ts";
 import { hashChainCalls, inputHashElements } from "../state/batch.ts";
 import { signTransfer, signWithdraw, type Operation } from "../tx/index.ts";
@@ -105,7 +105,7 @@ export async function measureZkGas(opts: ZkGasOptions): Promise<ZkGasReport> {
   let state = genesis;
   for (const plan of plans) {
     const batch = buildBatch(state, plan.ops, n, ctx);
-    const proved = await proveBatch({ zkey: keys.zkey, wasm: circuit.wasm }, batch.inputs);
+    const proved = await proveBatch({ zkey: keys.zkey, wasm: circuit.wasm }, batch.inputs, "groth16", fastestEngine());
     log(`proved "${plan.label}" in ${(proved.witnessSeconds + proved.proveSeconds).toFixed(1)} s`);
     built.push({ label: plan.label, batch, proved });
     state = batch.state;

@@ -34,7 +34,8 @@ export const DEMO_HELP = `zkr demo [--mode zk|optimistic|both] [--malicious] [--
   off; --window sets the challenge window (e.g. 1h, 2d, 3600; default 7d as on OP Mainnet and Arbitrum);
   --deadline the forced-withdrawal deadline (default 1d); both from 60 s to 10 years.
   --report FILE.html writes a self-contained HTML report with charts; FILE.md the tables as Markdown.
-  Defaults: both modes, the demo instance, 4 users (2-64), 12 transfers (0-10000), seed 1 (0-2^31),
+  Defaults: both modes, the demo instance, 4 users (2-64), two batches of transfers and at least 12
+  (0-10000), seed 1 (0-2^31),
   batch folders in build/demo/ (--out DIR: created if missing). Numbers are decimal digits only.`;
 
 /** The shortest challenge window or forced-withdrawal deadline the demo takes. */
@@ -54,7 +55,8 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
   const instance = instanceName === undefined ? instanceByRole("demo") : findInstance(instanceName);
   const seed = intFlag(args, "seed", 0, 2 ** 31, 1);
   const users = intFlag(args, "users", 2, 64, 4);
-  const transfers = intFlag(args, "transfers", 0, 10_000, 12);
+  // Two batches' worth (at least 12): the scaling table's prover-bound and finality cells need full batches.
+  const transfers = intFlag(args, "transfers", 0, 10_000, Math.max(12, 2 * instance.ops));
   const windowSeconds = parseDuration(stringFlag(args, "window") ?? "7d", "--window", MIN_DURATION_SECONDS);
   const forcedDeadlineSeconds = parseDuration(stringFlag(args, "deadline") ?? "1d", "--deadline", MIN_DURATION_SECONDS);
   const blockGasLimit = intFlag(args, "l1-block-gas", 21_000, 1_000_000_000, DEFAULT_BLOCK_GAS_LIMIT);
