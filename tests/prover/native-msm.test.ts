@@ -82,6 +82,9 @@ describe("native multi-scalar multiplication (src/prover/native/msm.c)", () => {
       expect(await agrees("G1", g1, Array.from({ length: n1 }, (_, i) => k(i)))).toBe(true);
       expect(await agrees("G2", g2, Array.from({ length: n2 }, (_, i) => k(i)))).toBe(true);
     }
+    // Enough points for wider windows and several batches of affine additions a window.
+    const many = zkeyBases(9, 64, 6000);
+    expect(await agrees("G1", many, Array.from({ length: many.length / 64 }, () => randomScalar()))).toBe(true);
   });
 
   it("handles the addition edge cases: P + P (doubling in a bucket), P + (−P) (infinity) and an all-zero sum", async () => {
@@ -90,6 +93,9 @@ describe("native multi-scalar multiplication (src/prover/native/msm.c)", () => {
     const b = p.subarray(64, 128);
     // Same point, same digit: the bucket adds P to P.
     expect(await agrees("G1", concat([a, a, b]), [5n, 5n, 3n])).toBe(true);
+    // The same with negative signed digits (3 = 4 − 1 in 2-bit windows: −P into bucket 1, then a carry).
+    expect(await agrees("G1", concat([a, a, b]), [3n, 3n, 1n])).toBe(true);
+    expect(await agrees("G1", concat([a, negG1(a), b]), [3n, 3n, 1n])).toBe(true);
     // P and −P with the same scalar cancel: the sum is the point at infinity.
     const inf = native.msm(1, concat([a, negG1(a)]), concat([le(9n), le(9n)]), 2);
     expect(inf.every((x) => x === 0)).toBe(true);

@@ -10,7 +10,9 @@
 // .zkey; an all-zero base is the point at infinity. Scalars are 32-byte little-endian integers (standard
 // form, < r). The result is the affine sum in the same layout (all zero for infinity).
 //
-// Method: unsigned windows of c bits; windows are shared out over threads. A window's buckets are affine
+// Method: signed windows of c bits (digits in [-2^(c-1), 2^(c-1)), a negative one adds the negated base, so
+// a window has 2^(c-1) buckets: half the bucket sums of unsigned digits for the same c); windows are shared
+// out over threads. A window's buckets are affine
 // points filled in batches of 1,024 additions that share one inversion (Montgomery's trick: ~6
 // multiplications an addition); a base whose bucket is already in the batch goes to that bucket's XYZZ
 // twin (x = X/ZZ, y = Y/ZZZ: 8M+2S, no inversion) instead of waiting. The bucket sums and the windows are
@@ -197,10 +199,23 @@ static inline u64 digit(const uint8_t *scalar, int bit, int c) {
   return (w >> shift) & ((1ULL << c) - 1);
 }
 
+// A scalar's signed digits, window 0 first: each c-bit digit plus the carry, taken as negative (and a
+// carry into the next window) from 2^(c-1) up. The top window keeps its digit unsigned (at most 2^(c-1):
+// the scalars' bits end below it), so no carry is ever lost.
+static void signed_digits(int32_t *out, const uint8_t *scalar, int c, int windows) {
+  int64_t carry = 0, half = (int64_t)1 << (c - 1), full = (int64_t)1 << c;
+  for (int w = 0; w < windows; w++) {
+    int64_t v = (int64_t)digit(scalar, w * c, c) + carry;
+    carry = 0;
+    if (v >= half && w < windows - 1) { v -= full; carry = 1; }
+    out[w] = (int32_t)v;
+  }
+}
+
 #define DEFINE_MSM(G, F)                                                                             \
   typedef struct {                                                                                  \
     const G##_aff *bases;                                                                           \
-    const uint8_t *scalars;                                                                         \
+    const int32_t *digits; /* n x windows signed digits */                                          \
     size_t n;                                                                                       \
     int c, windows, first, step;                                                                    \
     G##_xyzz *sums; /* one per window */                                                            \
@@ -217,16 +232,25 @@ static inline u64 digit(const uint8_t *scalar, int bit, int c) {
     uint8_t *busy;     /* bucket is in the current batch */                                         \
     uint32_t bidx[G##_BATCH];                                                                       \
     const G##_aff *pts[G##_BATCH];                                                                  \
+    uint8_t neg[G##_BATCH]; /* add -pts[k] */                                                       \
     F den[G##_BATCH], acc[G##_BATCH];                                                               \
     int count;                                                                                      \
   } G##_batch;                                                                                      \
                                                                                                     \
+  /* p, or -p when neg (y -> q - y) */                                                              \
+  static inline G##_aff G##_signed(const G##_aff *p, int neg) {                                     \
+    G##_aff r = *p;                                                                                 \
+    if (neg) { F zero; memset(&zero, 0, sizeof zero); F##_sub(&r.y, &zero, &p->y); }                \
+    return r;                                                                                       \
+  }                                                                                                 \
+                                                                                                    \
   /* The rare case x(bucket) = x(base): P + P or P + (-P), with its own inversion. */               \
-  static void G##_add_same_x(G##_batch *bt, uint32_t b, const G##_aff *p) {                         \
+  static void G##_add_same_x(G##_batch *bt, uint32_t b, const G##_aff *base, int neg) {             \
     G##_aff *q = &bt->bk[b];                                                                        \
-    if (!F##_eq(&q->y, &p->y) || F##_is_zero(&p->y)) { bt->has[b] = 0; return; }                    \
+    G##_aff p = G##_signed(base, neg);                                                              \
+    if (!F##_eq(&q->y, &p.y) || F##_is_zero(&p.y)) { bt->has[b] = 0; return; }                      \
     G##_xyzz d;                                                                                     \
-    G##_dbl_aff(&d, p);                                                                             \
+    G##_dbl_aff(&d, &p);                                                                            \
     G##_to_aff(q, &d);                                                                              \
   }                                                                                                 \
                                                                                                     \
@@ -246,11 +270,15 @@ static inline u64 digit(const uint8_t *scalar, int bit, int c) {
       const G##_aff *p = bt->pts[k];                                                                \
       G##_aff *q = &bt->bk[b];                                                                      \
       bt->busy[b] = 0;                                                                              \
-      if (F##_is_zero(&bt->den[k])) { G##_add_same_x(bt, b, p); continue; }                          \
+      if (F##_is_zero(&bt->den[k])) { G##_add_same_x(bt, b, p, bt->neg[k]); continue; }              \
       F dinv, lambda, t, x3;                                                                        \
       F##_mul(&dinv, &inv, &bt->acc[k]); /* 1 / den[k] */                                           \
       F##_mul(&inv, &inv, &bt->den[k]);  /* 1 / (den[0] ... den[k-1]) */                           \
-      F##_sub(&t, &p->y, &q->y);                                                                    \
+      if (bt->neg[k]) { /* (-y_p) - y_q = -(y_p + y_q) */                                           \
+        F zero; memset(&zero, 0, sizeof zero);                                                      \
+        F##_add(&t, &p->y, &q->y);                                                                  \
+        F##_sub(&t, &zero, &t);                                                                     \
+      } else F##_sub(&t, &p->y, &q->y);                                                             \
       F##_mul(&lambda, &t, &dinv);                                                                  \
       F##_sqr(&x3, &lambda);                                                                        \
       F##_sub(&x3, &x3, &q->x);                                                                     \
@@ -265,7 +293,7 @@ static inline u64 digit(const uint8_t *scalar, int bit, int c) {
                                                                                                     \
   static void *G##_windows(void *arg) {                                                             \
     G##_job *job = arg;                                                                             \
-    size_t nb = ((size_t)1 << job->c) - 1;                                                          \
+    size_t nb = (size_t)1 << (job->c - 1); /* digit magnitudes 1 .. 2^(c-1) */                      \
     G##_batch *bt = malloc(sizeof(G##_batch));                                                      \
     G##_aff *bk = malloc(nb * sizeof(G##_aff));                                                     \
     /* a second, XYZZ bucket takes a base whose bucket is already in the batch (no waiting) */      \
@@ -282,17 +310,19 @@ static inline u64 digit(const uint8_t *scalar, int bit, int c) {
       memset(busy, 0, nb);                                                                          \
       memset(hasx, 0, nb);                                                                          \
       for (size_t i = 0; i < job->n; i++) {                                                         \
-        u64 d = digit(job->scalars + 32 * i, w * job->c, job->c);                                   \
+        int32_t d = job->digits[i * (size_t)job->windows + (size_t)w];                              \
         if (d == 0 || G##_aff_is_inf(&job->bases[i])) continue;                                     \
-        uint32_t b = (uint32_t)(d - 1);                                                             \
-        if (!has[b]) { bk[b] = job->bases[i]; has[b] = 1; continue; }                               \
+        int neg = d < 0;                                                                            \
+        uint32_t b = (uint32_t)(neg ? -d : d) - 1;                                                  \
+        if (!has[b]) { bk[b] = G##_signed(&job->bases[i], neg); has[b] = 1; continue; }             \
         if (busy[b]) {                                                                              \
           if (!hasx[b]) { G##_set_inf(&xbk[b]); hasx[b] = 1; }                                      \
-          G##_add_aff(&xbk[b], &job->bases[i]);                                                     \
+          G##_aff p = G##_signed(&job->bases[i], neg);                                              \
+          G##_add_aff(&xbk[b], &p);                                                                 \
           continue;                                                                                 \
         }                                                                                           \
         busy[b] = 1;                                                                                \
-        bt->bidx[bt->count] = b; bt->pts[bt->count] = &job->bases[i]; bt->count++;                  \
+        bt->bidx[bt->count] = b; bt->pts[bt->count] = &job->bases[i]; bt->neg[bt->count] = (uint8_t)neg; bt->count++; \
         if (bt->count == G##_BATCH) G##_flush(bt);                                                  \
       }                                                                                             \
       G##_flush(bt);                                                                                \
@@ -323,16 +353,20 @@ static inline u64 digit(const uint8_t *scalar, int bit, int c) {
     G##_xyzz acc;                                                                                   \
     G##_set_inf(&acc);                                                                              \
     if (bits == 0) { G##_to_aff(out, &acc); return 0; }                                             \
-    int c = 1; /* about log2(n) - 3, the usual optimum for bucket adds vs bucket sums */             \
-    while (c < 16 && ((size_t)1 << (c + 3)) < n) c++;                                               \
-    int windows = (bits + c - 1) / c;                                                               \
+    /* about log2(n) - 2: signed digits halve the buckets, so one bit more than unsigned ones' optimum */ \
+    int c = 2;                                                                                      \
+    while (c < 16 && ((size_t)1 << (c + 2)) < n) c++;                                               \
+    int windows = bits / c + 1; /* the top window takes the last carry */                           \
+    int32_t *digits = malloc(n * (size_t)windows * sizeof(int32_t));                                \
+    if (digits == NULL) return 1;                                                                   \
+    for (size_t i = 0; i < n; i++) signed_digits(digits + i * (size_t)windows, scalars + 32 * i, c, windows); \
     if (threads > windows) threads = windows;                                                       \
     G##_xyzz *sums = calloc((size_t)windows, sizeof(G##_xyzz));                                     \
     G##_job *jobs = calloc((size_t)threads, sizeof(G##_job));                                       \
     pthread_t *tids = calloc((size_t)threads, sizeof(pthread_t));                                   \
-    if (sums == NULL || jobs == NULL || tids == NULL) { free(sums); free(jobs); free(tids); return 1; } \
+    if (sums == NULL || jobs == NULL || tids == NULL) { free(sums); free(jobs); free(tids); free(digits); return 1; } \
     int failed = 0;                                                                                 \
-    for (int t = 0; t < threads; t++) jobs[t] = (G##_job){bases, scalars, n, c, windows, t, threads, sums, 0, 0}; \
+    for (int t = 0; t < threads; t++) jobs[t] = (G##_job){bases, digits, n, c, windows, t, threads, sums, 0, 0}; \
     /* thread 0 is this one; a thread that cannot start runs its windows here afterwards */         \
     for (int t = 1; t < threads; t++) jobs[t].threaded = pthread_create(&tids[t], NULL, G##_windows, &jobs[t]) == 0; \
     G##_windows(&jobs[0]);                                                                          \
@@ -347,7 +381,7 @@ static inline u64 digit(const uint8_t *scalar, int bit, int c) {
         G##_add(&acc, &sums[w]);                                                                    \
       }                                                                                             \
     G##_to_aff(out, &acc);                                                                          \
-    free(sums); free(jobs); free(tids);                                                             \
+    free(sums); free(jobs); free(tids); free(digits);                                               \
     return failed;                                                                                  \
   }
 
