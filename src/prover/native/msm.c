@@ -353,17 +353,9 @@ static void signed_digits(int32_t *out, const uint8_t *scalar, int c, int window
     G##_xyzz acc;                                                                                   \
     G##_set_inf(&acc);                                                                              \
     if (bits == 0) { G##_to_aff(out, &acc); return 0; }                                             \
-    if (threads < 1) threads = 1;                                                                   \
-    /* The window width with the least work on the busiest thread: each window costs n bucket additions \
-       (affine, batched: ~6.5 multiplications) and two XYZZ additions a bucket to sum them (~14 each), \
-       and the windows are shared out over the threads, so an odd count leaves one core idle at the end. */ \
+    /* about log2(n) - 2: signed digits halve the buckets, so one bit more than unsigned ones' optimum */ \
     int c = 2;                                                                                      \
-    double best = -1;                                                                               \
-    for (int w = 2; w <= 16; w++) {                                                                 \
-      double rounds = (double)((bits / w + 1 + threads - 1) / threads);                             \
-      double cost = rounds * (6.5 * (double)n + 28.0 * (double)((size_t)1 << (w - 1)));              \
-      if (best < 0 || cost < best) { best = cost; c = w; }                                          \
-    }                                                                                               \
+    while (c < 16 && ((size_t)1 << (c + 2)) < n) c++;                                               \
     int windows = bits / c + 1; /* the top window takes the last carry */                           \
     int32_t *digits = malloc(n * (size_t)windows * sizeof(int32_t));                                \
     if (digits == NULL) return 1;                                                                   \
