@@ -356,8 +356,8 @@ export abstract class RollupContract<D extends { readonly rollup: Address }> imp
   }
 
   /**
-   * Proves `claim` under the exit root (or `root`), then sends it. A claim with no proof there (not in exit
-   * mode, another balance, a path or signature that is not the account's) is refused before any transaction.
+   * Proves `claim` under the exit root, then sends it. A claim with no proof there (not in exit mode,
+   * another balance, a path or signature that is not the account's) is refused before any transaction.
    */
   async claimExit(sender: L1Address, claim: ExitClaim): Promise<EvmReceipt<bigint>> {
     return this.submitExitClaim(sender, await this.proveExitClaim(claim));
