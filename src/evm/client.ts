@@ -22,6 +22,7 @@ import {
   type WalletClient,
 } from "viem";
 import type { L1Address } from "../l1/address.ts";
+import type { L1Clock } from "../l1/clock.ts";
 import { MAX_L1_ADDRESS } from "../l1/address.ts";
 import { rpc, startAnvil, type AnvilNode, type AnvilOptions } from "./anvil.ts";
 import { startInProcessEvm, type EvmBackend, type InProcessOptions } from "./edr.ts";
@@ -125,6 +126,11 @@ export class EvmSession {
     if (timestamp < last) return;
     if (this.backend.kind === "in-process") this.nextTimestamp = timestamp;
     else await this.test.setNextBlockTimestamp({ timestamp: BigInt(timestamp) });
+  }
+
+  /** The next block at the clock's current slot time (as setNextTimestamp). */
+  async atClockSlot(clock: L1Clock): Promise<void> {
+    await this.setNextTimestamp(clock.slotTimestamp(clock.slot));
   }
 
   async mine(blocks: number): Promise<void> {

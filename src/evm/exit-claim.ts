@@ -11,9 +11,9 @@ import { proofToWords } from "../l1/calldata.ts";
 import type { ExitClaim } from "../l1/forced-exit-types.ts";
 import type { L1Address } from "../l1/address.ts";
 import { fastestEngine, proveWitness } from "../prover/prove.ts";
-import { compileSources, requireContract, type CompiledContract } from "./compile.ts";
+import { requireContract, type CompiledContract } from "./compile.ts";
 import { EvmError } from "./errors.ts";
-import { VERIFIER_CONTRACT, groth16VerifierSource } from "./verifier.ts";
+import { compileGroth16Verifier } from "./verifier.ts";
 
 export const EXIT_VERIFIER_CONTRACT = "ExitClaimVerifier";
 
@@ -36,10 +36,8 @@ export interface ExitClaimProver {
  */
 export async function exitClaimProver(arities: readonly number[], log?: (m: string) => void): Promise<ExitClaimProver> {
   const keys = await setupInstance(exitClaimCircuit(arities), log === undefined ? {} : { log });
-  // snarkjs names every verifier Groth16Verifier; the exit one gets its own name in traces and reports.
-  const source = (await groth16VerifierSource(keys)).replace(`contract ${VERIFIER_CONTRACT}`, `contract ${EXIT_VERIFIER_CONTRACT}`);
-  const compiled = compileSources({ [`${EXIT_VERIFIER_CONTRACT}.sol`]: source }, log === undefined ? {} : { log });
-  return { keys, verifier: requireContract(compiled, EXIT_VERIFIER_CONTRACT) };
+  // Its own contract name, in traces and reports.
+  return { keys, verifier: requireContract(await compileGroth16Verifier(keys, EXIT_VERIFIER_CONTRACT, log), EXIT_VERIFIER_CONTRACT) };
 }
 
 /**

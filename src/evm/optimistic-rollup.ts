@@ -453,7 +453,7 @@ async function deploy(
   exitClaim: ExitClaimProver,
 ): Promise<OptimisticDeployment> {
   // Deployment blocks take the clock's time too, so no later transaction has to go back in time.
-  const at = async (): Promise<void> => session.setNextTimestamp(clock.slotTimestamp(clock.slot));
+  const at = (): Promise<void> => session.atClockSlot(clock);
   const tree = await deployTreeContracts(session, compiled, DEPLOYER, settings.arities, exitClaim, { all: true, before: at });
   const artifact = requireContract(compiled, "OptimisticRollup");
   await at();

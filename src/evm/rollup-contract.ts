@@ -534,7 +534,7 @@ export abstract class RollupContract<D extends { readonly rollup: Address }> imp
 
   /** Sends calldata to the rollup, mined at the clock's current slot timestamp when there is a clock. */
   protected async send(from: L1Address, input: Uint8Array, value: bigint): Promise<SentTransaction> {
-    if (this.clock !== undefined) await this.session.setNextTimestamp(this.clock.slotTimestamp(this.clock.slot));
+    if (this.clock !== undefined) await this.session.atClockSlot(this.clock);
     return this.session.send({ from, to: this.address, data: bytesToHex(input), value });
   }
 

@@ -8,11 +8,9 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { writeFileAtomic, fileSha256 } from "../artifacts/files.ts";
-import { EVM_BUILD_DIR } from "./compile.ts";
+import { EVM_BUILD_DIR, compileSources, type CompileOutput } from "./compile.ts";
 import { EvmError } from "./errors.ts";
 
-/** The file name the verifier is compiled under (beside contracts/*.sol). */
-export const VERIFIER_SOURCE_NAME = "Groth16Verifier.sol";
 export const VERIFIER_CONTRACT = "Groth16Verifier";
 
 export function groth16Template(): string {
@@ -45,6 +43,15 @@ export async function groth16VerifierSource(keys: { zkey: string; vkey: string }
   }
   writeFileAtomic(file, source);
   return source;
+}
+
+/**
+ * The verifier for these keys compiled on its own as contract `name` (snarkjs names every verifier
+ * Groth16Verifier): it imports nothing, so new keys cost one small solc run, not a compile of every contract.
+ */
+export async function compileGroth16Verifier(keys: { zkey: string; vkey: string }, name: string, log?: (m: string) => void): Promise<CompileOutput> {
+  const source = (await groth16VerifierSource(keys)).replace(`contract ${VERIFIER_CONTRACT}`, `contract ${name}`);
+  return compileSources({ [`${name}.sol`]: source }, log === undefined ? {} : { log });
 }
 
 /** snarkjs.zKey.exportSolidityVerifier (src/types/vendor.d.ts does not declare it; checked at run time). */

@@ -32,7 +32,7 @@ import { fromAddress, type EvmSession, type SentTransaction } from "./client.ts"
 import { compileSources, repoSources, requireContract, type CompileOutput } from "./compile.ts";
 import { exitClaimProver, type ExitClaimProver } from "./exit-claim.ts";
 import { EvmError } from "./errors.ts";
-import { VERIFIER_CONTRACT, VERIFIER_SOURCE_NAME, groth16VerifierSource } from "./verifier.ts";
+import { VERIFIER_CONTRACT, compileGroth16Verifier } from "./verifier.ts";
 import type { ZkL1 } from "./zk-l1.ts";
 
 /** contracts/AcceptingVerifier.sol: TEST ONLY, accepts every proof. */
@@ -111,14 +111,10 @@ export interface ZkDeployment {
 /** Deployer of the contracts (impersonated by anvil; needs no balance at zero gas price). */
 const DEPLOYER: L1Address = 0xdeadn << 140n;
 
-/**
- * contracts/ and the verifier for these keys, each compiled on its own (cached in build/evm/): the verifier
- * imports nothing, so new keys cost one small solc run, not a compile of every contract.
- */
+/** contracts/ and the verifier for these keys, each compiled on its own (cached in build/evm/). */
 export async function compileRollupContracts(keys: { zkey: string; vkey: string }, log?: (m: string) => void): Promise<CompileOutput> {
-  const opts = log === undefined ? {} : { log };
-  const repo = compileSources(repoSources(), opts);
-  const verifier = compileSources({ [VERIFIER_SOURCE_NAME]: await groth16VerifierSource(keys) }, opts);
+  const repo = compileSources(repoSources(), log === undefined ? {} : { log });
+  const verifier = await compileGroth16Verifier(keys, VERIFIER_CONTRACT, log);
   return { ...repo, contracts: { ...repo.contracts, ...verifier.contracts } };
 }
 
@@ -160,7 +156,7 @@ export class ZkRollupL1 extends RollupContract<ZkDeployment> implements ZkL1 {
     return onEvm(config, async (session) => {
       // With a clock, deployment blocks take its time too (anvil's would follow the wall clock past it).
       const clock = config.clock;
-      const at = clock === undefined ? undefined : async (): Promise<void> => session.setNextTimestamp(clock.slotTimestamp(clock.slot));
+      const at = clock === undefined ? undefined : (): Promise<void> => session.atClockSlot(clock);
       const deployment = await deployRollup(session, compiled, exitClaim, { rollupId, capacity, genesisRoot, finalityBlocks, commitment: config.layout.commitment, verifierName, arities, forcedDeadlineSeconds }, at);
       config.log?.(
         `${session.backend.description} (${deployment.hardfork}): ZkRollup at ${deployment.rollup}, verifier ${fmtGas(deployment.gas.verifier)} gas to deploy`,
