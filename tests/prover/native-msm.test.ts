@@ -85,6 +85,11 @@ describe("native multi-scalar multiplication (src/prover/native/msm.c)", () => {
     // Enough points for wider windows and several batches of affine additions a window.
     const many = zkeyBases(9, 64, 6000);
     expect(await agrees("G1", many, Array.from({ length: many.length / 64 }, () => randomScalar()))).toBe(true);
+    // Sparse windows: 1 scalar in 100 is nonzero, so most buckets are empty and the lanes of the bucket
+    // sums meet doublings (total += running where the two are equal) and lanes with nothing in them.
+    expect(await agrees("G1", many, Array.from({ length: many.length / 64 }, (_, i) => (i % 100 === 0 ? randomScalar() : 0n)))).toBe(true);
+    const manyG2 = zkeyBases(7, 128, 6000);
+    expect(await agrees("G2", manyG2, Array.from({ length: manyG2.length / 128 }, (_, i) => (i % 7 === 0 ? randomScalar() : BigInt(i % 3))))).toBe(true);
   });
 
   it("handles the addition edge cases: P + P (doubling in a bucket), P + (−P) (infinity) and an all-zero sum", async () => {

@@ -11,12 +11,13 @@
 // form, < r). The result is the affine sum in the same layout (all zero for infinity).
 //
 // Method: signed windows of c bits (digits in [-2^(c-1), 2^(c-1)), a negative one adds the negated base, so
-// a window has 2^(c-1) buckets: half the bucket sums of unsigned digits for the same c); windows are shared
-// out over threads. A window's buckets are affine
-// points filled in batches of 1,024 additions that share one inversion (Montgomery's trick: ~6
-// multiplications an addition); a base whose bucket is already in the batch goes to that bucket's XYZZ
-// twin (x = X/ZZ, y = Y/ZZZ: 8M+2S, no inversion) instead of waiting. The bucket sums and the windows are
-// combined in XYZZ (Horner's rule), and the result is made affine with one inversion.
+// a window has 2^(c-1) buckets: half the bucket sums of unsigned digits for the same c). Threads take
+// windows from a shared counter, heaviest first. A window's buckets are affine points filled in batches
+// of 1,024 additions that share one inversion (Montgomery's trick: ~6 multiplications an addition); a
+// base whose bucket is already in the batch goes to that bucket's XYZZ twin (x = X/ZZ, y = Y/ZZZ: 8M+2S,
+// no inversion) instead of waiting. The bucket sums Σ d·B_d are affine too, over 512 lanes that share
+// each inversion (G_bucket_sum); the windows are combined in XYZZ (Horner's rule), and the result is made
+// affine with one inversion.
 #include <node_api.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -202,22 +203,43 @@ static inline u64 digit(const uint8_t *scalar, int bit, int c) {
 // A scalar's signed digits, window 0 first: each c-bit digit plus the carry, taken as negative (and a
 // carry into the next window) from 2^(c-1) up. The top window keeps its digit unsigned (at most 2^(c-1):
 // the scalars' bits end below it), so no carry is ever lost.
-static void signed_digits(int32_t *out, const uint8_t *scalar, int c, int windows) {
+// Window w's digit goes to out[w * stride]: the table is window-major, so a window's pass reads it in order.
+static void signed_digits(int32_t *out, size_t stride, const uint8_t *scalar, int c, int windows) {
   int64_t carry = 0, half = (int64_t)1 << (c - 1), full = (int64_t)1 << c;
   for (int w = 0; w < windows; w++) {
     int64_t v = (int64_t)digit(scalar, w * c, c) + carry;
     carry = 0;
     if (v >= half && w < windows - 1) { v -= full; carry = 1; }
-    out[w] = (int32_t)v;
+    out[(size_t)w * stride] = (int32_t)v;
   }
+}
+
+// The windows in the order threads take them, heaviest first (longest-job-first over a shared counter):
+// small witness values leave their high windows mostly empty, so windows differ a lot in work. A window
+// costs its nonzero digits (one bucket addition each) plus its bucket sums (two additions per bucket,
+// the second a full XYZZ addition: about four batched affine ones).
+static void window_order(int *order, const int32_t *digits, size_t n, int windows, int c) {
+  size_t weight[windows];
+  for (int w = 0; w < windows; w++) {
+    size_t nonzero = 0;
+    for (size_t i = 0; i < n; i++) nonzero += digits[(size_t)w * n + i] != 0;
+    weight[w] = nonzero + ((size_t)5 << (c - 1));
+    order[w] = w;
+  }
+  for (int a = 1; a < windows; a++)
+    for (int b = a; b > 0 && weight[order[b]] > weight[order[b - 1]]; b--) {
+      int t = order[b]; order[b] = order[b - 1]; order[b - 1] = t;
+    }
 }
 
 #define DEFINE_MSM(G, F)                                                                             \
   typedef struct {                                                                                  \
     const G##_aff *bases;                                                                           \
-    const int32_t *digits; /* n x windows signed digits */                                          \
+    const int32_t *digits; /* windows x n signed digits */                                          \
     size_t n;                                                                                       \
-    int c, windows, first, step;                                                                    \
+    int c, windows;                                                                                 \
+    const int *order; /* windows, heaviest first */                                                 \
+    int *next;        /* shared: the next entry of order to take */                                 \
     G##_xyzz *sums; /* one per window */                                                            \
     int failed, threaded;                                                                           \
   } G##_job;                                                                                        \
@@ -291,26 +313,145 @@ static void signed_digits(int32_t *out, const uint8_t *scalar, int c, int window
     bt->count = 0;                                                                                  \
   }                                                                                                 \
                                                                                                     \
+  /* dst[k] += src[k] for k < n in affine coordinates with one shared inversion; (0, 0) is infinity (not   \
+     on the curve). A doubling (dst = src) shares it too (its denominator is 2y): running sums over     \
+     sparse buckets meet them often. No dst may be another entry's src. */                           \
+  static void G##_add_pairs(G##_aff *const *dst, const G##_aff *const *src, int n, F *den, F *acc, uint8_t *kind) { \
+    enum { SKIP, ADD, DBL };                                                                        \
+    F prod = F##_ONE;                                                                               \
+    for (int k = 0; k < n; k++) {                                                                   \
+      kind[k] = SKIP;                                                                               \
+      if (G##_aff_is_inf(src[k])) continue;                                                         \
+      if (G##_aff_is_inf(dst[k])) { *dst[k] = *src[k]; continue; }                                  \
+      F##_sub(&den[k], &src[k]->x, &dst[k]->x);                                                     \
+      kind[k] = ADD;                                                                                \
+      if (F##_is_zero(&den[k])) {                                                                   \
+        /* P + P (y equal and not 0, since y = 0 has no point here) or P + (-P) */                  \
+        if (!F##_eq(&src[k]->y, &dst[k]->y) || F##_is_zero(&src[k]->y)) { memset(dst[k], 0, sizeof(G##_aff)); kind[k] = SKIP; continue; } \
+        F##_dbl(&den[k], &src[k]->y);                                                               \
+        kind[k] = DBL;                                                                              \
+      }                                                                                             \
+      acc[k] = prod;                                                                                \
+      F##_mul(&prod, &prod, &den[k]);                                                               \
+    }                                                                                               \
+    F inv;                                                                                          \
+    F##_inv(&inv, &prod);                                                                           \
+    for (int k = n - 1; k >= 0; k--) {                                                              \
+      if (kind[k] == SKIP) continue;                                                                \
+      const G##_aff *p = src[k];                                                                    \
+      G##_aff *q = dst[k];                                                                          \
+      F dinv, lambda, t, x3;                                                                        \
+      F##_mul(&dinv, &inv, &acc[k]);                                                                \
+      F##_mul(&inv, &inv, &den[k]);                                                                 \
+      if (kind[k] == ADD) F##_sub(&t, &p->y, &q->y);                                                \
+      else { F##_sqr(&t, &q->x); F x2 = t; F##_dbl(&t, &t); F##_add(&t, &t, &x2); } /* 3x^2 */      \
+      F##_mul(&lambda, &t, &dinv);                                                                  \
+      F##_sqr(&x3, &lambda);                                                                        \
+      F##_sub(&x3, &x3, &q->x);                                                                     \
+      F##_sub(&x3, &x3, &p->x);                                                                     \
+      F##_sub(&t, &q->x, &x3);                                                                      \
+      F##_mul(&t, &lambda, &t);                                                                     \
+      F##_sub(&q->y, &t, &q->y);                                                                    \
+      q->x = x3;                                                                                    \
+    }                                                                                               \
+  }                                                                                                 \
+                                                                                                    \
+  /* Scratch space of one thread's bucket sums (G##_LANES lanes). */                                \
+  enum { G##_LANES = 512 };                                                                         \
+  typedef struct {                                                                                  \
+    G##_aff run[G##_LANES], tot[G##_LANES];                                                         \
+    G##_aff *dst[G##_LANES];                                                                        \
+    const G##_aff *src[G##_LANES];                                                                  \
+    F den[G##_LANES], acc[G##_LANES];                                                               \
+    uint8_t kind[G##_LANES];                                                                        \
+  } G##_lanes;                                                                                      \
+                                                                                                    \
+  /* Σ d·bk[d-1] for d = 1..nb (nb a power of two; empty buckets are (0, 0)). The buckets are cut into L  \
+     lanes of m consecutive digits, and every lane keeps its own running sum from its top bucket down   \
+     (running += bucket, total += running): the L lanes' additions of a step are independent, so they    \
+     are affine additions sharing one inversion (~6 multiplications each, against 10 and 14 for the     \
+     XYZZ additions of one running sum over all buckets). With R_j lane j's bucket sum and T_j its     \
+     total, Σ d·B_d = Σ_j T_j + m·Σ_j j·R_j: a short running sum over the lanes and log2(m) doublings. */ \
+  static void G##_bucket_sum(G##_xyzz *out, const G##_aff *bk, size_t nb, G##_lanes *ln) {          \
+    size_t L = nb < G##_LANES ? nb : G##_LANES, m = nb / L;                                         \
+    memset(ln->run, 0, L * sizeof(G##_aff));                                                        \
+    memset(ln->tot, 0, L * sizeof(G##_aff));                                                        \
+    for (size_t s = 0; s < m; s++) {                                                                \
+      for (size_t j = 0; j < L; j++) { ln->dst[j] = &ln->run[j]; ln->src[j] = &bk[j * m + (m - 1 - s)]; } \
+      G##_add_pairs(ln->dst, ln->src, (int)L, ln->den, ln->acc, ln->kind);                              \
+      for (size_t j = 0; j < L; j++) { ln->dst[j] = &ln->tot[j]; ln->src[j] = &ln->run[j]; }        \
+      G##_add_pairs(ln->dst, ln->src, (int)L, ln->den, ln->acc, ln->kind);                              \
+    }                                                                                               \
+    G##_xyzz lanesum, running, weighted;                                                            \
+    G##_set_inf(&lanesum); G##_set_inf(&running); G##_set_inf(&weighted);                           \
+    for (size_t j = L; j-- > 0;) {                                                                  \
+      if (!G##_aff_is_inf(&ln->tot[j])) G##_add_aff(&lanesum, &ln->tot[j]);                         \
+      if (j == 0) break;                                                                            \
+      if (!G##_aff_is_inf(&ln->run[j])) G##_add_aff(&running, &ln->run[j]);                         \
+      G##_add(&weighted, &running);                                                                 \
+    }                                                                                               \
+    for (size_t k = m; k > 1; k >>= 1) { G##_xyzz d = weighted; G##_dbl(&weighted, &d); }           \
+    G##_add(&lanesum, &weighted);                                                                   \
+    *out = lanesum;                                                                                 \
+  }                                                                                                 \
+                                                                                                    \
+  /* bk[b] += xbk[b] for the buckets with an XYZZ twin: the twins made affine (one inversion of ZZ·ZZZ   \
+     each, batched), then added in batches. */                                                      \
+  static void G##_merge_twins(G##_aff *bk, const G##_xyzz *xbk, const uint8_t *hasx, size_t nb, G##_lanes *ln) { \
+    int n = 0;                                                                                      \
+    size_t idx[G##_LANES];                                                                          \
+    for (size_t b = 0; b <= nb; b++) {                                                              \
+      if (b < nb && hasx[b] && !F##_is_zero(&xbk[b].ZZ)) idx[n++] = b;                              \
+      if (n < G##_LANES && (b < nb || n == 0)) continue;                                            \
+      F prod = F##_ONE, inv;                                                                        \
+      for (int k = 0; k < n; k++) {                                                                 \
+        F##_mul(&ln->den[k], &xbk[idx[k]].ZZ, &xbk[idx[k]].ZZZ);                                    \
+        ln->acc[k] = prod;                                                                          \
+        F##_mul(&prod, &prod, &ln->den[k]);                                                         \
+      }                                                                                             \
+      F##_inv(&inv, &prod);                                                                         \
+      for (int k = n - 1; k >= 0; k--) {                                                            \
+        const G##_xyzz *p = &xbk[idx[k]];                                                           \
+        F d, t; /* d = 1/(ZZ·ZZZ): x = X·ZZZ·d, y = Y·ZZ·d */                                         \
+        F##_mul(&d, &inv, &ln->acc[k]);                                                             \
+        F##_mul(&inv, &inv, &ln->den[k]);                                                           \
+        F##_mul(&t, &p->ZZZ, &d);                                                                   \
+        F##_mul(&ln->run[k].x, &p->X, &t);                                                          \
+        F##_mul(&t, &p->ZZ, &d);                                                                    \
+        F##_mul(&ln->run[k].y, &p->Y, &t);                                                          \
+        ln->dst[k] = &bk[idx[k]];                                                                   \
+        ln->src[k] = &ln->run[k];                                                                   \
+      }                                                                                             \
+      G##_add_pairs(ln->dst, ln->src, n, ln->den, ln->acc, ln->kind);                              \
+      n = 0;                                                                                        \
+    }                                                                                               \
+  }                                                                                                 \
+                                                                                                    \
   static void *G##_windows(void *arg) {                                                             \
     G##_job *job = arg;                                                                             \
     size_t nb = (size_t)1 << (job->c - 1); /* digit magnitudes 1 .. 2^(c-1) */                      \
     G##_batch *bt = malloc(sizeof(G##_batch));                                                      \
+    G##_lanes *ln = malloc(sizeof(G##_lanes));                                                      \
     G##_aff *bk = malloc(nb * sizeof(G##_aff));                                                     \
     /* a second, XYZZ bucket takes a base whose bucket is already in the batch (no waiting) */      \
     G##_xyzz *xbk = malloc(nb * sizeof(G##_xyzz));                                                  \
     uint8_t *has = malloc(nb), *busy = malloc(nb), *hasx = malloc(nb);                              \
-    if (bt == NULL || bk == NULL || xbk == NULL || has == NULL || busy == NULL || hasx == NULL) {   \
+    if (bt == NULL || ln == NULL || bk == NULL || xbk == NULL || has == NULL || busy == NULL || hasx == NULL) { \
       job->failed = 1;                                                                              \
-      free(bt); free(bk); free(xbk); free(has); free(busy); free(hasx);                             \
+      free(bt); free(ln); free(bk); free(xbk); free(has); free(busy); free(hasx);                   \
       return NULL;                                                                                  \
     }                                                                                               \
     bt->bk = bk; bt->has = has; bt->busy = busy; bt->count = 0;                                     \
-    for (int w = job->first; w < job->windows; w += job->step) {                                    \
+    for (;;) {                                                                                      \
+      int k = __atomic_fetch_add(job->next, 1, __ATOMIC_RELAXED);                                   \
+      if (k >= job->windows) break;                                                                 \
+      int w = job->order[k];                                                                        \
+      const int32_t *digits = job->digits + (size_t)w * job->n;                                     \
       memset(has, 0, nb);                                                                           \
       memset(busy, 0, nb);                                                                          \
       memset(hasx, 0, nb);                                                                          \
       for (size_t i = 0; i < job->n; i++) {                                                         \
-        int32_t d = job->digits[i * (size_t)job->windows + (size_t)w];                              \
+        int32_t d = digits[i];                                                                      \
         if (d == 0 || G##_aff_is_inf(&job->bases[i])) continue;                                     \
         int neg = d < 0;                                                                            \
         uint32_t b = (uint32_t)(neg ? -d : d) - 1;                                                  \
@@ -326,18 +467,12 @@ static void signed_digits(int32_t *out, const uint8_t *scalar, int c, int window
         if (bt->count == G##_BATCH) G##_flush(bt);                                                  \
       }                                                                                             \
       G##_flush(bt);                                                                                \
-      /* sum_d d * bucket[d] as a running sum from the top bucket down */                           \
-      G##_xyzz running, total;                                                                      \
-      G##_set_inf(&running);                                                                        \
-      G##_set_inf(&total);                                                                          \
-      for (size_t d = nb; d >= 1; d--) {                                                            \
-        if (has[d - 1]) G##_add_aff(&running, &bk[d - 1]);                                          \
-        if (hasx[d - 1]) G##_add(&running, &xbk[d - 1]);                                            \
-        G##_add(&total, &running);                                                                  \
-      }                                                                                             \
-      job->sums[w] = total;                                                                         \
+      for (size_t b = 0; b < nb; b++)                                                               \
+        if (!has[b]) memset(&bk[b], 0, sizeof(G##_aff));                                            \
+      G##_merge_twins(bk, xbk, hasx, nb, ln);                                                       \
+      G##_bucket_sum(&job->sums[w], bk, nb, ln);                                                    \
     }                                                                                               \
-    free(bt); free(bk); free(xbk); free(has); free(busy); free(hasx);                               \
+    free(bt); free(ln); free(bk); free(xbk); free(has); free(busy); free(hasx);                     \
     return NULL;                                                                                    \
   }                                                                                                 \
                                                                                                     \
@@ -359,21 +494,24 @@ static void signed_digits(int32_t *out, const uint8_t *scalar, int c, int window
     int windows = bits / c + 1; /* the top window takes the last carry */                           \
     int32_t *digits = malloc(n * (size_t)windows * sizeof(int32_t));                                \
     if (digits == NULL) return 1;                                                                   \
-    for (size_t i = 0; i < n; i++) signed_digits(digits + i * (size_t)windows, scalars + 32 * i, c, windows); \
+    for (size_t i = 0; i < n; i++) signed_digits(digits + i, n, scalars + 32 * i, c, windows);      \
     if (threads > windows) threads = windows;                                                       \
     G##_xyzz *sums = calloc((size_t)windows, sizeof(G##_xyzz));                                     \
     G##_job *jobs = calloc((size_t)threads, sizeof(G##_job));                                       \
     pthread_t *tids = calloc((size_t)threads, sizeof(pthread_t));                                   \
-    if (sums == NULL || jobs == NULL || tids == NULL) { free(sums); free(jobs); free(tids); free(digits); return 1; } \
-    int failed = 0;                                                                                 \
-    for (int t = 0; t < threads; t++) jobs[t] = (G##_job){bases, digits, n, c, windows, t, threads, sums, 0, 0}; \
-    /* thread 0 is this one; a thread that cannot start runs its windows here afterwards */         \
+    int *order = malloc((size_t)windows * sizeof(int));                                             \
+    if (sums == NULL || jobs == NULL || tids == NULL || order == NULL) {                            \
+      free(sums); free(jobs); free(tids); free(order); free(digits);                                 \
+      return 1;                                                                                     \
+    }                                                                                               \
+    window_order(order, digits, n, windows, c);                                                     \
+    int failed = 0, next = 0;                                                                       \
+    for (int t = 0; t < threads; t++) jobs[t] = (G##_job){bases, digits, n, c, windows, order, &next, sums, 0, 0}; \
+    /* thread 0 is this one; the windows a thread that cannot start would have taken go to the others */ \
     for (int t = 1; t < threads; t++) jobs[t].threaded = pthread_create(&tids[t], NULL, G##_windows, &jobs[t]) == 0; \
     G##_windows(&jobs[0]);                                                                          \
-    for (int t = 1; t < threads; t++) {                                                             \
+    for (int t = 1; t < threads; t++)                                                               \
       if (jobs[t].threaded) pthread_join(tids[t], NULL);                                            \
-      else G##_windows(&jobs[t]);                                                                   \
-    }                                                                                               \
     for (int t = 0; t < threads; t++) failed |= jobs[t].failed;                                     \
     if (!failed)                                                                                    \
       for (int w = windows - 1; w >= 0; w--) {                                                      \
@@ -381,7 +519,7 @@ static void signed_digits(int32_t *out, const uint8_t *scalar, int c, int window
         G##_add(&acc, &sums[w]);                                                                    \
       }                                                                                             \
     G##_to_aff(out, &acc);                                                                          \
-    free(sums); free(jobs); free(tids); free(digits);                                               \
+    free(sums); free(jobs); free(tids); free(order); free(digits);                                  \
     return failed;                                                                                  \
   }
 
