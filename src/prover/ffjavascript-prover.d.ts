@@ -1,5 +1,6 @@
-// The members of ffjavascript's bn128 curve that the warm Groth16 prover (groth16-warm.ts) uses, merged
-// into the minimal declarations of src/types/vendor.d.ts. Untyped JS in the package: only what is called.
+// The members of ffjavascript's bn128 curve that the warm Groth16 prover (groth16-warm.ts) and the native
+// engine's tests use, merged into the minimal declarations of src/types/vendor.d.ts. Untyped JS in the
+// package: only what is called.
 
 declare module "ffjavascript" {
   export interface WasmCurveGroup {
@@ -21,10 +22,15 @@ declare module "ffjavascript" {
     readonly s: number;
     readonly shift: Uint8Array;
     readonly one: Uint8Array;
+    /** The modulus. */
+    readonly p: bigint;
     e(v: number | bigint): Uint8Array;
     random(): Uint8Array;
     neg(a: Uint8Array): Uint8Array;
+    add(a: Uint8Array, b: Uint8Array): Uint8Array;
+    sub(a: Uint8Array, b: Uint8Array): Uint8Array;
     mul(a: Uint8Array, b: Uint8Array): Uint8Array;
+    inv(a: Uint8Array): Uint8Array;
     ifft(buff: Uint8Array): Promise<Uint8Array>;
     fft(buff: Uint8Array): Promise<Uint8Array>;
     /** out[i] = in[i] · first · inc^i */
@@ -37,6 +43,11 @@ declare module "ffjavascript" {
     | { cmd: "ALLOC"; var: number; len: number }
     | { cmd: "CALL"; fnName: string; params: ({ var: number } | { val: number })[] }
     | { cmd: "GET"; out: number; var: number; len: number };
+
+  export interface BnCurve {
+    /** The base field Fq (G1's coordinates). */
+    readonly F1: WasmField;
+  }
 
   export interface WasmThreadManager {
     readonly concurrency: number;

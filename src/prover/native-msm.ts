@@ -43,6 +43,11 @@ export interface NativeAddon {
    * entries), the seconds of A·w, B·w, C and of the rest (the FFTs and A·B − C) are written into it.
    */
   qap(domain: NativeFftDomain, witness: Uint8Array, times?: Float64Array): Uint8Array;
+  /**
+   * The field code elementwise (for tests): field 0 is Fq (the curve's base field), 1 is Fr; op 0 a + b,
+   * 1 a − b, 2 a·b, 3 1/a (b ignored). Inputs and output are Montgomery form, 32 bytes an element.
+   */
+  fieldOp(field: 0 | 1, op: 0 | 1 | 2 | 3, a: Uint8Array, b: Uint8Array): Uint8Array;
   /** The Montgomery multiplication this build uses: mulx/adcx/adox or portable C. */
   readonly mul: "adx" | "portable";
 }

@@ -8,6 +8,8 @@
 //   fft(domain, values, mode, threads) -> values                          0 FFT, 1 inverse FFT, 2 coset evaluation
 //   qap(domain, witness[, times]) -> H scalars                            A·w, B·w, C, 6 FFTs, A·B − C (standard form);
 //                                                                         times (Float64Array(2)): seconds of A·w, B·w, C and of the rest
+//   fieldOp(field, op, a, b) -> values                                    field 0 Fq, 1 Fr; op 0 a+b, 1 a-b, 2 a·b, 3 1/a
+//                                                                         elementwise over Montgomery-form arrays (for the tests)
 //   mul: "adx" | "portable"                                               which Montgomery multiplication this build has
 #include "msm.c"
 #include "fft.c"
@@ -121,9 +123,50 @@ static napi_value qap_js(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// The field code itself, elementwise, so the tests can check it against ffjavascript on edge values.
+static napi_value field_op_js(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t field, op;
+  void *a, *b;
+  size_t alen, blen;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4) return fail(env, "fieldOp(field, op, a, b)");
+  if (napi_get_value_int32(env, argv[0], &field) != napi_ok || (field != 0 && field != 1)) return fail(env, "field must be 0 (Fq) or 1 (Fr)");
+  if (napi_get_value_int32(env, argv[1], &op) != napi_ok || op < 0 || op > 3) return fail(env, "op must be 0 to 3");
+  if (!bytes_of(env, argv[2], &a, &alen) || !bytes_of(env, argv[3], &b, &blen) || alen != blen || alen % 32 != 0) return fail(env, "a and b must be Uint8Arrays of equal length, 32 bytes an element");
+  void *out;
+  napi_value result;
+  if (napi_create_buffer(env, alen, &out, &result) != napi_ok) return fail(env, "out of memory");
+  for (size_t i = 0; i < alen / 32; i++) {
+    const u64 *x = (const u64 *)a + 4 * i, *y = (const u64 *)b + 4 * i;
+    u64 *r = (u64 *)out + 4 * i;
+    if (field == 0) {
+      fq fx, fy, fr_;
+      memcpy(fx.v, x, 32);
+      memcpy(fy.v, y, 32);
+      if (op == 0) fq_add(&fr_, &fx, &fy);
+      else if (op == 1) fq_sub(&fr_, &fx, &fy);
+      else if (op == 2) fq_mul(&fr_, &fx, &fy);
+      else fq_inv(&fr_, &fx);
+      memcpy(r, fr_.v, 32);
+    } else {
+      fr fx, fy, fr_;
+      memcpy(fx.v, x, 32);
+      memcpy(fy.v, y, 32);
+      if (op == 0) fr_add(&fr_, &fx, &fy);
+      else if (op == 1) fr_sub(&fr_, &fx, &fy);
+      else if (op == 2) fr_mul(&fr_, &fx, &fy);
+      else fr_inv(&fr_, &fx);
+      memcpy(r, fr_.v, 32);
+    }
+  }
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   const struct { const char *name; napi_callback fn; } fns[] = {
       {"msm", msm}, {"fftDomain", fft_domain_js}, {"qapCoefficients", qap_coefficients_js}, {"fft", fft_js}, {"qap", qap_js},
+      {"fieldOp", field_op_js},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
