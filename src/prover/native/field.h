@@ -97,6 +97,37 @@ ZKR_INLINE void mont_mul_portable(u64 r[4], const u64 a[4], const u64 b[4], cons
   mont_reduce_once(r, t, p);
 }
 
+// The product a·b as 8 limbs, unreduced: with redc below, a sum of products can share one reduction
+// (Fq2's Karatsuba product reduces twice instead of three times).
+ZKR_INLINE void mont_mul_wide(u64 t[8], const u64 a[4], const u64 b[4]) {
+  for (int k = 0; k < 8; k++) t[k] = 0;
+  for (int i = 0; i < 4; i++) {
+    u64 carry = 0;
+    for (int j = 0; j < 4; j++) {
+      u128 x = (u128)a[j] * b[i] + t[i + j] + carry;
+      t[i + j] = (u64)x;
+      carry = (u64)(x >> 64);
+    }
+    t[i + 4] = carry;
+  }
+}
+
+// Montgomery reduction of an 8-limb T < p·2^256: r = T/R mod p, canonical. (T + m·p)/R < 2p, and
+// 2p < 2^255, so no carry leaves the top limb; one conditional subtraction ends it. T is overwritten.
+ZKR_INLINE void mont_redc(u64 r[4], u64 t[8], const u64 p[4], u64 pinv) {
+  for (int i = 0; i < 4; i++) {
+    u64 m = t[i] * pinv, carry = 0;
+    for (int j = 0; j < 4; j++) {
+      u128 x = (u128)m * p[j] + t[i + j] + carry;
+      t[i + j] = (u64)x;
+      carry = (u64)(x >> 64);
+    }
+    unsigned char c = zkr_adc(0, t[i + 4], carry, &t[i + 4]);
+    for (int k = i + 5; k < 8; k++) c = zkr_adc(c, t[k], 0, &t[k]);
+  }
+  mont_reduce_once(r, t + 4, p);
+}
+
 #include "mont-adx.h"
 
 // Which multiplication this build uses: ADX (mulx/adcx/adox, two carry chains) when the compiler targets a

@@ -41,16 +41,30 @@ static inline void fq2_add(fq2 *r, const fq2 *a, const fq2 *b) { fq_add(&r->c0, 
 static inline void fq2_sub(fq2 *r, const fq2 *a, const fq2 *b) { fq_sub(&r->c0, &a->c0, &b->c0); fq_sub(&r->c1, &a->c1, &b->c1); }
 static inline void fq2_dbl(fq2 *r, const fq2 *a) { fq2_add(r, a, a); }
 
+// Karatsuba with lazy reduction: three unreduced products, two Montgomery reductions (one per
+// coordinate) instead of three. c1 = (a0 + a1)(b0 + b1) − a0b0 − a1b1 = a0b1 + a1b0 is exact and
+// < 2q² < q·2^256; c0 = a0b0 − a1b1 gets q·2^256 added when negative (the same value mod q after the
+// reduction divides by 2^256), so both stay below q·2^256 as mont_redc needs. a0 + a1 < 2q < 2^255 fits.
 static inline void fq2_mul(fq2 *r, const fq2 *a, const fq2 *b) {
-  fq v0, v1, sa, sb, m;
-  fq_mul(&v0, &a->c0, &b->c0);
-  fq_mul(&v1, &a->c1, &b->c1);
-  fq_add(&sa, &a->c0, &a->c1);
-  fq_add(&sb, &b->c0, &b->c1);
-  fq_mul(&m, &sa, &sb);
-  fq_sub(&r->c0, &v0, &v1);
-  fq_sub(&m, &m, &v0);
-  fq_sub(&r->c1, &m, &v1);
+  u64 t0[8], t1[8], t2[8], sa[4], sb[4];
+  mont_mul_wide(t0, a->c0.v, b->c0.v);
+  mont_mul_wide(t1, a->c1.v, b->c1.v);
+  unsigned char c = 0;
+  for (int i = 0; i < 4; i++) c = zkr_adc(c, a->c0.v[i], a->c1.v[i], &sa[i]);
+  c = 0;
+  for (int i = 0; i < 4; i++) c = zkr_adc(c, b->c0.v[i], b->c1.v[i], &sb[i]);
+  mont_mul_wide(t2, sa, sb);
+  unsigned char br = 0;
+  for (int i = 0; i < 8; i++) br = zkr_sbb(br, t2[i], t0[i], &t2[i]);
+  br = 0;
+  for (int i = 0; i < 8; i++) br = zkr_sbb(br, t2[i], t1[i], &t2[i]);
+  br = 0;
+  for (int i = 0; i < 8; i++) br = zkr_sbb(br, t0[i], t1[i], &t0[i]);
+  u64 m = (u64)0 - br;
+  c = 0;
+  for (int i = 0; i < 4; i++) c = zkr_adc(c, t0[4 + i], fq_P[i] & m, &t0[4 + i]);
+  mont_redc(r->c0.v, t0, fq_P, fq_PINV);
+  mont_redc(r->c1.v, t2, fq_P, fq_PINV);
 }
 
 static inline void fq2_sqr(fq2 *r, const fq2 *a) {
