@@ -9,7 +9,9 @@ export type BenchEngine = ProverEngine | "rapidsnark";
 export const BENCH_ENGINES: readonly BenchEngine[] = [...PROVER_ENGINES, "rapidsnark"];
 
 export type WitnessGenerator = "wasm" | "cpp";
-export const WITNESS_GENERATORS: readonly WitnessGenerator[] = ["wasm", "cpp"];
+/** What --witness takes: a generator, or auto (C++ where its toolchain is present, else wasm; resolved by the runner). */
+export type WitnessChoice = WitnessGenerator | "auto";
+export const WITNESS_CHOICES: readonly WitnessChoice[] = ["wasm", "cpp", "auto"];
 
 /** The EVM the proven batches go to (ZkRollup.sol either way, receipts' gasUsed): in-process ("simulated") or anvil. */
 export type BenchL1 = "simulated" | "anvil";
@@ -18,7 +20,7 @@ export const BENCH_L1S: readonly BenchL1[] = ["simulated", "anvil"];
 export interface BenchOptions {
   readonly instances: readonly CircuitInstance[];
   readonly protocols: readonly Protocol[];
-  readonly witness: readonly WitnessGenerator[];
+  readonly witness: readonly WitnessChoice[];
   /**
    * Groth16 prover in the warm process: "native" / "warm" (groth16-warm.ts, MSM in C or wasm) and/or "snarkjs"
    * (snarkjs.groth16.prove); "rapidsnark": the binary `rapidsnark` names, run on the same zkey and witness file
@@ -131,10 +133,10 @@ export function pairedEngine(engines: readonly BenchEngine[]): ProverEngine | un
   return engines.find((e): e is ProverEngine => e !== "rapidsnark");
 }
 
-export function parseWitnessGenerators(list: readonly string[]): WitnessGenerator[] {
+export function parseWitnessGenerators(list: readonly string[]): WitnessChoice[] {
   return list.map((w) => {
-    const found = WITNESS_GENERATORS.find((x) => x === w);
-    if (found === undefined) throw new BenchInputError(`unknown witness generator "${w}" (wasm, cpp)`);
+    const found = WITNESS_CHOICES.find((x) => x === w);
+    if (found === undefined) throw new BenchInputError(`unknown witness generator "${w}" (${WITNESS_CHOICES.join(", ")})`);
     return found;
   });
 }

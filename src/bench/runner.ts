@@ -18,7 +18,7 @@ import { loadNativeMsm, NativeMsmError } from "../prover/native-msm.ts";
 import { buildCppWitness, cppToolchain, cppWitness, cppWitnessBuilt, type CppWitnessGenerator } from "./cpp-witness.ts";
 import { compileSeconds, estimate, type Estimate } from "./feasibility.ts";
 import { L1SubmissionError, NOT_GROTH16_REASON, startBenchL1, submitToL1, type ProvenBatch } from "./l1-gas.ts";
-import { pairedEngine, treeLabel, type BenchEngine, type BenchOptions } from "./options.ts";
+import { pairedEngine, treeLabel, type BenchEngine, type BenchOptions, type WitnessGenerator } from "./options.ts";
 import { findRapidsnark, runRapidsnark } from "./rapidsnark.ts";
 import { plonkSizing, type PlonkSizing } from "./plonk-gates.ts";
 import { proofCalldataBytes, proofJsonBytes } from "./proof-size.ts";
@@ -79,20 +79,30 @@ async function sweep(opts: BenchOptions, io: BenchIo, command: string, started: 
   // rapidsnark last: its runs are made while its paired engine's configuration is timed.
   const groth16Engines: BenchEngine[] = [...opts.engines.filter((e) => e !== "rapidsnark"), ...opts.engines.filter((e) => e === "rapidsnark")];
 
+  // auto: circom's C++ witness generator where its toolchain is present (built on demand, cached), else wasm.
+  const toolchain = cppToolchain();
+  const notes: string[] = [];
+  if (opts.witness.includes("auto")) {
+    const line = toolchain.ok
+      ? "witness: C++ generator (auto: its toolchain is present; built on first use for each circuit, then cached)"
+      : `witness: wasm (auto: the C++ generator needs ${toolchain.missing.join(", ")}; apt-get install ${toolchain.install.join(" ")})`;
+    notes.push(line.replace(/^witness/, "Witness generator"));
+    io.log(line);
+  }
+  const witnesses = [...new Set(opts.witness.map((w): WitnessGenerator => (w === "auto" ? (toolchain.ok ? "cpp" : "wasm") : w)))];
+
   const keys: ConfigKey[] = [];
   for (const instance of opts.instances) {
     for (const protocol of opts.protocols) {
-      for (const witness of opts.witness) {
+      for (const witness of witnesses) {
         for (const engine of protocol === "groth16" ? groth16Engines : (["snarkjs"] as const)) {
           keys.push({ instance: instance.name, batchSize: instance.ops, tree: treeLabel(instance.arities), commitment: instance.layout.commitment, accounts: instance.accounts, protocol, witness, engine });
         }
       }
     }
   }
-  const notes: string[] = [];
   const configurations: ConfigResult[] = [];
-  const toolchain = cppToolchain();
-  if (opts.witness.includes("cpp") && !toolchain.ok) {
+  if (witnesses.includes("cpp") && !toolchain.ok) {
     notes.push(`C++ witness generator: skipped, missing ${toolchain.missing.join(", ")} (apt-get install ${toolchain.install.join(" ")}).`);
   }
   // A baseline is per circuit and keys, not per witness generator or engine: time it once.
@@ -146,7 +156,7 @@ async function sweep(opts: BenchOptions, io: BenchIo, command: string, started: 
     options: {
       instances: opts.instances.map((x) => x.name),
       protocols: [...opts.protocols],
-      witness: [...opts.witness],
+      witness: witnesses,
       engines: [...groth16Engines],
       rapidsnark: rapidsnark !== undefined && "path" in rapidsnark ? rapidsnark.path : null,
       reps: opts.reps,
