@@ -10,7 +10,8 @@
 // interleaved without serialising on one flag.
 //
 // Bounds (p < 2^254): T < 2p before a round; T + a·b[i] + m·p < 2^320 fits in the five registers, so no
-// carry leaves the top limb, and after the round T < 2p again; one conditional subtraction at the end.
+// carry leaves the top limb, and after the round T < 2p again; one conditional subtraction at the end,
+// inside the asm (sub/sbb, then cmovnc), so the result leaves in registers without a branch.
 #ifndef ZKR_MONT_ADX_H
 #define ZKR_MONT_ADX_H
 
@@ -42,14 +43,22 @@ ZKR_INLINE void mont_mul_adx(u64 r[4], const u64 a[4], const u64 b[4], const u64
       ZKR_ADX_ROUND("%[b1]", "%[t1]", "%[t2]", "%[t3]", "%[t4]", "%[t0]")
       ZKR_ADX_ROUND("%[b2]", "%[t2]", "%[t3]", "%[t4]", "%[t0]", "%[t1]")
       ZKR_ADX_ROUND("%[b3]", "%[t3]", "%[t4]", "%[t0]", "%[t1]", "%[t2]")
+      // The value is in t4, t0, t1, t2 (low to high; t3 is 0): subtract p into rax, rbx, rcx, rdx and
+      // keep the difference unless it borrowed (one conditional subtraction, without a branch).
+      "movq %[t4], %%rax\n\t" "subq %[p0], %%rax\n\t"
+      "movq %[t0], %%rbx\n\t" "sbbq %[p1], %%rbx\n\t"
+      "movq %[t1], %%rcx\n\t" "sbbq %[p2], %%rcx\n\t"
+      "movq %[t2], %%rdx\n\t" "sbbq %[p3], %%rdx\n\t"
+      "cmovncq %%rax, %[t4]\n\t" "cmovncq %%rbx, %[t0]\n\t" "cmovncq %%rcx, %[t1]\n\t" "cmovncq %%rdx, %[t2]\n\t"
       : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3), [t4] "+&r"(t4)
       : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3]),
         [b0] "m"(b[0]), [b1] "m"(b[1]), [b2] "m"(b[2]), [b3] "m"(b[3]),
         [p0] "m"(p[0]), [p1] "m"(p[1]), [p2] "m"(p[2]), [p3] "m"(p[3]), [pinv] "rm"(pinv)
       : "rax", "rbx", "rcx", "rdx", "cc");
-  // After four rounds the value is in t4, t0, t1, t2 (low to high); t3 is 0.
-  u64 t[4] = {t4, t0, t1, t2};
-  mont_reduce_once(r, t, p);
+  r[0] = t4;
+  r[1] = t0;
+  r[2] = t1;
+  r[3] = t2;
 }
 #else
 #define ZKR_HAVE_ADX 0
