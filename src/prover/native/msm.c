@@ -232,18 +232,60 @@ static void signed_digits(int32_t *out, size_t stride, const uint8_t *scalar, in
 // small witness values leave their high windows mostly empty, so windows differ a lot in work. A window
 // costs its nonzero digits (one bucket addition each) plus its bucket sums (two additions per bucket,
 // the second a full XYZZ addition: about four batched affine ones).
-static void window_order(int *order, const int32_t *digits, size_t n, int windows, int c) {
+static void window_order(int *order, const size_t *nonzero, int windows, int c) {
   size_t weight[windows];
   for (int w = 0; w < windows; w++) {
-    size_t nonzero = 0;
-    for (size_t i = 0; i < n; i++) nonzero += digits[(size_t)w * n + i] != 0;
-    weight[w] = nonzero + ((size_t)5 << (c - 1));
+    weight[w] = nonzero[w] + ((size_t)5 << (c - 1));
     order[w] = w;
   }
   for (int a = 1; a < windows; a++)
     for (int b = a; b > 0 && weight[order[b]] > weight[order[b - 1]]; b--) {
       int t = order[b]; order[b] = order[b - 1]; order[b - 1] = t;
     }
+}
+
+// Scalars have at most 256 bits and windows at least 2: 256 / 2 + 1.
+enum { MAX_WINDOWS = 129 };
+
+// The digits of the scalars from..to (one thread's share) and their count of nonzero digits per window.
+typedef struct {
+  const uint8_t *scalars;
+  int32_t *digits;
+  size_t n, from, to;
+  int c, windows;
+  size_t nonzero[MAX_WINDOWS];
+} digits_job;
+
+static void *digits_range(void *arg) {
+  digits_job *job = arg;
+  for (size_t i = job->from; i < job->to; i++) signed_digits(job->digits + i, job->n, job->scalars + 32 * i, job->c, job->windows);
+  for (int w = 0; w < job->windows; w++) {
+    const int32_t *d = job->digits + (size_t)w * job->n;
+    size_t count = 0;
+    for (size_t i = job->from; i < job->to; i++) count += d[i] != 0;
+    job->nonzero[w] = count;
+  }
+  return NULL;
+}
+
+// All digits (window-major) and the order the windows are taken in, on `threads` threads (this one too).
+static void digits_all(int32_t *digits, int *order, const uint8_t *scalars, size_t n, int c, int windows, int threads) {
+  enum { MAX_THREADS = 64 };
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  digits_job jobs[MAX_THREADS];
+  pthread_t tids[MAX_THREADS];
+  int started[MAX_THREADS] = {0};
+  for (int t = 0; t < threads; t++) jobs[t] = (digits_job){scalars, digits, n, n * (size_t)t / (size_t)threads, n * (size_t)(t + 1) / (size_t)threads, c, windows, {0}};
+  for (int t = 1; t < threads; t++) started[t] = pthread_create(&tids[t], NULL, digits_range, &jobs[t]) == 0;
+  digits_range(&jobs[0]);
+  for (int t = 1; t < threads; t++) {
+    if (started[t]) pthread_join(tids[t], NULL);
+    else digits_range(&jobs[t]);
+  }
+  size_t nonzero[MAX_WINDOWS] = {0};
+  for (int t = 0; t < threads; t++)
+    for (int w = 0; w < windows; w++) nonzero[w] += jobs[t].nonzero[w];
+  window_order(order, nonzero, windows, c);
 }
 
 #define DEFINE_MSM(G, F)                                                                             \
@@ -508,17 +550,17 @@ static void window_order(int *order, const int32_t *digits, size_t n, int window
     int windows = bits / c + 1; /* the top window takes the last carry */                           \
     int32_t *digits = malloc(n * (size_t)windows * sizeof(int32_t));                                \
     if (digits == NULL) return 1;                                                                   \
-    for (size_t i = 0; i < n; i++) signed_digits(digits + i, n, scalars + 32 * i, c, windows);      \
+    int *order = malloc((size_t)windows * sizeof(int));                                             \
+    if (order == NULL) { free(digits); return 1; }                                                  \
+    digits_all(digits, order, scalars, n, c, windows, threads);                                     \
     if (threads > windows) threads = windows;                                                       \
     G##_xyzz *sums = calloc((size_t)windows, sizeof(G##_xyzz));                                     \
     G##_job *jobs = calloc((size_t)threads, sizeof(G##_job));                                       \
     pthread_t *tids = calloc((size_t)threads, sizeof(pthread_t));                                   \
-    int *order = malloc((size_t)windows * sizeof(int));                                             \
-    if (sums == NULL || jobs == NULL || tids == NULL || order == NULL) {                            \
+    if (sums == NULL || jobs == NULL || tids == NULL) {                                             \
       free(sums); free(jobs); free(tids); free(order); free(digits);                                 \
       return 1;                                                                                     \
     }                                                                                               \
-    window_order(order, digits, n, windows, c);                                                     \
     int failed = 0, next = 0;                                                                       \
     for (int t = 0; t < threads; t++) jobs[t] = (G##_job){bases, digits, n, c, windows, order, &next, sums, 0, 0}; \
     /* thread 0 is this one; the windows a thread that cannot start would have taken go to the others */ \
