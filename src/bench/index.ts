@@ -1,4 +1,4 @@
-export { runBench, inputsJson, type BenchIo, type BenchRun } from "./runner.ts";
+export { runBench, type BenchIo, type BenchRun } from "./runner.ts";
 export {
   BENCH_ENGINES,
   BENCH_L1S,

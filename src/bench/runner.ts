@@ -15,7 +15,7 @@ import type { EvmSession } from "../evm/client.ts";
 import type { BatchInputs } from "../state/batch.ts";
 import { coldCliFullProve } from "./baseline.ts";
 import { loadNativeMsm, NativeMsmError } from "../prover/native-msm.ts";
-import { buildCppWitness, cppToolchain, cppWitness, cppWitnessBuilt, type CppWitnessGenerator } from "./cpp-witness.ts";
+import { buildCppWitness, cppToolchain, cppWitness, cppWitnessBuilt, inputsJson, type CppWitnessGenerator } from "../circuit/witness-cpp.ts";
 import { compileSeconds, estimate, type Estimate } from "./feasibility.ts";
 import { L1SubmissionError, NOT_GROTH16_REASON, startBenchL1, submitToL1, type ProvenBatch } from "./l1-gas.ts";
 import { pairedEngine, treeLabel, type BenchEngine, type BenchOptions, type WitnessGenerator } from "./options.ts";
@@ -500,10 +500,6 @@ function fail(result: ConfigResult, reason: string, log: (m: string) => void): v
 }
 
 /** The circuit input as snarkjs's CLI and circom's C++ generator read it: decimal strings. */
-export function inputsJson(inputs: BatchInputs): string {
-  return JSON.stringify(inputs, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
-}
-
 /** Why the rapidsnark runs beside a configuration (by id) stopped, when they did. */
 const rapidsnarkFailures = new Map<string, string>();
 

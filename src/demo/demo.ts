@@ -1,5 +1,6 @@
 import { setupInstance } from "../artifacts/setup.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
+import { cppWitnessOption } from "../circuit/witness-cpp.ts";
 import { Prover } from "../prover/prover.ts";
 import { machineInfo } from "../report/machine.ts";
 import { costByBatchSize, type CostByBatchSize, type CostPoint } from "./cost-model.ts";
@@ -75,7 +76,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       if (mode === "zk" && keysReady !== undefined) {
         log("\n== zk mode: waiting for the circuit and its keys ==");
         keys = await keysReady;
-        prover = new Prover({ zkey: keys.zkey, wasm: keys.circuit.wasm });
+        prover = new Prover({ zkey: keys.zkey, wasm: keys.circuit.wasm, ...cppWitnessOption(keys.manifest, log) });
       }
       const zk = keys === undefined || prover === undefined ? undefined : { keys, prover };
       if (!opts.maliciousOnly) {

@@ -22,7 +22,7 @@ import type { CircuitInstance } from "../circuit/instances.ts";
 import type { PublicKey } from "../crypto/eddsa.ts";
 import { labelAddress, type L1Address } from "../l1/address.ts";
 import { writeBatchFolder, batchMetadata, countKinds, type BatchCounts } from "../prover/batch-folder.ts";
-import type { ProvedBatch } from "../prover/prove.ts";
+import type { ProvedBatch, ProvingKeys } from "../prover/prove.ts";
 import { Prover } from "../prover/prover.ts";
 import { operationId } from "../sequencer/mempool.ts";
 import { assignDeposits } from "../sequencer/sequencer.ts";
@@ -67,6 +67,8 @@ export const DEFAULT_GENESIS: GenesisParams = { rollupId: 1, slotSeconds: 12, fi
 export interface NodeKeys {
   readonly zkey: string;
   readonly wasm: string;
+  /** circom's C++ witness generator of the same circuit, when built (the prover uses it instead of the wasm). */
+  readonly cpp?: string;
   readonly vkey: JsonObject;
   readonly insecure: boolean;
   /**
@@ -267,7 +269,7 @@ export class RollupNode {
           `(${l1.view.batches.length} on L1), ${node.mempool.size} pending operations`,
       );
       if (remote !== undefined) node.remote = remote;
-      else node.prover = new Prover({ zkey: keys.zkey, wasm: keys.wasm });
+      else node.prover = new Prover(provingKeys(keys));
       node.startTicker();
       node.kick();
       return node;
@@ -467,7 +469,7 @@ export class RollupNode {
       const e = err instanceof Error ? err : new Error(String(err));
       if (/prover (process exited|is closed)/.test(e.message)) {
         this.log(`the prover process ended (${e.message}); starting a new one`);
-        this.prover = new Prover({ zkey: this.keys.zkey, wasm: this.keys.wasm });
+        this.prover = new Prover(provingKeys(this.keys));
         this.kick();
         return;
       }
@@ -934,6 +936,10 @@ export function l1ParamsOf(meta: Meta, instance: CircuitInstance, zkey: string):
     finalitySlots: meta.finalitySlots,
     forcedDeadlineSeconds: meta.forcedDeadlineSeconds,
   };
+}
+
+function provingKeys(keys: NodeKeys): ProvingKeys {
+  return { zkey: keys.zkey, wasm: keys.wasm, ...(keys.cpp === undefined ? {} : { cpp: keys.cpp }) };
 }
 
 async function loadMeta(store: NodeStore, opts: NodeOptions, keys: NodeKeys, genesisRoot: bigint): Promise<Meta> {

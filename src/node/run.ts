@@ -8,6 +8,7 @@ import type { JsonObject } from "snarkjs";
 import { writeFileAtomic } from "../artifacts/files.ts";
 import { keysDir, keyVersion, setupInstance, type KeyVersion } from "../artifacts/setup.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
+import { cppWitnessOption } from "../circuit/witness-cpp.ts";
 import { shutdownProver } from "../prover/prove.ts";
 import { startApi, type RunningApi } from "./api.ts";
 import { prepareDataDir } from "./data-dir.ts";
@@ -26,7 +27,7 @@ export interface RunningNode {
 
 /** The current keys for an instance, made on demand (development setup, cached under build/). */
 export async function nodeKeys(instance: CircuitInstance, log: (m: string) => void): Promise<NodeKeys> {
-  return keysOf(await setupInstance(instance, { log }));
+  return keysOf(await setupInstance(instance, { log }), log);
 }
 
 /**
@@ -38,16 +39,18 @@ export async function nodeKeys(instance: CircuitInstance, log: (m: string) => vo
 export function nodeKeyResolver(instance: CircuitInstance, log: (m: string) => void): KeyResolver {
   return async (pinned) => {
     const kv = pinned === undefined ? undefined : keyVersion(instance.name, pinned);
-    if (kv !== undefined) return keysOf(kv);
+    if (kv !== undefined) return keysOf(kv, log);
     if (pinned !== undefined) log(`key version ${pinned} pinned by this data directory is not under ${keysDir(instance.name)}; trying the current keys`);
     return nodeKeys(instance, log);
   };
 }
 
-function keysOf(kv: KeyVersion): NodeKeys {
+/** A key version as a node's keys, with the circuit's C++ witness generator where it is built (said in one line). */
+function keysOf(kv: KeyVersion, log: (m: string) => void): NodeKeys {
   return {
     zkey: kv.zkey,
     wasm: kv.wasm,
+    ...cppWitnessOption(kv.manifest, log),
     vkey: JSON.parse(readFileSync(kv.vkey, "utf8")) as JsonObject,
     insecure: kv.manifest.insecure,
     version: kv.version,

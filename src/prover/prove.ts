@@ -1,6 +1,7 @@
 import * as snarkjs from "snarkjs";
 import type { Protocol } from "../artifacts/setup.ts";
 import { calculateWitnessBin } from "../circuit/witness.ts";
+import { cppWitnessBin } from "../circuit/witness-cpp.ts";
 import type { BatchInputs } from "../state/batch.ts";
 import { WarmGroth16Prover, type ProveBreakdown } from "./groth16-warm.ts";
 import { loadNativeMsm, NativeMsmError } from "./native-msm.ts";
@@ -50,18 +51,35 @@ export interface ProvedBatch {
   readonly breakdown?: ProveBreakdown;
 }
 
-/** Witness (circom wasm, in memory) then proof with snarkjs. A rule the inputs break throws at the witness step. */
-export async function proveBatch(
-  keys: { zkey: string; wasm: string },
-  inputs: BatchInputs,
-  protocol: Protocol = "groth16",
-  engine: ProverEngine = "snarkjs",
-): Promise<ProvedBatch> {
+/** What proves a circuit's batches: its proving key, its wasm witness calculator and, when built, its C++ one. */
+export interface ProvingKeys {
+  readonly zkey: string;
+  readonly wasm: string;
+  /** circom's C++ witness generator for the same circuit (src/circuit/witness-cpp.ts), used instead of the wasm when given. */
+  readonly cpp?: string;
+}
+
+/**
+ * Witness (the C++ generator when the keys have one, else circom's wasm in memory), then proof. A rule
+ * the inputs break throws at the witness step (CircuitError from the wasm calculator: a C++ run that
+ * fails is done again with the wasm, so errors read the same either way).
+ */
+export async function proveBatch(keys: ProvingKeys, inputs: BatchInputs, protocol: Protocol = "groth16", engine: ProverEngine = "snarkjs"): Promise<ProvedBatch> {
   const t0 = performance.now();
-  const wtns = await calculateWitnessBin(keys.wasm, inputs);
+  const wtns = keys.cpp === undefined ? await calculateWitnessBin(keys.wasm, inputs) : await cppOrWasmWitness(keys.cpp, keys.wasm, inputs);
   const t1 = performance.now();
   const proved = await proveWitness(keys.zkey, wtns, protocol, engine);
   return { ...proved, witnessSeconds: (t1 - t0) / 1000 };
+}
+
+async function cppOrWasmWitness(cpp: string, wasm: string, inputs: BatchInputs): Promise<Uint8Array> {
+  try {
+    return await cppWitnessBin(cpp, inputs);
+  } catch (err) {
+    const wtns = await calculateWitnessBin(wasm, inputs); // throws the rule the inputs break, if any
+    process.stderr.write(`C++ witness generator failed (${err instanceof Error ? err.message : String(err)}); the wasm calculator made this witness\n`);
+    return wtns;
+  }
 }
 
 const warmProvers = new Map<string, Promise<WarmGroth16Prover>>();

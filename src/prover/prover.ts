@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { Protocol } from "../artifacts/setup.ts";
 import { CircuitError } from "../circuit/errors.ts";
 import type { BatchInputs } from "../state/batch.ts";
-import { fastestEngine, type ProvedBatch, type ProverEngine } from "./prove.ts";
+import { fastestEngine, type ProvedBatch, type ProverEngine, type ProvingKeys } from "./prove.ts";
 
 type Reply = { id: number; result: ProvedBatch } | { id: number; error: { message: string; code?: "CONSTRAINT_FAILED" | "BAD_INPUT" } };
 
@@ -21,7 +21,7 @@ export class Prover {
   private readonly engine: ProverEngine;
 
   constructor(
-    private readonly keys: { zkey: string; wasm: string },
+    private readonly keys: ProvingKeys,
     private readonly protocol: Protocol = "groth16",
     options: { readonly engine?: ProverEngine } = {},
   ) {

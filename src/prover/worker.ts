@@ -7,7 +7,7 @@ import type { BatchInputs } from "../state/batch.ts";
 import { proveBatch, proveWitness, shutdownProver, type ProvedBatch, type ProverEngine } from "./prove.ts";
 
 type Request =
-  | { type: "prove"; id: number; inputs: BatchInputs; zkey: string; wasm: string; protocol: Protocol; engine: ProverEngine }
+  | { type: "prove"; id: number; inputs: BatchInputs; zkey: string; wasm: string; cpp?: string; protocol: Protocol; engine: ProverEngine }
   | { type: "proveWitness"; id: number; wtns: Uint8Array; zkey: string; protocol: Protocol; engine: ProverEngine }
   | { type: "close" };
 
@@ -29,7 +29,7 @@ process.on("message", (msg: Request) => {
     const cpu0 = process.cpuUsage();
     const result =
       msg.type === "prove"
-        ? await proveBatch({ zkey: msg.zkey, wasm: msg.wasm }, msg.inputs, msg.protocol, msg.engine)
+        ? await proveBatch({ zkey: msg.zkey, wasm: msg.wasm, ...(msg.cpp === undefined ? {} : { cpp: msg.cpp }) }, msg.inputs, msg.protocol, msg.engine)
         : await proveWitness(msg.zkey, msg.wtns, msg.protocol, msg.engine);
     const cpu = process.cpuUsage(cpu0);
     return { ...result, cpuSeconds: (cpu.user + cpu.system) / 1e6 };

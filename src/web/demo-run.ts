@@ -13,6 +13,7 @@ import { scalingNotes, scalingRows, scalingTable, SCALING_HEADER } from "../demo
 import { dishonestChallenger, maliciousOptimistic, maliciousZk } from "../demo/scenarios.ts";
 import { makeWorkload } from "../demo/workload.ts";
 import { fmtSeconds } from "../report/demo-report.ts";
+import { cppWitnessOption } from "../circuit/witness-cpp.ts";
 import { Prover } from "../prover/prover.ts";
 import { disputeMove, forcedExitEvents, modeRunBatches, modeRunEvents, moveEvent, scenarioEvents, type BatchRow, type DisputeMoveRow, type Lane, type TimelineEvent } from "./demo-timeline.ts";
 
@@ -107,7 +108,7 @@ export class DemoRun {
     let prover: Prover | undefined;
     try {
       const keys = needsZk ? await setupInstance(instance, { log: (m) => this.progress(m) }) : undefined;
-      prover = keys === undefined ? undefined : new Prover({ zkey: keys.zkey, wasm: keys.circuit.wasm });
+      prover = keys === undefined ? undefined : new Prover({ zkey: keys.zkey, wasm: keys.circuit.wasm, ...cppWitnessOption(keys.manifest, (m) => this.progress(m)) });
       const workload = makeWorkload(config.seed, config.users, config.transfers, instance.ops);
       const win = config.windowSeconds;
       const onSent = (party: string, tx: Parameters<typeof disputeMove>[2]) => {

@@ -1,11 +1,17 @@
+// circom's C++ witness generator (circom --c, then make): several times faster than the wasm calculator
+// on large circuits, but built per circuit with g++ (minutes for a large one). Built on demand by
+// `zkr setup --cpp-witness` and `zkr bench --witness cpp|auto`, cached beside the compiled circuit; the
+// prover uses it wherever it is built (else the wasm calculator).
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { mainSource, type CompiledCircuit } from "../artifacts/compile.ts";
 import { writeFileAtomic } from "../artifacts/files.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
-import { CIRCUITS_DIR, REPO_ROOT } from "../paths.ts";
+import { BUILD_DIR, CIRCUITS_DIR, REPO_ROOT } from "../paths.ts";
+import type { BatchInputs } from "../state/batch.ts";
 
 const CIRCOM_CLI = createRequire(import.meta.url).resolve("circom2/cli.js");
 
@@ -34,6 +40,59 @@ export function cppToolchain(): { ok: boolean; missing: string[]; install: strin
 /** Whether the C++ generator for this compiled circuit is already built (cached). */
 export function cppWitnessBuilt(circuit: CompiledCircuit): boolean {
   return existsSync(join(circuit.dir, "cpp", "built.json"));
+}
+
+/**
+ * The built generator of the circuit an instance's keys were made for (by its compile key, as in
+ * setup.json), or undefined when it is not built.
+ */
+export function builtCppWitness(instance: string, circuitKey: string): string | undefined {
+  const dir = join(BUILD_DIR, instance, `circuit-${circuitKey.slice(0, 12)}`, "cpp");
+  try {
+    const m = JSON.parse(readFileSync(join(dir, "built.json"), "utf8")) as { binary?: unknown; circuitKey?: unknown };
+    if (typeof m.binary !== "string" || m.circuitKey !== circuitKey) return undefined;
+    const binary = join(dir, m.binary);
+    return existsSync(binary) ? binary : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * { cpp: binary } for the circuit a key manifest was made for when its C++ generator is built, else {}
+ * (the wasm calculator); logs one line saying which and why.
+ */
+export function cppWitnessOption(manifest: { readonly instance: string; readonly circuitKey: string }, log: (m: string) => void): { cpp?: string } {
+  const cpp = builtCppWitness(manifest.instance, manifest.circuitKey);
+  log(witnessNote(manifest.instance, cpp));
+  return cpp === undefined ? {} : { cpp };
+}
+
+/** One line saying which witness generator a prover of this instance uses, and why. */
+export function witnessNote(instance: string, cpp: string | undefined): string {
+  if (cpp !== undefined) return `witness: circom's C++ generator (${cpp})`;
+  const tc = cppToolchain();
+  if (!tc.ok) return `witness: the wasm calculator (the C++ generator needs ${tc.missing.join(", ")}: apt-get install ${tc.install.join(" ")})`;
+  return `witness: the wasm calculator (no C++ generator built for this circuit; \`zkr setup ${instance} --cpp-witness\` builds one, minutes of g++ for a large circuit)`;
+}
+
+/** Circuit inputs as JSON for the C++ generator (bigints as decimal strings). */
+export function inputsJson(inputs: BatchInputs): string {
+  return JSON.stringify(inputs, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+}
+
+/** A witness (.wtns bytes) from a built C++ generator; its input and output files live in a temp folder removed after. */
+export async function cppWitnessBin(binary: string, inputs: BatchInputs): Promise<Uint8Array> {
+  const dir = mkdtempSync(join(tmpdir(), "zkr-wtns-"));
+  try {
+    const input = join(dir, "input.json");
+    const output = join(dir, "witness.wtns");
+    writeFileSync(input, inputsJson(inputs));
+    await run(binary, [input, output], undefined);
+    return new Uint8Array(readFileSync(output));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export interface CppWitnessGenerator {
