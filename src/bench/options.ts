@@ -133,6 +133,22 @@ export function pairedEngine(engines: readonly BenchEngine[]): ProverEngine | un
   return engines.find((e): e is ProverEngine => e !== "rapidsnark");
 }
 
+/**
+ * The generators a run uses: auto becomes cpp where the C++ toolchain is present, else wasm (duplicates
+ * dropped); with auto, a line saying which and why.
+ */
+export function resolveWitness(
+  choices: readonly WitnessChoice[],
+  toolchain: { readonly ok: boolean; readonly missing: readonly string[]; readonly install: readonly string[] },
+): { generators: WitnessGenerator[]; note?: string } {
+  const generators = [...new Set(choices.map((w): WitnessGenerator => (w === "auto" ? (toolchain.ok ? "cpp" : "wasm") : w)))];
+  if (!choices.includes("auto")) return { generators };
+  const note = toolchain.ok
+    ? "witness: C++ generator (auto: its toolchain is present; built on first use for each circuit, then cached)"
+    : `witness: wasm (auto: the C++ generator needs ${toolchain.missing.join(", ")}; apt-get install ${toolchain.install.join(" ")})`;
+  return { generators, note };
+}
+
 export function parseWitnessGenerators(list: readonly string[]): WitnessChoice[] {
   return list.map((w) => {
     const found = WITNESS_CHOICES.find((x) => x === w);

@@ -18,7 +18,7 @@ import { loadNativeMsm, NativeMsmError } from "../prover/native-msm.ts";
 import { buildCppWitness, cppToolchain, cppWitness, cppWitnessBuilt, inputsJson, type CppWitnessGenerator } from "../circuit/witness-cpp.ts";
 import { compileSeconds, estimate, type Estimate } from "./feasibility.ts";
 import { L1SubmissionError, NOT_GROTH16_REASON, startBenchL1, submitToL1, type ProvenBatch } from "./l1-gas.ts";
-import { pairedEngine, treeLabel, type BenchEngine, type BenchOptions, type WitnessGenerator } from "./options.ts";
+import { pairedEngine, resolveWitness, treeLabel, type BenchEngine, type BenchOptions } from "./options.ts";
 import { findRapidsnark, runRapidsnark } from "./rapidsnark.ts";
 import { plonkSizing, type PlonkSizing } from "./plonk-gates.ts";
 import { proofCalldataBytes, proofJsonBytes } from "./proof-size.ts";
@@ -82,14 +82,11 @@ async function sweep(opts: BenchOptions, io: BenchIo, command: string, started: 
   // auto: circom's C++ witness generator where its toolchain is present (built on demand, cached), else wasm.
   const toolchain = cppToolchain();
   const notes: string[] = [];
-  if (opts.witness.includes("auto")) {
-    const line = toolchain.ok
-      ? "witness: C++ generator (auto: its toolchain is present; built on first use for each circuit, then cached)"
-      : `witness: wasm (auto: the C++ generator needs ${toolchain.missing.join(", ")}; apt-get install ${toolchain.install.join(" ")})`;
-    notes.push(line.replace(/^witness/, "Witness generator"));
-    io.log(line);
+  const { generators: witnesses, note: witnessLine } = resolveWitness(opts.witness, toolchain);
+  if (witnessLine !== undefined) {
+    notes.push(witnessLine.replace(/^witness/, "Witness generator"));
+    io.log(witnessLine);
   }
-  const witnesses = [...new Set(opts.witness.map((w): WitnessGenerator => (w === "auto" ? (toolchain.ok ? "cpp" : "wasm") : w)))];
 
   const keys: ConfigKey[] = [];
   for (const instance of opts.instances) {

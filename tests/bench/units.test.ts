@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { estimate } from "../../src/bench/feasibility.ts";
-import { BenchInputError, resolveInstances } from "../../src/bench/options.ts";
+import { BenchInputError, resolveInstances, resolveWitness } from "../../src/bench/options.ts";
 import { plonkSizing } from "../../src/bench/plonk-gates.ts";
 import { proofCalldataBytes } from "../../src/bench/proof-size.ts";
 import { leastSquares, stat } from "../../src/bench/stats.ts";
@@ -90,6 +90,15 @@ describe("bench helpers", () => {
 });
 
 describe("zkr bench options", () => {
+  it("--witness auto is the C++ generator where its toolchain is present, else wasm with the packages to install", () => {
+    const ok = { ok: true, missing: [], install: [] };
+    const missing = { ok: false, missing: ["nasm", "gmp.h"], install: ["nasm", "libgmp-dev"] };
+    expect(resolveWitness(["auto"], ok)).toEqual({ generators: ["cpp"], note: expect.stringMatching(/^witness: C\+\+ generator \(auto/) });
+    expect(resolveWitness(["auto"], missing)).toEqual({ generators: ["wasm"], note: "witness: wasm (auto: the C++ generator needs nasm, gmp.h; apt-get install nasm libgmp-dev)" });
+    expect(resolveWitness(["auto", "wasm"], missing).generators).toEqual(["wasm"]);
+    expect(resolveWitness(["wasm", "cpp"], missing)).toEqual({ generators: ["wasm", "cpp"] });
+  });
+
   it.each([
     [["--reps", "0"], /--reps/],
     [["--protocols", "groth17"], /unknown protocol/],
