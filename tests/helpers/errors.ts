@@ -10,3 +10,13 @@ export function thrownCode<Code extends string>(type: abstract new (...args: nev
   }
   return undefined;
 }
+
+/** The `code` property of whatever `run` throws, or "no error": for errors that are not CodedErrors (the native addon's). */
+export function errorCode(run: () => unknown): string | undefined {
+  try {
+    run();
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+  return "no error";
+}

@@ -10,6 +10,7 @@ import { FFT_MODE, loadNativeMsm, type NativeAddon } from "../../src/prover/nati
 import { shutdownProver, verifyProof } from "../../src/prover/prove.ts";
 import { buildBatch } from "../../src/state/index.ts";
 import { ctx, fundedState, testArtifacts, testInstance, transfer, withdraw } from "../helpers/fixtures.ts";
+import { errorCode } from "../helpers/errors.ts";
 
 const { circuit, keys } = testArtifacts();
 let curve: BnCurve;
@@ -129,18 +130,10 @@ describe("native FFTs and QAP step (src/prover/native/fft.c)", () => {
 
   it("rejects a wrong domain, size or mode with a coded error", () => {
     const d = domainOf(native, 3, 2);
-    const codeOf = (f: () => unknown) => {
-      try {
-        f();
-      } catch (err) {
-        return (err as { code?: string }).code;
-      }
-      return "no error";
-    };
-    expect(codeOf(() => native.fft(d, new Uint8Array(32 * 4), FFT_MODE.forward, 2))).toBe("NATIVE_MSM");
-    expect(codeOf(() => native.fft(d, new Uint8Array(32 * 8), 3 as 0, 2))).toBe("NATIVE_MSM");
-    expect(codeOf(() => native.fft({} as typeof d, new Uint8Array(32 * 8), FFT_MODE.forward, 2))).toBe("NATIVE_MSM");
-    expect(codeOf(() => native.qap(d, new Uint8Array(32)))).toBe("NATIVE_MSM");
+    expect(errorCode(() => native.fft(d, new Uint8Array(32 * 4), FFT_MODE.forward, 2))).toBe("NATIVE_MSM");
+    expect(errorCode(() => native.fft(d, new Uint8Array(32 * 8), 3 as 0, 2))).toBe("NATIVE_MSM");
+    expect(errorCode(() => native.fft({} as typeof d, new Uint8Array(32 * 8), FFT_MODE.forward, 2))).toBe("NATIVE_MSM");
+    expect(errorCode(() => native.qap(d, new Uint8Array(32)))).toBe("NATIVE_MSM");
   });
 
   it("the native engine (native QAP and MSM) proves; stock snarkjs verifies the proof, and not for another public input", async () => {

@@ -9,6 +9,7 @@ import { loadNativeMsm, type NativeMsm } from "../../src/prover/native-msm.ts";
 import { proveBatch, shutdownProver, verifyProof } from "../../src/prover/prove.ts";
 import { buildBatch } from "../../src/state/index.ts";
 import { ctx, fundedState, testArtifacts, testInstance, transfer, withdraw } from "../helpers/fixtures.ts";
+import { errorCode } from "../helpers/errors.ts";
 
 const { circuit, keys } = testArtifacts();
 const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -113,17 +114,9 @@ describe("native multi-scalar multiplication (src/prover/native/msm.c)", () => {
   });
 
   it("rejects mismatched inputs with a coded error", () => {
-    const codeOf = (f: () => unknown) => {
-      try {
-        f();
-      } catch (err) {
-        return (err as { code?: string }).code;
-      }
-      return "no error";
-    };
-    expect(codeOf(() => native.msm(1, new Uint8Array(64), new Uint8Array(64), 2))).toBe("NATIVE_MSM");
-    expect(codeOf(() => native.msm(3 as 1, new Uint8Array(64), new Uint8Array(32), 2))).toBe("NATIVE_MSM");
-    expect(codeOf(() => native.msm(2, new Uint8Array(64), new Uint8Array(32), 2))).toBe("NATIVE_MSM");
+    expect(errorCode(() => native.msm(1, new Uint8Array(64), new Uint8Array(64), 2))).toBe("NATIVE_MSM");
+    expect(errorCode(() => native.msm(3 as 1, new Uint8Array(64), new Uint8Array(32), 2))).toBe("NATIVE_MSM");
+    expect(errorCode(() => native.msm(2, new Uint8Array(64), new Uint8Array(32), 2))).toBe("NATIVE_MSM");
   });
 
   it("the native engine's Groth16 proof verifies, and not for another public input", async () => {

@@ -322,6 +322,19 @@ static void digits_all(int32_t *digits, int *order, const uint8_t *scalars, size
     return r;                                                                                       \
   }                                                                                                 \
                                                                                                     \
+  /* q <- q + p in affine coordinates, given the slope lambda of the line through them (or of the      \
+     tangent when p = q): x3 = lambda^2 - x_q - x_p, y3 = lambda (x_q - x3) - y_q. */                \
+  static inline void G##_chord(G##_aff *q, const F *px, const F *lambda) {                          \
+    F x3, t;                                                                                        \
+    F##_sqr(&x3, lambda);                                                                           \
+    F##_sub(&x3, &x3, &q->x);                                                                       \
+    F##_sub(&x3, &x3, px);                                                                          \
+    F##_sub(&t, &q->x, &x3);                                                                        \
+    F##_mul(&t, lambda, &t);                                                                        \
+    F##_sub(&q->y, &t, &q->y);                                                                      \
+    q->x = x3;                                                                                      \
+  }                                                                                                 \
+                                                                                                    \
   /* The rare case x(bucket) = x(base): P + P or P + (-P), with its own inversion. */               \
   static void G##_add_same_x(G##_batch *bt, uint32_t b, const G##_aff *base, int neg) {             \
     G##_aff *q = &bt->bk[b];                                                                        \
@@ -349,7 +362,7 @@ static void digits_all(int32_t *digits, int *order, const uint8_t *scalars, size
       G##_aff *q = &bt->bk[b];                                                                      \
       bt->busy[b] = 0;                                                                              \
       if (F##_is_zero(&bt->den[k])) { G##_add_same_x(bt, b, p, bt->neg[k]); continue; }              \
-      F dinv, lambda, t, x3;                                                                        \
+      F dinv, lambda, t;                                                                            \
       F##_mul(&dinv, &inv, &bt->acc[k]); /* 1 / den[k] */                                           \
       F##_mul(&inv, &inv, &bt->den[k]);  /* 1 / (den[0] ... den[k-1]) */                           \
       if (bt->neg[k]) { /* (-y_p) - y_q = -(y_p + y_q) */                                           \
@@ -358,13 +371,7 @@ static void digits_all(int32_t *digits, int *order, const uint8_t *scalars, size
         F##_sub(&t, &zero, &t);                                                                     \
       } else F##_sub(&t, &p->y, &q->y);                                                             \
       F##_mul(&lambda, &t, &dinv);                                                                  \
-      F##_sqr(&x3, &lambda);                                                                        \
-      F##_sub(&x3, &x3, &q->x);                                                                     \
-      F##_sub(&x3, &x3, &p->x);                                                                     \
-      F##_sub(&t, &q->x, &x3);                                                                      \
-      F##_mul(&t, &lambda, &t);                                                                     \
-      F##_sub(&q->y, &t, &q->y);                                                                    \
-      q->x = x3;                                                                                    \
+      G##_chord(q, &p->x, &lambda);                                                                 \
     }                                                                                               \
     bt->count = 0;                                                                                  \
   }                                                                                                 \
@@ -396,19 +403,13 @@ static void digits_all(int32_t *digits, int *order, const uint8_t *scalars, size
       if (kind[k] == SKIP) continue;                                                                \
       const G##_aff *p = src[k];                                                                    \
       G##_aff *q = dst[k];                                                                          \
-      F dinv, lambda, t, x3;                                                                        \
+      F dinv, lambda, t;                                                                            \
       F##_mul(&dinv, &inv, &acc[k]);                                                                \
       F##_mul(&inv, &inv, &den[k]);                                                                 \
       if (kind[k] == ADD) F##_sub(&t, &p->y, &q->y);                                                \
       else { F##_sqr(&t, &q->x); F x2 = t; F##_dbl(&t, &t); F##_add(&t, &t, &x2); } /* 3x^2 */      \
       F##_mul(&lambda, &t, &dinv);                                                                  \
-      F##_sqr(&x3, &lambda);                                                                        \
-      F##_sub(&x3, &x3, &q->x);                                                                     \
-      F##_sub(&x3, &x3, &p->x);                                                                     \
-      F##_sub(&t, &q->x, &x3);                                                                      \
-      F##_mul(&t, &lambda, &t);                                                                     \
-      F##_sub(&q->y, &t, &q->y);                                                                    \
-      q->x = x3;                                                                                    \
+      G##_chord(q, &p->x, &lambda);                                                                 \
     }                                                                                               \
   }                                                                                                 \
                                                                                                     \
