@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { mainSource, type CompiledCircuit } from "../artifacts/compile.ts";
 import { writeFileAtomic } from "../artifacts/files.ts";
-import type { CircuitInstance } from "../circuit/instances.ts";
+import type { CircuitInstance } from "./instances.ts";
 import { BUILD_DIR, CIRCUITS_DIR, REPO_ROOT } from "../paths.ts";
 import type { BatchInputs } from "../state/batch.ts";
 
@@ -117,17 +117,23 @@ export async function buildCppWitness(instance: CircuitInstance, circuit: Compil
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  writeFileSync(join(tmp, "main.circom"), mainSource(instance));
   const started = performance.now();
-  log(`${instance.name}: circom --c --O2 (C++ witness generator) ...`);
-  await run(process.execPath, [CIRCOM_CLI, join(tmp, "main.circom"), "--c", "--O2", "-o", tmp, "-l", CIRCUITS_DIR, "-l", resolve(REPO_ROOT, "node_modules")], REPO_ROOT);
-  // circom names the folder <program>_cpp (circom2 from npm: main_c_cpp) and the binary <program>.
-  const folder = readdirSync(tmp).find((f) => f.endsWith("_cpp"));
-  if (folder === undefined) throw new Error("circom --c wrote no *_cpp folder");
-  log(`${instance.name}: make (g++ -O3) ...`);
-  await run("make", ["-C", join(tmp, folder), "-j2"], tmp);
-  const relBinary = join(folder, folder.slice(0, -"_cpp".length));
-  if (!existsSync(join(tmp, relBinary))) throw new Error(`make did not produce ${relBinary}`);
+  let relBinary: string;
+  try {
+    writeFileSync(join(tmp, "main.circom"), mainSource(instance));
+    log(`${instance.name}: circom --c --O2 (C++ witness generator) ...`);
+    await run(process.execPath, [CIRCOM_CLI, join(tmp, "main.circom"), "--c", "--O2", "-o", tmp, "-l", CIRCUITS_DIR, "-l", resolve(REPO_ROOT, "node_modules")], REPO_ROOT);
+    // circom names the folder <program>_cpp (circom2 from npm: main_c_cpp) and the binary <program>.
+    const folder = readdirSync(tmp).find((f) => f.endsWith("_cpp"));
+    if (folder === undefined) throw new Error("circom --c wrote no *_cpp folder");
+    log(`${instance.name}: make (g++ -O3) ...`);
+    await run("make", ["-C", join(tmp, folder), "-j2"], tmp);
+    relBinary = join(folder, folder.slice(0, -"_cpp".length));
+    if (!existsSync(join(tmp, relBinary))) throw new Error(`make did not produce ${relBinary}`);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true }); // a failed build leaves nothing behind
+    throw err;
+  }
   const buildSeconds = (performance.now() - started) / 1000;
   writeFileAtomic(join(tmp, "built.json"), JSON.stringify({ instance: instance.name, circuitKey: circuit.key, binary: relBinary, buildSeconds }, null, 2));
   rmSync(dir, { recursive: true, force: true });
