@@ -142,7 +142,7 @@ async function sweep(opts: BenchOptions, io: BenchIo, command: string, started: 
     notes.push("Keys are development keys (known toxic waste, INSECURE): the proving work is the same as with ceremony keys; never use them for value.");
   }
   notes.push(`Timings share this machine with other processes: the 1-minute load average is stored with every sample (run: ${loadStart} at start).`);
-  const scaling = scalingOf(configurations, opts.instances, totalmem());
+  const scaling = scalingOf(configurations, opts.instances, totalmem(), witnesses[0]);
   const results: BenchResults = {
     schema: "zkr-bench/1",
     createdAt: new Date().toISOString(),
@@ -165,7 +165,7 @@ async function sweep(opts: BenchOptions, io: BenchIo, command: string, started: 
     },
     configurations,
     scaling,
-    headline: headlineOf(configurations),
+    headline: headlineOf(configurations, witnesses[0]),
     notes,
   };
   const files = await writeReport(results, opts.outDir);

@@ -1,7 +1,7 @@
 import type { Protocol } from "../artifacts/setup.ts";
 import type { CircuitInstance } from "../circuit/instances.ts";
 import type { ProverEngine } from "../prover/prove.ts";
-import { DEFAULT_TREE, treeLabel, type BenchEngine } from "./options.ts";
+import { DEFAULT_TREE, treeLabel, type BenchEngine, type WitnessGenerator } from "./options.ts";
 import type { ConfigResult, Headline, Scaling } from "./results.ts";
 import { leastSquares, type LinearFit } from "./stats.ts";
 
@@ -11,11 +11,11 @@ const CIRCOM_WASM_KNOWN_OOM = 1_370_000;
 
 /**
  * How time and memory grow: least squares of median prove time and peak RSS against constraints per
- * protocol and engine (wasm witness, ok configurations), constraints against batch size on the default
+ * protocol and engine (ok configurations of the run's first witness generator), constraints against batch size on the default
  * tree, the largest batch proven, and predictions for the next batch sizes with whether they fit here.
  */
-export function scalingOf(configs: readonly ConfigResult[], instances: readonly CircuitInstance[], memoryBytes: number): Scaling {
-  const ok = configs.filter((c) => c.status === "ok" && c.config.witness === "wasm" && c.summary !== undefined && c.circuit !== undefined);
+export function scalingOf(configs: readonly ConfigResult[], instances: readonly CircuitInstance[], memoryBytes: number, witness: WitnessGenerator = "wasm"): Scaling {
+  const ok = configs.filter((c) => c.status === "ok" && c.config.witness === witness && c.summary !== undefined && c.circuit !== undefined);
   const groups = new Map<string, { protocol: Protocol; engine: BenchEngine; items: ConfigResult[] }>();
   for (const c of ok) {
     const k = `${c.config.protocol}/${c.config.engine}`;
@@ -84,13 +84,13 @@ const ours = (c: ConfigResult): c is ConfigResult & { config: { engine: ProverEn
  * The headline: Groth16 with the wasm witness on the default tree, fastest engine run, at batch 16 (else the
  * largest batch with a baseline): warm throughput, one proof at a time and pipelined, over the stock CLI's.
  */
-export function headlineOf(configs: readonly ConfigResult[]): Headline | null {
+export function headlineOf(configs: readonly ConfigResult[], witness: WitnessGenerator = "wasm"): Headline | null {
   const defaultTree = treeLabel(DEFAULT_TREE);
   const candidates = configs.filter(ours).filter(
     (c) =>
       c.status === "ok" &&
       c.config.protocol === "groth16" &&
-      c.config.witness === "wasm" &&
+      c.config.witness === witness &&
       c.summary?.baselineTransfersPerSecond != null &&
       c.summary.transfersPerSecond !== null,
   );

@@ -229,17 +229,12 @@ static void signed_digits(int32_t *out, size_t stride, const uint8_t *scalar, in
 }
 
 // The windows in the order threads take them, heaviest first (longest-job-first over a shared counter):
-// small witness values leave their high windows mostly empty, so windows differ a lot in work. A window
-// costs its nonzero digits (one bucket addition each) plus its bucket sums (two additions per bucket,
-// the second a full XYZZ addition: about four batched affine ones).
-static void window_order(int *order, const size_t *nonzero, int windows, int c) {
-  size_t weight[windows];
-  for (int w = 0; w < windows; w++) {
-    weight[w] = nonzero[w] + ((size_t)5 << (c - 1));
-    order[w] = w;
-  }
+// small witness values leave their high windows mostly empty, so windows differ a lot in work. Every
+// window has the same buckets to sum, so its nonzero digits (one bucket addition each) decide.
+static void window_order(int *order, const size_t *nonzero, int windows) {
+  for (int w = 0; w < windows; w++) order[w] = w;
   for (int a = 1; a < windows; a++)
-    for (int b = a; b > 0 && weight[order[b]] > weight[order[b - 1]]; b--) {
+    for (int b = a; b > 0 && nonzero[order[b]] > nonzero[order[b - 1]]; b--) {
       int t = order[b]; order[b] = order[b - 1]; order[b - 1] = t;
     }
 }
@@ -285,7 +280,7 @@ static void digits_all(int32_t *digits, int *order, const uint8_t *scalars, size
   size_t nonzero[MAX_WINDOWS] = {0};
   for (int t = 0; t < threads; t++)
     for (int w = 0; w < windows; w++) nonzero[w] += jobs[t].nonzero[w];
-  window_order(order, nonzero, windows, c);
+  window_order(order, nonzero, windows);
 }
 
 #define DEFINE_MSM(G, F)                                                                             \
