@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { calculateWitnessBin } from "../../src/circuit/witness.ts";
 import { builtCppWitness, cppWitnessBin, witnessNote } from "../../src/circuit/witness-cpp.ts";
 import { BUILD_DIR } from "../../src/paths.ts";
 import { proveBatch, shutdownProver, verifyProof } from "../../src/prover/prove.ts";
+import { Prover } from "../../src/prover/prover.ts";
 import { buildBatch } from "../../src/state/index.ts";
 import { ctx, fundedState, testArtifacts, testInstance, transfer } from "../helpers/fixtures.ts";
 
@@ -48,6 +49,17 @@ describe("C++ witness generator in the prover", () => {
     // proveBatch with it proves, and the proof verifies.
     const proved = await proveBatch({ zkey: keys.zkey, wasm: circuit.wasm, cpp: gen }, b.inputs, "groth16", "native");
     expect(await verifyProof(vkey, proved.publicSignals, proved.proof)).toBe(true);
+    // So does the prover process (what nodes and demos run): the generator path reaches it.
+    const marker = join(work, "ran");
+    const traced = script("gen-traced", `touch "${marker}"\ncp "${reference}" "$2"`);
+    const prover = new Prover({ zkey: keys.zkey, wasm: circuit.wasm, cpp: traced });
+    try {
+      const viaProcess = await prover.prove(b.inputs);
+      expect(await verifyProof(vkey, viaProcess.publicSignals, viaProcess.proof)).toBe(true);
+      expect(existsSync(marker)).toBe(true);
+    } finally {
+      await prover.close();
+    }
   });
 
   it("a failing generator: the wasm calculator makes the witness (the proof verifies); a batch that breaks a rule still fails with CONSTRAINT_FAILED", async () => {
