@@ -4,7 +4,6 @@ import type { CircuitInstance } from "../circuit/instances.ts";
 import { calculateWitnessBin, type CircuitInputs } from "../circuit/witness.ts";
 import { privateKeyFromLabel, publicKeyOf, sign } from "../crypto/index.ts";
 import { exitClaimMessage } from "../l1/forced-exit-types.ts";
-import { WarmGroth16Prover } from "../prover/groth16-warm.ts";
 import { fastestEngine, proveWitness, verifyProof } from "../prover/prove.ts";
 import { buildBatch, RollupState, type BuiltBatch, type RollupContext } from "../state/index.ts";
 import { signTransfer, signWithdraw, type Operation } from "../tx/index.ts";
@@ -87,15 +86,9 @@ export async function checkKeysProve(args: {
   }
   let proved;
   try {
-    if (args.protocol === "groth16") {
-      // The fastest engine here (stock snarkjs took 49 s of a batch-16 SHA-256 setup), loaded for this one proof and dropped:
-      // the key sits in a temp folder that is renamed next, so it must not stay in proveWitness's cache.
-      const prover = await WarmGroth16Prover.load(args.zkey, { msm: fastestEngine() === "native" ? "native" : "wasm" });
-      const r = await prover.prove(wtns);
-      proved = { proof: { ...r.proof }, publicSignals: r.publicSignals };
-    } else {
-      proved = await proveWitness(args.zkey, wtns, args.protocol, "snarkjs");
-    }
+    // Groth16 with the fastest engine here (stock snarkjs took 49 s of a batch-16 SHA-256 setup), not kept
+    // loaded: the key sits in a temp folder that is renamed next. PLONK/FFLONK prove with snarkjs.
+    proved = await proveWitness(args.zkey, wtns, args.protocol, args.protocol === "groth16" ? fastestEngine() : "snarkjs", { cached: false });
   } catch (error) {
     return { ok: false, stage: "prove", error };
   }

@@ -496,7 +496,6 @@ function fail(result: ConfigResult, reason: string, log: (m: string) => void): v
   log(`FAILED: ${reason}`);
 }
 
-/** The circuit input as snarkjs's CLI and circom's C++ generator read it: decimal strings. */
 /** Why the rapidsnark runs beside a configuration (by id) stopped, when they did. */
 const rapidsnarkFailures = new Map<string, string>();
 

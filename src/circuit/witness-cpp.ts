@@ -37,9 +37,22 @@ export function cppToolchain(): { ok: boolean; missing: string[]; install: strin
   return { ok: missing.length === 0, missing, install };
 }
 
+/** The generator built in a compiled circuit's folder for that circuit (its built.json and binary), or undefined. */
+function builtIn(circuitDir: string, circuitKey: string): { binary: string; buildSeconds: number } | undefined {
+  const dir = join(circuitDir, "cpp");
+  try {
+    const m = JSON.parse(readFileSync(join(dir, "built.json"), "utf8")) as { binary?: unknown; circuitKey?: unknown; buildSeconds?: unknown };
+    if (typeof m.binary !== "string" || m.circuitKey !== circuitKey) return undefined;
+    const binary = join(dir, m.binary);
+    return existsSync(binary) ? { binary, buildSeconds: typeof m.buildSeconds === "number" ? m.buildSeconds : 0 } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether the C++ generator for this compiled circuit is already built (cached). */
 export function cppWitnessBuilt(circuit: CompiledCircuit): boolean {
-  return existsSync(join(circuit.dir, "cpp", "built.json"));
+  return builtIn(circuit.dir, circuit.key) !== undefined;
 }
 
 /**
@@ -47,15 +60,7 @@ export function cppWitnessBuilt(circuit: CompiledCircuit): boolean {
  * setup.json), or undefined when it is not built.
  */
 export function builtCppWitness(instance: string, circuitKey: string): string | undefined {
-  const dir = join(BUILD_DIR, instance, `circuit-${circuitKey.slice(0, 12)}`, "cpp");
-  try {
-    const m = JSON.parse(readFileSync(join(dir, "built.json"), "utf8")) as { binary?: unknown; circuitKey?: unknown };
-    if (typeof m.binary !== "string" || m.circuitKey !== circuitKey) return undefined;
-    const binary = join(dir, m.binary);
-    return existsSync(binary) ? binary : undefined;
-  } catch {
-    return undefined;
-  }
+  return builtIn(join(BUILD_DIR, instance, `circuit-${circuitKey.slice(0, 12)}`), circuitKey)?.binary;
 }
 
 /**
@@ -108,12 +113,8 @@ export interface CppWitnessGenerator {
  */
 export async function buildCppWitness(instance: CircuitInstance, circuit: CompiledCircuit, log: (m: string) => void): Promise<CppWitnessGenerator> {
   const dir = join(circuit.dir, "cpp");
-  const marker = join(dir, "built.json");
-  if (existsSync(marker)) {
-    const m = JSON.parse(readFileSync(marker, "utf8")) as { buildSeconds: number; binary: string };
-    const binary = join(dir, m.binary);
-    if (existsSync(binary)) return { binary, buildSeconds: m.buildSeconds, cached: true };
-  }
+  const built = builtIn(circuit.dir, circuit.key);
+  if (built !== undefined) return { ...built, cached: true };
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });

@@ -84,18 +84,24 @@ async function cppOrWasmWitness(cpp: string, wasm: string, inputs: BatchInputs):
 
 const warmProvers = new Map<string, Promise<WarmGroth16Prover>>();
 
-/** A proof from a witness already computed (snarkjs .wtns bytes): the second half of a pipelined prover. */
+/**
+ * A proof from a witness already computed (snarkjs .wtns bytes): the second half of a pipelined prover.
+ * The warm engines keep the zkey loaded per path for the next proof; with `cached: false` it is loaded
+ * for this proof only (a key about to be moved, as in the key check of new keys).
+ */
 export async function proveWitness(
   zkey: string,
   wtns: Uint8Array,
   protocol: Protocol = "groth16",
   engine: ProverEngine = "snarkjs",
+  options: { readonly cached?: boolean } = {},
 ): Promise<ProvedBatch> {
   if (protocol === "groth16" && engine !== "snarkjs") {
     const id = `${engine}:${zkey}`;
-    let warm = warmProvers.get(id);
+    const load = () => WarmGroth16Prover.load(zkey, { msm: engine === "native" ? "native" : "wasm" });
+    let warm = options.cached === false ? load() : warmProvers.get(id);
     if (warm === undefined) {
-      warm = WarmGroth16Prover.load(zkey, { msm: engine === "native" ? "native" : "wasm" });
+      warm = load();
       warmProvers.set(id, warm);
       // A failed load is not cached: the next call tries again.
       warm.catch(() => warmProvers.delete(id));
